@@ -1,0 +1,134 @@
+"""Sales channels, products and orders. Money is integer satang."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelKind(models.TextChoices):
+    STORE = "store", _("Store")
+    LINE = "line", _("LINE")
+    SHOPEE = "shopee", _("Shopee")
+    LAZADA = "lazada", _("Lazada")
+    TIKTOK = "tiktok", _("TikTok Shop")
+    WEB = "web", _("Web shop")
+    PHONE = "phone", _("Phone")
+
+
+class SalesChannel(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="channel_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductCategory(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="category_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    sku = models.CharField(_("SKU"), max_length=64)
+    name_th = models.CharField(_("name (Thai)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        ProductCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    price_satang = models.BigIntegerField(_("price"), default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "sku"], name="product_unique_sku"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name_th}"
+
+
+class OrderStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    RETURNED = "returned", _("Returned")
+
+
+class Order(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders")
+    branch = models.ForeignKey(
+        "core.Branch", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    number = models.CharField(_("order number"), max_length=64)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PAID
+    )
+    placed_at = models.DateTimeField(_("placed at"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payment_method = models.CharField(_("payment method"), max_length=32, blank=True)
+    coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True)
+    subtotal_satang = models.BigIntegerField(default=0)
+    discount_satang = models.BigIntegerField(default=0)
+    shipping_satang = models.BigIntegerField(default=0)
+    total_satang = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "channel", "external_id"], name="order_unique_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "placed_at"], name="order_ws_placed"),
+            models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
+            models.Index(fields=["workspace", "number"], name="order_ws_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sku = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=200)
+    quantity = models.IntegerField(default=1)
+    unit_price_satang = models.BigIntegerField(default=0)
+    line_total_satang = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"

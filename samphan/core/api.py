@@ -1,0 +1,56 @@
+"""API: the workspace and its branches."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from samphan.api.auth import actor_of
+from samphan.core import selectors, services
+
+router = Router(tags=["workspace"])
+
+
+class WorkspaceOut(Schema):
+    id: int
+    name: str
+    currency: str
+    timezone: str
+    buddhist_era: bool
+
+
+class BranchOut(Schema):
+    id: int
+    name: str
+    code: str
+    province: str
+    is_active: bool
+
+
+class BranchIn(Schema):
+    name: str
+    code: str = ""
+    province: str = ""
+
+
+@router.get("/workspace", response=WorkspaceOut, summary="The workspace this key belongs to")
+def workspace_detail(request: HttpRequest) -> object:
+    return actor_of(request).workspace
+
+
+@router.get("/branches", response=list[BranchOut], summary="List branches")
+def branch_list(request: HttpRequest) -> object:
+    return list(selectors.branch_list(actor=actor_of(request)))
+
+
+@router.post("/branches", response={201: BranchOut}, summary="Create a branch")
+def branch_create(request: HttpRequest, payload: BranchIn) -> object:
+    branch = services.branch_create(
+        actor=actor_of(request), name=payload.name, code=payload.code, province=payload.province
+    )
+    return 201, branch
+
+
+@router.get("/branches/{branch_id}", response=BranchOut, summary="One branch")
+def branch_detail(request: HttpRequest, branch_id: int) -> object:
+    return selectors.branch_get(actor=actor_of(request), branch_id=branch_id)

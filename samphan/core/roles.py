@@ -1,0 +1,53 @@
+"""Roles and the permission matrix (written down in docs/permissions.md; keep both in step)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    STAFF = "staff", _("Counter staff")
+    MARKETER = "marketer", _("Marketer")
+    SUPPORT = "support", _("Support")
+
+
+class Perm(StrEnum):
+    DASHBOARD_VIEW = "dashboard.view"
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_EXPORT = "customer.export"
+    ORDER_VIEW = "order.view"
+    ORDER_CREATE = "order.create"
+    ANALYTICS_VIEW = "analytics.view"
+    SEGMENT_MANAGE = "segment.manage"
+    CAMPAIGN_MANAGE = "campaign.manage"
+    TICKET_MANAGE = "ticket.manage"
+    SETTINGS_VIEW = "settings.view"
+    WORKSPACE_EDIT = "workspace.edit"
+    BRANCH_MANAGE = "branch.manage"
+    CHANNEL_MANAGE = "channel.manage"
+    MEMBER_MANAGE = "member.manage"
+    APIKEY_MANAGE = "apikey.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_ALL = frozenset(Perm)
+_COMMON = frozenset({Perm.DASHBOARD_VIEW, Perm.CUSTOMER_VIEW, Perm.ORDER_VIEW})
+
+MATRIX: dict[str, frozenset[Perm]] = {
+    Role.OWNER: _ALL,
+    Role.MANAGER: _ALL - {Perm.MEMBER_MANAGE, Perm.APIKEY_MANAGE, Perm.WORKSPACE_EDIT},
+    Role.STAFF: _COMMON | {Perm.CUSTOMER_EDIT, Perm.ORDER_CREATE, Perm.TICKET_MANAGE},
+    Role.MARKETER: _COMMON
+    | {Perm.ANALYTICS_VIEW, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE, Perm.CUSTOMER_EXPORT},
+    Role.SUPPORT: _COMMON | {Perm.CUSTOMER_EDIT, Perm.TICKET_MANAGE},
+}
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in MATRIX.get(role, frozenset())

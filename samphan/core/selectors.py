@@ -1,0 +1,63 @@
+"""Reads for workspaces, branches, members, keys and the audit log; always workspace-scoped."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from samphan.core.access import Actor, require
+from samphan.core.errors import NotFound
+from samphan.core.models import ApiKey, AuditLog, Branch, Membership, User
+from samphan.core.roles import Perm
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("workspace")
+        .prefetch_related("branches")
+        .order_by("workspace__name")
+    )
+
+
+def branch_list(*, actor: Actor, active_only: bool = False) -> QuerySet[Branch]:
+    qs = Branch.objects.filter(workspace=actor.workspace)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if actor.branch_limited():
+        qs = qs.filter(pk__in=actor.branch_ids)
+    return qs
+
+
+def branch_get(*, actor: Actor, branch_id: int) -> Branch:
+    branch = branch_list(actor=actor).filter(pk=branch_id).first()
+    if branch is None:
+        raise NotFound("branch_not_found", _("Branch not found."))
+    return branch
+
+
+def member_list(*, actor: Actor) -> QuerySet[Membership]:
+    require(actor, Perm.SETTINGS_VIEW)
+    return (
+        Membership.objects.filter(workspace=actor.workspace)
+        .select_related("user")
+        .prefetch_related("branches")
+        .order_by("user__email")
+    )
+
+
+def member_get(*, actor: Actor, membership_id: int) -> Membership:
+    membership = member_list(actor=actor).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound("member_not_found", _("Member not found."))
+    return membership
+
+
+def api_key_list(*, actor: Actor) -> QuerySet[ApiKey]:
+    require(actor, Perm.APIKEY_MANAGE)
+    return ApiKey.objects.filter(workspace=actor.workspace).select_related("created_by")
+
+
+def audit_list(*, actor: Actor, limit: int = 200) -> QuerySet[AuditLog]:
+    require(actor, Perm.AUDIT_VIEW)
+    return AuditLog.objects.filter(workspace=actor.workspace).select_related("actor")[:limit]

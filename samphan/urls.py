@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from samphan.api.api import api
+
+urlpatterns = [
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("samphan.web.urls")),
+]
