@@ -8,6 +8,7 @@ on the HTTPS hardening that ``manage.py check --deploy`` asks for.
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -17,7 +18,7 @@ env = environ.Env()
 
 SAMPHAN_ENV = env.str("SAMPHAN_ENV", default="development")
 PRODUCTION = SAMPHAN_ENV == "production"
-TESTING = env.bool("SAMPHAN_TESTING", default=False)
+TESTING = env.bool("SAMPHAN_TESTING", default="pytest" in sys.modules)
 
 DATA_DIR = Path(env.str("SAMPHAN_DATA_DIR", default=str(BASE_DIR.parent / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
