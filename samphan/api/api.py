@@ -49,7 +49,8 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         request,
         422,
         "validation_error",
-        _("Some fields are invalid: %(fields)s") % {"fields": ", ".join(f["field"] for f in fields)},
+        _("Some fields are invalid: %(fields)s")
+        % {"fields": ", ".join(f["field"] for f in fields)},
         {"fields": fields},
     )
 

@@ -87,7 +87,10 @@ class Order(models.Model):
         "core.Branch", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
     number = models.CharField(_("order number"), max_length=64)
-    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)
+    # NULL, not "": orders without an external id must not collide in the unique constraint.
+    external_id = models.CharField(  # noqa: DJ001
+        _("external id"), max_length=100, null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PAID
     )

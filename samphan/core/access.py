@@ -47,9 +47,7 @@ def actor_for_membership(membership: Membership) -> Actor:
 
 def actor_for_api_key(*, workspace: Workspace, api_key_id: int, read_only: bool) -> Actor:
     # An integration acts like a manager within its scope.
-    return Actor(
-        workspace=workspace, role=Role.MANAGER, api_key_id=api_key_id, read_only=read_only
-    )
+    return Actor(workspace=workspace, role=Role.MANAGER, api_key_id=api_key_id, read_only=read_only)
 
 
 def require(actor: Actor, perm: Perm) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from samphan.api.auth import actor_of
 from samphan.core import selectors, services
@@ -48,7 +48,7 @@ def branch_create(request: HttpRequest, payload: BranchIn) -> object:
     branch = services.branch_create(
         actor=actor_of(request), name=payload.name, code=payload.code, province=payload.province
     )
-    return 201, branch
+    return Status(201, branch)
 
 
 @router.get("/branches/{branch_id}", response=BranchOut, summary="One branch")

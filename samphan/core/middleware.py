@@ -29,7 +29,7 @@ class UserLanguageMiddleware:
         supported = {code for code, _ in settings.LANGUAGES}
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            language = user.language  # type: ignore[union-attr]
+            language = user.language
         else:
             language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
         if language not in supported:

@@ -35,7 +35,7 @@ def _login_failed(
 def _mfa_added(sender: Any, request: HttpRequest, authenticator: Any, **kwargs: Any) -> None:
     audit_record(
         action="auth.mfa_added",
-        actor=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
+        actor=request.user if request.user.is_authenticated else None,
         target=str(authenticator.type),
         ip=client_ip(request),
     )
@@ -45,7 +45,7 @@ def _mfa_added(sender: Any, request: HttpRequest, authenticator: Any, **kwargs: 
 def _mfa_removed(sender: Any, request: HttpRequest, authenticator: Any, **kwargs: Any) -> None:
     audit_record(
         action="auth.mfa_removed",
-        actor=request.user if request.user.is_authenticated else None,  # type: ignore[arg-type]
+        actor=request.user if request.user.is_authenticated else None,
         target=str(authenticator.type),
         ip=client_ip(request),
     )

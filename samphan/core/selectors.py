@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from samphan.core.access import Actor, require
@@ -61,3 +61,39 @@ def api_key_list(*, actor: Actor) -> QuerySet[ApiKey]:
 def audit_list(*, actor: Actor, limit: int = 200) -> QuerySet[AuditLog]:
     require(actor, Perm.AUDIT_VIEW)
     return AuditLog.objects.filter(workspace=actor.workspace).select_related("actor")[:limit]
+
+
+def api_key_get(*, actor: Actor, key_id: int) -> ApiKey:
+    key = api_key_list(actor=actor).filter(pk=key_id).first()
+    if key is None:
+        raise NotFound("apikey_not_found", _("API key not found."))
+    return key
+
+
+def audit_list_with_logins(*, actor: Actor) -> QuerySet[AuditLog]:
+    """The workspace's audit rows plus sign-in events of its current members.
+
+    Authentication events (``auth.*``) are recorded without a workspace because a person may
+    belong to several; each of their workspaces' owners sees them. Failed logins carry no user,
+    only the email typed, so they are matched on that label.
+    """
+    require(actor, Perm.AUDIT_VIEW)
+    members = Membership.objects.filter(workspace=actor.workspace)
+    return (
+        AuditLog.objects.filter(
+            Q(workspace=actor.workspace)
+            | Q(
+                workspace__isnull=True,
+                action__startswith="auth.",
+                actor_id__in=members.values("user_id"),
+            )
+            | Q(
+                workspace__isnull=True,
+                action="auth.login_failed",
+                actor__isnull=True,
+                actor_label__in=members.values("user__email"),
+            )
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

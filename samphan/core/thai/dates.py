@@ -48,9 +48,7 @@ def format_date(
     return text
 
 
-def format_month(
-    year: int, month: int, *, language: str = "th", buddhist_era: bool = True
-) -> str:
+def format_month(year: int, month: int, *, language: str = "th", buddhist_era: bool = True) -> str:
     if language == "th":
         shown = year + BE_OFFSET if buddhist_era else year
         return f"{THAI_MONTHS_SHORT[month - 1]} {str(shown)[-2:]}"

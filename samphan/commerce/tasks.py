@@ -1,0 +1,14 @@
+"""Background work for commerce: thin wrappers that call one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from samphan.commerce.services import customer_summaries_refresh
+from samphan.core.models import Workspace
+
+
+@shared_task(name="commerce.customer_summaries_refresh")
+def customer_summaries_refresh_task(workspace_id: int) -> int:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    return customer_summaries_refresh(workspace=workspace)

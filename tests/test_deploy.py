@@ -1,0 +1,43 @@
+"""Production settings pass Django's deployment checklist and refuse to start without a key."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _check(env_extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update(
+        SAMPHAN_ENV="production",
+        SAMPHAN_TESTING="0",
+        ALLOWED_HOSTS="crm.example.com",
+        SAMPHAN_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="samphan.settings",
+        **env_extra,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_reports_nothing(tmp_path: Path) -> None:
+    result = _check({"SECRET_KEY": secrets.token_urlsafe(64)}, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
+    result = _check({}, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

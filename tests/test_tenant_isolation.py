@@ -1,0 +1,160 @@
+"""A member (or API key) of workspace B gets 404 for workspace A's objects, on every route.
+
+Routes are discovered, not listed: every page URL with an ``<int:…>`` argument and every API
+path with a ``{…}`` parameter is tried. A new route whose argument has no entry in
+``OBJECT_MAKERS`` fails ``test_every_id_argument_has_an_object_maker`` until one is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from samphan.api.api import api
+from samphan.core.models import ApiKey, Membership, Workspace
+from samphan.core.services import api_key_create
+from tests.factories import (
+    BranchFactory,
+    ContactPointFactory,
+    CustomerFactory,
+    MembershipFactory,
+    OrderFactory,
+    SalesChannelFactory,
+)
+
+# URL argument name → a function that makes such an object in workspace A and returns its id.
+OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
+    "branch_id": lambda ws, m: BranchFactory(workspace=ws).pk,
+    "channel_id": lambda ws, m: SalesChannelFactory(workspace=ws).pk,
+    "customer_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
+    "order_id": lambda ws, m: OrderFactory(workspace=ws).pk,
+    "membership_id": lambda ws, m: MembershipFactory(workspace=ws, role="staff").pk,
+    "key_id": lambda ws, m: api_key_create(
+        actor=_owner_actor(m), name="k", scope=ApiKey.Scope.READ
+    ).key.pk,
+}
+SKIPPED_PREFIXES = ("admin/", "accounts/", "api/v1/")
+
+
+def _owner_actor(membership: Membership) -> Any:
+    from samphan.core.access import actor_for_membership
+
+    return actor_for_membership(membership)
+
+
+def _page_routes() -> list[tuple[str, list[str]]]:
+    """(route template, int argument names) for every page URL that takes an id."""
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                converters = getattr(p.pattern, "converters", {})
+                ints = [name for name, conv in converters.items() if "Int" in type(conv).__name__]
+                if ints:
+                    found.append((route, ints))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def _api_routes() -> list[tuple[str, str, list[str], dict[str, Any] | None]]:
+    """(method, path, path parameters, request-body schema) for every API operation with an id."""
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    found = []
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            params = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
+            if params:
+                body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+                found.append((method.upper(), path, params, body.get("schema")))
+    return found
+
+
+def _fill(route: str, values: dict[str, int]) -> str:
+    import re
+
+    return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), route)
+
+
+def test_routes_were_discovered() -> None:
+    assert _page_routes(), "no page route with an id found: is the discovery broken?"
+    assert _api_routes(), "no API route with an id found: is the discovery broken?"
+
+
+def test_every_id_argument_has_an_object_maker() -> None:
+    names = {n for _, ns in _page_routes() for n in ns} | {
+        n for *_, ns, _ in _api_routes() for n in ns
+    }
+    assert names - OBJECT_MAKERS.keys() == set(), "add makers to OBJECT_MAKERS"
+
+
+@pytest.fixture
+def two_workspaces(db: None) -> tuple[Membership, Membership]:
+    return MembershipFactory(), MembershipFactory()
+
+
+@pytest.mark.parametrize("route,args", _page_routes(), ids=lambda v: str(v))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_page_of_other_workspace_is_404(
+    two_workspaces: tuple[Membership, Membership], route: str, args: list[str], method: str
+) -> None:
+    a, b = two_workspaces
+    values = {name: OBJECT_MAKERS[name](a.workspace, a) for name in args}
+    client = Client()
+    client.force_login(b.user)
+    response = getattr(client, method)("/" + _fill(route, values))
+    assert response.status_code == 404, f"{method.upper()} /{_fill(route, values)}"
+
+
+def _sample(schema: dict[str, Any] | None, components: dict[str, Any]) -> dict[str, Any]:
+    """A minimal valid body for a schema, so the request reaches the view."""
+    if not schema:
+        return {}
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    if "example" in schema:
+        return dict(schema["example"])
+    defaults = {"string": "ทดสอบ", "integer": 1, "number": 1, "boolean": False, "array": []}
+    return {
+        name: defaults.get(prop.get("type", "string"), "x")
+        for name, prop in schema.get("properties", {}).items()
+        if name in schema.get("required", [])
+    }
+
+
+@pytest.mark.parametrize(
+    "method,path,params,body", _api_routes(), ids=lambda v: str(v) if isinstance(v, str) else ""
+)
+def test_api_object_of_other_workspace_is_404(
+    two_workspaces: tuple[Membership, Membership],
+    method: str,
+    path: str,
+    params: list[str],
+    body: dict[str, Any] | None,
+) -> None:
+    a, b = two_workspaces
+    values = {name: OBJECT_MAKERS[name](a.workspace, a) for name in params}
+    secret = api_key_create(
+        actor=_owner_actor(b), name="b", scope=ApiKey.Scope.READ_WRITE
+    ).secret
+    components = api.get_openapi_schema()["components"].get("schemas", {})
+    url = path.format(**values)
+    response = Client().generic(
+        method,
+        url,
+        data=__import__("json").dumps(_sample(body, components)),
+        content_type="application/json",
+        headers={"X-API-Key": secret},
+    )
+    assert response.status_code == 404, f"{method} {url}: {response.content!r}"
+    assert response.json()["error"]["code"].endswith("not_found")
