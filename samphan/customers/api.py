@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from samphan.api.auth import actor_of
-from samphan.customers import selectors
+from samphan.customers import selectors, services
 
 router = Router(tags=["customers"])
 
@@ -49,3 +49,76 @@ def customer_list(request: HttpRequest) -> object:
 @router.get("/customers/{customer_id}", response=CustomerDetailOut, summary="One customer")
 def customer_detail(request: HttpRequest, customer_id: int) -> object:
     return selectors.customer_get(actor=actor_of(request), customer_id=customer_id)
+
+
+class ContactIn(Schema):
+    kind: str = Field(description="phone, email, line, shopee, lazada, tiktok or social")
+    value: str = Field(description="as typed; phones in any Thai format, e.g. 081-359-6920")
+
+
+class CustomerIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "first_name": "นางสาวสมหญิง",
+                "last_name": "ใจดี",
+                "nickname": "หญิง",
+                "contacts": [{"kind": "phone", "value": "081-359-6920"}],
+                "acquisition_source": "walk_in",
+            }
+        }
+    }
+
+    title: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    nickname: str = ""
+    province: str = ""
+    acquisition_source: str = ""
+    contacts: list[ContactIn] = []
+
+
+class CustomerCreatedOut(Schema):
+    created: bool
+    matched_by: str
+    customer: CustomerDetailOut
+
+
+class SearchHitOut(Schema):
+    matched_field: str
+    matched_value: str
+    customer: CustomerOut
+
+
+@router.post(
+    "/customers",
+    response={200: CustomerCreatedOut, 201: CustomerCreatedOut},
+    summary="Create a customer, or match an existing one by phone, email or LINE ID",
+    description=(
+        "Returns 201 with `created: true` for a new customer, or 200 with the existing customer "
+        "(and `matched_by`) when any contact already belongs to one; new contacts are attached. "
+        "A bad phone is a 422 naming the field and listing the accepted formats."
+    ),
+)
+def customer_create(request: HttpRequest, payload: CustomerIn) -> object:
+    result = services.customer_create(
+        actor=actor_of(request),
+        title=payload.title,
+        first_name=payload.first_name,
+        last_name=payload.last_name,
+        nickname=payload.nickname,
+        province=payload.province,
+        acquisition_source=payload.acquisition_source,
+        contacts=[(c.kind, c.value) for c in payload.contacts],
+    )
+    body = {"created": result.created, "matched_by": result.matched_by, "customer": result.customer}
+    return Status(201 if result.created else 200, body)
+
+
+@router.get(
+    "/search/customers",
+    response=list[SearchHitOut],
+    summary="Search customers by phone (any format or last 4+ digits), email, LINE ID, name, order",
+)
+def customer_search(request: HttpRequest, q: str, limit: int = 20) -> object:
+    return selectors.customer_search(actor=actor_of(request), q=q, limit=min(limit, 100))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
-from samphan.customers.models import Customer
+from samphan.core.thai.names import clean_text
+from samphan.core.thai.phone import InvalidPhone, normalize_phone, thai_digits_to_arabic
+from samphan.customers.models import ContactKind, ContactPoint, Customer
 
 
 def customer_list(*, actor: Actor) -> QuerySet[Customer]:
@@ -23,3 +29,70 @@ def customer_get(*, actor: Actor, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound("customer_not_found", _("Customer not found."))
     return customer
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    customer: Customer
+    matched_field: str  # phone, phone_suffix, email, line, name, nickname, order
+    matched_value: str
+
+
+def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]:
+    """One box: a phone in any format or its last 4+ digits, an email, a LINE ID, a name or
+    nickname (any part, Thai or English), or an order number. Exact identity matches first."""
+    require(actor, Perm.CUSTOMER_VIEW)
+    q = clean_text(q)
+    if not q:
+        return []
+    hits: list[SearchHit] = []
+    seen: set[int] = set()
+
+    def add(customers: Iterable[Customer], field: str, value: Callable[[Customer], str]) -> None:
+        for customer in customers:
+            if customer.pk not in seen and len(hits) < limit:
+                seen.add(customer.pk)
+                hits.append(SearchHit(customer, field, value(customer)))
+
+    base = customer_list(actor=actor)
+    digits = re.sub(r"\D", "", thai_digits_to_arabic(q))
+    looks_like_phone = len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s\-+().]", "", q)) - 1
+    if looks_like_phone:
+        try:
+            e164 = normalize_phone(q)
+        except InvalidPhone:
+            e164 = ""
+        contacts = ContactPoint.objects.filter(workspace=actor.workspace, kind=ContactKind.PHONE)
+        if e164:
+            exact = contacts.filter(value=e164).values("customer_id")
+            add(base.filter(pk__in=exact), "phone", lambda c: e164)
+        suffix = contacts.filter(value__endswith=digits).values("customer_id")[:limit]
+        add(base.filter(pk__in=suffix), "phone_suffix", lambda c: digits)
+    if "@" in q:
+        emails = ContactPoint.objects.filter(
+            workspace=actor.workspace, kind=ContactKind.EMAIL, value=q.lower()
+        ).values("customer_id")
+        add(base.filter(pk__in=emails), "email", lambda c: q.lower())
+    if q.startswith("U") and len(q) == 33:
+        lines = ContactPoint.objects.filter(
+            workspace=actor.workspace, kind=ContactKind.LINE, value=q
+        ).values("customer_id")
+        add(base.filter(pk__in=lines), "line", lambda c: q)
+    # Through the reverse relation: customers sit below commerce and do not import it.
+    add(base.filter(orders__number=q)[:limit], "order", lambda c: q)
+    if not looks_like_phone:
+        add(base.filter(nickname__iexact=q)[:limit], "nickname", lambda c: c.nickname)
+        words = q.split()
+        named = base
+        for word in words:
+            named = named.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(nickname__icontains=word)
+            )
+        add(
+            named.order_by("-last_order_at", "-pk")[:limit],
+            "name",
+            lambda c: c.display_name,
+        )
+    return hits
