@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samphan.commerce.models import ChannelKind, Order, OrderStatus, SalesChannel
+from samphan.commerce.models import (
+    ChannelKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    SalesChannel,
+)
 from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
-from samphan.core.models import Workspace
+from samphan.core.models import Branch, Workspace
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
+from samphan.timeline.events import order_placed_event
 
 
 def channels_ensure_defaults(*, workspace: Workspace) -> list[SalesChannel]:
@@ -82,3 +93,207 @@ def customer_summaries_refresh(
         first_order_at=agg(Min("placed_at")),
         last_order_at=agg(Max("placed_at")),
     )
+
+
+@dataclass(frozen=True)
+class LineInput:
+    name: str
+    quantity: int
+    unit_price_satang: int
+    sku: str = ""
+    product_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    order: Order
+    created: bool
+
+
+def order_create(
+    *,
+    actor: Actor,
+    channel_id: int,
+    lines: list[LineInput],
+    customer_id: int | None = None,
+    branch_id: int | None = None,
+    external_id: str | None = None,
+    number: str = "",
+    placed_at: dt.datetime | None = None,
+    status: str = OrderStatus.PAID,
+    discount_satang: int = 0,
+    shipping_satang: int = 0,
+    payment_method: str = "",
+    coupon_code: str = "",
+) -> OrderResult:
+    """Record an order with its lines, the customer's summary and an ``order.placed`` event.
+
+    Idempotent on ``external_id`` per channel: posting the same external order again returns the
+    existing order unchanged (``created=False``).
+    """
+    require(actor, Perm.ORDER_CREATE)
+    channel = SalesChannel.objects.filter(workspace=actor.workspace, pk=channel_id).first()
+    if channel is None:
+        raise ApplicationError(
+            "channel_not_found", _("Sales channel not found."), {"field": "channel_id"}, status=422
+        )
+    external_id = (external_id or "").strip() or None
+    if external_id is not None:
+        existing = Order.objects.filter(
+            workspace=actor.workspace, channel=channel, external_id=external_id
+        ).first()
+        if existing is not None:
+            return OrderResult(order=existing, created=False)
+    _validate_order(lines, status, discount_satang, shipping_satang)
+    customer = None
+    if customer_id is not None:
+        customer = Customer.objects.filter(
+            workspace=actor.workspace, pk=customer_id, merged_into__isnull=True
+        ).first()
+        if customer is None:
+            raise ApplicationError(
+                "customer_not_found", _("Customer not found."), {"field": "customer_id"}, status=422
+            )
+    branch = None
+    if branch_id is not None:
+        branch = Branch.objects.filter(workspace=actor.workspace, pk=branch_id).first()
+        if branch is None or (actor.branch_limited() and branch.pk not in actor.branch_ids):
+            raise ApplicationError(
+                "branch_not_found", _("Branch not found."), {"field": "branch_id"}, status=422
+            )
+    products = _products_by_id(actor, lines)
+    subtotal = sum(line.quantity * line.unit_price_satang for line in lines)
+    placed_at = placed_at or timezone.now()
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                workspace=actor.workspace,
+                customer=customer,
+                channel=channel,
+                branch=branch,
+                number=number.strip() or _next_number(actor.workspace, channel, placed_at),
+                external_id=external_id,
+                status=status,
+                placed_at=placed_at,
+                staff=actor.user,
+                payment_method=payment_method,
+                coupon_code=coupon_code.strip(),
+                subtotal_satang=subtotal,
+                discount_satang=discount_satang,
+                shipping_satang=shipping_satang,
+                total_satang=subtotal - discount_satang + shipping_satang,
+            )
+            OrderLine.objects.bulk_create(
+                [
+                    OrderLine(
+                        workspace=actor.workspace,
+                        order=order,
+                        product=products.get(line.product_id or 0),
+                        sku=line.sku or getattr(products.get(line.product_id or 0), "sku", ""),
+                        name=line.name,
+                        quantity=line.quantity,
+                        unit_price_satang=line.unit_price_satang,
+                        line_total_satang=line.quantity * line.unit_price_satang,
+                    )
+                    for line in lines
+                ]
+            )
+            if customer is not None:
+                customer_summaries_refresh(workspace=actor.workspace, customer_ids=[customer.pk])
+                order_placed_event(
+                    workspace_id=actor.workspace.pk,
+                    customer_id=customer.pk,
+                    actor=actor,
+                    order_id=order.pk,
+                    number=order.number,
+                    total_satang=order.total_satang,
+                    channel=channel.name,
+                    occurred_at=placed_at,
+                )
+    except IntegrityError as exc:
+        # A concurrent request with the same external id won the race: return its order.
+        if external_id is not None:
+            existing = Order.objects.filter(
+                workspace=actor.workspace, channel=channel, external_id=external_id
+            ).first()
+            if existing is not None:
+                return OrderResult(order=existing, created=False)
+        raise ApplicationError(
+            "order_conflict", _("The order could not be saved."), status=409
+        ) from exc
+    return OrderResult(order=order, created=True)
+
+
+def _validate_order(
+    lines: list[LineInput], status: str, discount_satang: int, shipping_satang: int
+) -> None:
+    if status not in OrderStatus.values:
+        raise ApplicationError(
+            "invalid_status", _("Unknown order status."), {"field": "status"}, status=422
+        )
+    if not lines:
+        raise ApplicationError(
+            "order_empty", _("Add at least one item."), {"field": "lines"}, status=422
+        )
+    for i, line in enumerate(lines):
+        if line.quantity <= 0:
+            raise ApplicationError(
+                "invalid_quantity",
+                _("Quantity must be at least 1."),
+                {"field": f"lines[{i}].quantity"},
+                status=422,
+            )
+        if line.unit_price_satang < 0:
+            raise ApplicationError(
+                "invalid_price",
+                _("A price cannot be negative."),
+                {"field": f"lines[{i}].unit_price_satang"},
+                status=422,
+            )
+        if not line.name.strip():
+            raise ApplicationError(
+                "line_name_required",
+                _("Each item needs a name."),
+                {"field": f"lines[{i}].name"},
+                status=422,
+            )
+    if discount_satang < 0 or shipping_satang < 0:
+        raise ApplicationError(
+            "invalid_amount",
+            _("Discount and shipping cannot be negative."),
+            {"field": "discount_satang"},
+            status=422,
+        )
+
+
+def _products_by_id(actor: Actor, lines: list[LineInput]) -> dict[int, Product]:
+    ids = {line.product_id for line in lines if line.product_id}
+    products = {p.pk: p for p in Product.objects.filter(workspace=actor.workspace, pk__in=ids)}
+    missing = ids - products.keys()
+    if missing:
+        raise ApplicationError(
+            "product_not_found",
+            _("Product not found."),
+            {"field": "lines", "ids": sorted(missing)},
+            status=422,
+        )
+    return products
+
+
+_CHANNEL_PREFIX: dict[str, str] = {
+    ChannelKind.STORE: "ST", ChannelKind.LINE: "LN", ChannelKind.SHOPEE: "SP",
+    ChannelKind.LAZADA: "LZ", ChannelKind.TIKTOK: "TT", ChannelKind.WEB: "WB",
+    ChannelKind.PHONE: "PH",
+}  # fmt: skip
+
+
+def _next_number(workspace: Workspace, channel: SalesChannel, placed_at: dt.datetime) -> str:
+    """``ST-2611-000042``: channel, year-month (Bangkok), then a running number for the month."""
+    local = timezone.localtime(placed_at)
+    prefix = f"{_CHANNEL_PREFIX.get(channel.kind, 'OR')}-{local:%y%m}-"
+    count = Order.objects.filter(workspace=workspace, number__startswith=prefix).count()
+    number = f"{prefix}{count + 1:06d}"
+    while Order.objects.filter(workspace=workspace, number=number).exists():
+        count += 1
+        number = f"{prefix}{count + 1:06d}"
+    return number

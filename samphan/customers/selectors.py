@@ -19,7 +19,8 @@ from samphan.customers.models import ContactKind, ContactPoint, Customer
 
 def customer_list(*, actor: Actor) -> QuerySet[Customer]:
     require(actor, Perm.CUSTOMER_VIEW)
-    return Customer.objects.filter(workspace=actor.workspace)
+    # Customers merged into another are kept only for undo; they are not listed anywhere.
+    return Customer.objects.filter(workspace=actor.workspace, merged_into__isnull=True)
 
 
 def customer_get(*, actor: Actor, customer_id: int) -> Customer:
