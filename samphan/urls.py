@@ -7,5 +7,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("samphan.customers.urls")),
+    path("", include("samphan.commerce.urls")),
     path("", include("samphan.web.urls")),
 ]

@@ -10,9 +10,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from samphan.api.auth import ApiKeyBearerAuth, ApiKeyHeaderAuth
 from samphan.commerce.api import router as commerce_router
+from samphan.commerce.api_imports import router as imports_router
 from samphan.core.api import router as core_router
 from samphan.core.errors import ApplicationError
 from samphan.customers.api import router as customers_router
+from samphan.customers.api_merge import router as merge_router
+from samphan.customers.api_profile import router as profile_router
 
 api = NinjaAPI(
     title="Samphan API",
@@ -74,3 +77,6 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/", commerce_router)
 api.add_router("/", customers_router)
+api.add_router("/", profile_router)
+api.add_router("/", merge_router)
+api.add_router("/", imports_router)

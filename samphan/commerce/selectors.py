@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
-from samphan.commerce.models import Order, SalesChannel
 
 
 def channel_list(*, actor: Actor) -> QuerySet[SalesChannel]:

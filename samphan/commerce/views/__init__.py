@@ -1,0 +1,1 @@
+"""Commerce pages. One module per topic; each defines its own ``urlpatterns``."""

@@ -1,0 +1,1 @@
+"""Customer pages. One module per topic; each defines its own ``urlpatterns``."""
