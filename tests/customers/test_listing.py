@@ -1,0 +1,118 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from samphan.core.access import actor_for_membership
+from samphan.customers.listing import SORTS, CustomerFilters, customer_page
+from samphan.customers.models import Customer
+from tests.factories import CustomerFactory, MembershipFactory
+
+
+@pytest.fixture
+def crowd(owner):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    customers = []
+    for i in range(23):
+        customers.append(
+            CustomerFactory(
+                workspace=owner.workspace,
+                first_name=["มานี", "ปิติ", "ชูใจ", "วีระ"][i % 4],
+                created_at=now - dt.timedelta(days=i % 5),  # ties on purpose
+                orders_count=i % 3,
+                total_spent_satang=(i % 6) * 1000,
+                last_order_at=None if i % 3 == 0 else now - dt.timedelta(days=i),
+                province="เชียงใหม่" if i % 2 else "กรุงเทพมหานคร",
+            )
+        )
+    CustomerFactory(first_name="คนอื่น")  # another workspace
+    return customers
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_keyset_pages_visit_every_customer_once_in_order(owner, crowd, sort: str) -> None:  # type: ignore[no-untyped-def]
+    seen: list[Customer] = []
+    cursor = ""
+    while True:
+        page = customer_page(
+            actor=owner, filters=CustomerFilters(), sort=sort, cursor=cursor, limit=5
+        )
+        seen.extend(page.rows)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    field, descending = SORTS[sort]
+    expected = [c for c in crowd if not (field == "last_order_at" and c.last_order_at is None)]
+    expected.sort(key=lambda c: (getattr(c, field), c.pk), reverse=descending)
+    assert [c.pk for c in seen] == [c.pk for c in expected]
+
+
+def test_filters_combine(owner, crowd) -> None:  # type: ignore[no-untyped-def]
+    page = customer_page(
+        actor=owner,
+        filters=CustomerFilters(province="เชียงใหม่", min_orders=1, purchased_within_days=10),
+        limit=50,
+    )
+    now = timezone.now()
+    expected = {
+        c.pk
+        for c in crowd
+        if c.province == "เชียงใหม่"
+        and c.orders_count >= 1
+        and c.last_order_at is not None
+        and c.last_order_at >= now - dt.timedelta(days=10)
+    }
+    assert {c.pk for c in page.rows} == expected and page.count == len(expected)
+
+
+def test_count_is_capped(owner, crowd, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("samphan.customers.listing.COUNT_CAP", 10)
+    page = customer_page(actor=owner, filters=CustomerFilters(), limit=5)
+    assert page.count == 10 and page.count_capped
+
+
+def test_list_page_searches_by_last_four_digits(owner_client, owner) -> None:  # type: ignore[no-untyped-def]
+    from samphan.customers.services import customer_create
+
+    customer_create(actor=owner, first_name="มานี", contacts=[("phone", "0813596920")])
+    customer_create(actor=owner, first_name="ปิติ", contacts=[("phone", "0899999999")])
+    response = owner_client.get("/customers/?q=6920")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "มานี" in body and "ปิติ" not in body
+    assert "เบอร์ลงท้าย" in body or "Phone ends with" in body
+    partial = owner_client.get("/customers/?q=6920", headers={"HX-Request": "true"})
+    assert "<html" not in partial.content.decode() and "มานี" in partial.content.decode()
+
+
+def test_add_customer_form_dedupes_by_phone(owner_client, owner) -> None:  # type: ignore[no-untyped-def]
+    data = {"first_name": "นางสาวมานี", "phone": "081-359-6920", "email": "", "line_id": ""}
+    first = owner_client.post("/customers/new/", data | {"acquisition_source": ""})
+    assert first.status_code == 302
+    again = owner_client.post(
+        "/customers/new/", data | {"phone": "+66 81 359 6920", "acquisition_source": ""}
+    )
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    customer = Customer.objects.get(workspace=owner.workspace)
+    assert (customer.title, customer.first_name) == ("นางสาว", "มานี")
+
+
+def test_add_customer_form_shows_phone_error_on_the_field(owner_client) -> None:  # type: ignore[no-untyped-def]
+    response = owner_client.post(
+        "/customers/new/",
+        {"first_name": "ต้น", "phone": "12", "email": "", "line_id": "", "acquisition_source": ""},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"]
+    assert not Customer.objects.exists()
+
+
+def test_marketer_cannot_add_customers(db) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    membership = MembershipFactory(role="marketer")
+    client = Client()
+    client.force_login(membership.user)
+    assert client.get("/customers/").status_code == 200
+    assert client.get("/customers/new/").status_code == 403
+    assert actor_for_membership(membership).can  # sanity
