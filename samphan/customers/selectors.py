@@ -14,6 +14,7 @@ from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text
 from samphan.core.thai.phone import InvalidPhone, normalize_phone, thai_digits_to_arabic
+from samphan.core.thai.words import match_rank
 from samphan.customers.models import ContactKind, ContactPoint, Customer
 
 
@@ -91,9 +92,11 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
                 | Q(last_name__icontains=word)
                 | Q(nickname__icontains=word)
             )
-        add(
-            named.order_by("-last_order_at", "-pk")[:limit],
-            "name",
-            lambda c: c.display_name,
-        )
+        # Rank by Thai word segmentation: a whole word of the name beats a prefix beats a
+        # fragment inside a word; then by recent purchase.
+        candidates = list(named.order_by("-last_order_at", "-pk")[: limit * 5])
+        candidates.sort(
+            key=lambda c: -match_rank(q, c.first_name, c.last_name, c.nickname)
+        )  # stable: keeps recency order within a rank
+        add(candidates, "name", lambda c: c.display_name)
     return hits
