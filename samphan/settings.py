@@ -7,6 +7,7 @@ on the HTTPS hardening that ``manage.py check --deploy`` asks for.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -114,6 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
+    if TESTING:
+        # One test database per test run, so that several runs on one server do not collide.
+        DATABASES["default"]["TEST"] = {"NAME": f"test_samphan_{os.getpid()}"}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

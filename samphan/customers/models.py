@@ -105,6 +105,11 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="customer_ws_created"),
             models.Index(fields=["workspace", "last_name", "first_name"], name="customer_ws_name"),
+            models.Index(fields=["workspace", "first_name", "id"], name="customer_ws_first_name"),
+            models.Index(
+                fields=["workspace", "-total_spent_satang", "-id"], name="customer_ws_spend"
+            ),
+            models.Index(fields=["workspace", "-orders_count", "-id"], name="customer_ws_orders"),
             models.Index(fields=["workspace", "-last_order_at"], name="customer_ws_last_order"),
         ]
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
 from django.utils.translation import gettext as _
 
 from samphan.core.access import Actor, require
@@ -68,7 +69,12 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
         if e164:
             exact = contacts.filter(value=e164).values("customer_id")
             add(base.filter(pk__in=exact), "phone", lambda c: e164)
-        suffix = contacts.filter(value__endswith=digits).values("customer_id")[:limit]
+        # Matched on the reversed value so PostgreSQL can use a prefix index (see migration 0005).
+        suffix = (
+            contacts.annotate(reversed_value=Reverse("value"))
+            .filter(reversed_value__startswith=digits[::-1])
+            .values("customer_id")[:limit]
+        )
         add(base.filter(pk__in=suffix), "phone_suffix", lambda c: digits)
     if "@" in q:
         emails = ContactPoint.objects.filter(
