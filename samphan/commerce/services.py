@@ -24,6 +24,7 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch, Workspace
 from samphan.core.roles import Perm
+from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import Customer
 from samphan.timeline.events import order_placed_event
 
@@ -87,12 +88,14 @@ def customer_summaries_refresh(
     def agg(expr: Any) -> Subquery:
         return Subquery(paid.values("customer").annotate(v=expr).values("v")[:1])
 
-    return customers.update(
+    updated = customers.update(
         orders_count=Coalesce(agg(Count("pk")), 0),
         total_spent_satang=Coalesce(agg(Sum("total_satang")), 0),
         first_order_at=agg(Min("placed_at")),
         last_order_at=agg(Max("placed_at")),
     )
+    lifecycle_refresh(customers)
+    return updated
 
 
 @dataclass(frozen=True)
@@ -297,3 +300,66 @@ def _next_number(workspace: Workspace, channel: SalesChannel, placed_at: dt.date
         count += 1
         number = f"{prefix}{count + 1:06d}"
     return number
+
+
+def product_create(
+    *,
+    actor: Actor,
+    sku: str,
+    name_th: str,
+    name_en: str = "",
+    price_satang: int = 0,
+    category_id: int | None = None,
+) -> Product:
+    """Add a product to the workspace's catalogue; the SKU is unique per workspace."""
+    from samphan.commerce.models import ProductCategory  # used only here
+
+    require(actor, Perm.CHANNEL_MANAGE)
+    sku, name_th, name_en = sku.strip(), " ".join(name_th.split()), " ".join(name_en.split())
+    if not sku:
+        raise ApplicationError("sku_required", _("Enter a SKU."), {"field": "sku"}, status=422)
+    if len(sku) > 64:
+        raise ApplicationError("too_long", _("This is too long."), {"field": "sku"}, status=422)
+    if not name_th:
+        raise ApplicationError(
+            "product_name_required",
+            _("Enter the product's name."),
+            {"field": "name_th"},
+            status=422,
+        )
+    if len(name_th) > 200 or len(name_en) > 200:
+        raise ApplicationError("too_long", _("This is too long."), {"field": "name_th"}, status=422)
+    if price_satang < 0:
+        raise ApplicationError(
+            "invalid_price",
+            _("A price cannot be negative."),
+            {"field": "price_satang"},
+            status=422,
+        )
+    if (
+        category_id is not None
+        and not ProductCategory.objects.filter(workspace=actor.workspace, pk=category_id).exists()
+    ):
+        raise ApplicationError(
+            "category_not_found",
+            _("Product category not found."),
+            {"field": "category_id"},
+            status=422,
+        )
+    try:
+        with transaction.atomic():
+            return Product.objects.create(
+                workspace=actor.workspace,
+                sku=sku,
+                name_th=name_th,
+                name_en=name_en,
+                price_satang=price_satang,
+                category_id=category_id,
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(
+            "sku_exists",
+            _("A product with the SKU “%(sku)s” already exists.") % {"sku": sku},
+            {"field": "sku"},
+            status=409,
+        ) from exc
