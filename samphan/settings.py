@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before allauth, so that its pages use Samphan's templates.
+    "samphan.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -63,7 +65,6 @@ INSTALLED_APPS = [
     "samphan.commerce",
     "samphan.analytics",
     "samphan.api",
-    "samphan.web",
 ]
 
 MIDDLEWARE = [

@@ -20,7 +20,6 @@ from samphan.core.services import api_key_create
 from tests.factories import (
     BranchFactory,
     ContactPointFactory,
-    CustomerFactory,
     MembershipFactory,
     OrderFactory,
     SalesChannelFactory,
@@ -33,9 +32,31 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
     "customer_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
     "order_id": lambda ws, m: OrderFactory(workspace=ws).pk,
     "membership_id": lambda ws, m: MembershipFactory(workspace=ws, role="staff").pk,
-    "key_id": lambda ws, m: api_key_create(
-        actor=_owner_actor(m), name="k", scope=ApiKey.Scope.READ
-    ).key.pk,
+    "key_id": lambda ws, m: (
+        api_key_create(actor=_owner_actor(m), name="k", scope=ApiKey.Scope.READ).key.pk
+    ),
+    "contact_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).pk,
+    "address_id": lambda ws, m: (
+        ContactPointFactory(customer__workspace=ws)
+        .customer.addresses.create(workspace=ws, province="กรุงเทพมหานคร")
+        .pk
+    ),
+    "followup_id": lambda ws, m: (
+        ContactPointFactory(customer__workspace=ws)
+        .customer.follow_ups.create(workspace=ws, title="โทรกลับ", due_at=ws.created_at)
+        .pk
+    ),
+    "survivor_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
+    "merged_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
+    "merge_id": lambda ws, m: (
+        __import__("samphan.customers.merge", fromlist=["customer_merge"])
+        .customer_merge(
+            actor=_owner_actor(m),
+            survivor_id=ContactPointFactory(customer__workspace=ws).customer_id,
+            merged_id=ContactPointFactory(customer__workspace=ws).customer_id,
+        )
+        .pk
+    ),
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "api/v1/")
 
@@ -144,9 +165,7 @@ def test_api_object_of_other_workspace_is_404(
 ) -> None:
     a, b = two_workspaces
     values = {name: OBJECT_MAKERS[name](a.workspace, a) for name in params}
-    secret = api_key_create(
-        actor=_owner_actor(b), name="b", scope=ApiKey.Scope.READ_WRITE
-    ).secret
+    secret = api_key_create(actor=_owner_actor(b), name="b", scope=ApiKey.Scope.READ_WRITE).secret
     components = api.get_openapi_schema()["components"].get("schemas", {})
     url = path.format(**values)
     response = Client().generic(

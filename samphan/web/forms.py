@@ -1,0 +1,127 @@
+"""Forms parse and validate input shapes only; the business rules stay in the services."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from samphan.commerce.models import ChannelKind
+from samphan.core.errors import ApplicationError
+from samphan.core.models import ApiKey, Branch
+from samphan.core.roles import Role
+
+CURRENCIES = [("THB", _("Thai baht (THB)"))]
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(zoneinfo.available_timezones() - {"Asia/Bangkok"})
+    return [("Asia/Bangkok", "Asia/Bangkok"), *((n, n) for n in names if "/" in n)]
+
+
+def add_application_error(form: forms.Form, exc: ApplicationError | ValidationError) -> None:
+    """Show a service error on the form: on its field when the error names one."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                target = field if field in form.fields else None
+                for error in errors:
+                    form.add_error(target, error)
+        else:
+            form.add_error(None, exc)
+        return
+    name = exc.details.get("field")
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+class WorkspaceProfileForm(forms.Form):
+    name = forms.CharField(label=_("Shop name"), max_length=200)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    buddhist_era = forms.BooleanField(
+        label=_("Show Buddhist Era years (พ.ศ.)"),
+        required=False,
+        help_text=_("Dates are shown as 23 พ.ย. 2569 instead of 23 พ.ย. 2026 in Thai."),
+    )
+
+
+class BranchForm(forms.Form):
+    name = forms.CharField(label=_("Branch name"), max_length=200)
+    code = forms.CharField(label=_("Code"), max_length=32, required=False)
+    province = forms.CharField(label=_("Province"), max_length=100, required=False)
+
+
+class BranchEditForm(BranchForm):
+    is_active = forms.BooleanField(label=pgettext_lazy("on or off", "Active"), required=False)
+
+
+class ChannelForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ChannelKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class BranchChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Branch) -> str:
+        return obj.name if obj.is_active else f"{obj.name} ({_('inactive')})"
+
+
+class _MemberRoleFields(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    branches = BranchChoiceField(
+        label=_("Limit to branches"),
+        queryset=Branch.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "For counter staff: they will see only these branches' data. "
+            "Leave all unticked for every branch."
+        ),
+    )
+
+    def __init__(self, *args: Any, branches: QuerySet[Branch] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["branches"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = branches if branches is not None else Branch.objects.none()
+
+    def branch_ids(self) -> list[int]:
+        return [b.pk for b in self.cleaned_data.get("branches") or []]
+
+
+class MemberAddForm(_MemberRoleFields):
+    email = forms.EmailField(label=_("Email"))
+    field_order = ["email", "role", "branches"]
+
+
+class MemberRoleForm(_MemberRoleFields):
+    pass
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Which system uses this key, e.g. “POS front counter”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Access"),
+        choices=ApiKey.Scope.choices,
+        initial=ApiKey.Scope.READ,
+    )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=[("th", "ไทย"), ("en", "English")])
+    next = forms.CharField(required=False)
+
+
+class WorkspaceSwitchForm(forms.Form):
+    workspace = forms.IntegerField()
+    next = forms.CharField(required=False)
