@@ -1,15 +1,17 @@
-"""API: sales channels and orders (read)."""
+"""API: sales channels, orders and products."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from samphan.api.auth import actor_of
-from samphan.commerce import selectors
+from samphan.commerce import selectors, services
+from samphan.commerce.models import Product
 
 router = Router(tags=["commerce"])
 
@@ -68,3 +70,144 @@ def order_list(request: HttpRequest) -> object:
 @router.get("/orders/{order_id}", response=OrderDetailOut, summary="One order with its lines")
 def order_detail(request: HttpRequest, order_id: int) -> object:
     return selectors.order_get(actor=actor_of(request), order_id=order_id)
+
+
+# --- writes: orders and products --------------------------------------------------------------
+
+
+class OrderLineIn(Schema):
+    name: str
+    quantity: int = 1
+    unit_price_satang: int = Field(description="price of one unit in satang (฿65.00 = 6500)")
+    sku: str = ""
+    product_id: int | None = None
+
+
+class OrderIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "channel_id": 1,
+                "customer_id": 1,
+                "external_id": "POS-2611-0001",
+                "payment_method": "promptpay",
+                "lines": [
+                    {"name": "ชาไทยเย็น", "quantity": 2, "unit_price_satang": 6500},
+                    {"name": "ขนมปังสังขยา", "quantity": 1, "unit_price_satang": 4500},
+                ],
+            }
+        }
+    }
+
+    channel_id: int
+    lines: list[OrderLineIn]
+    customer_id: int | None = None
+    branch_id: int | None = None
+    external_id: str | None = Field(
+        None, description="your system's order id; posting it again returns the same order"
+    )
+    number: str = Field("", description="left empty, Samphan numbers the order (ST-2611-000042)")
+    placed_at: dt.datetime | None = Field(None, description="defaults to now")
+    status: str = "paid"
+    discount_satang: int = 0
+    shipping_satang: int = 0
+    payment_method: str = ""
+    coupon_code: str = ""
+
+
+@router.post(
+    "/orders",
+    response={200: OrderDetailOut, 201: OrderDetailOut},
+    summary="Record an order (idempotent on external_id)",
+    description=(
+        "201 with the new order; 200 with the existing order when this channel already has an "
+        "order with the same `external_id` (safe to retry). The customer's purchase summary "
+        "and timeline are updated."
+    ),
+)
+def order_create(request: HttpRequest, payload: OrderIn) -> object:
+    actor = actor_of(request)
+    result = services.order_create(
+        actor=actor,
+        channel_id=payload.channel_id,
+        lines=[
+            services.LineInput(
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_satang=line.unit_price_satang,
+                sku=line.sku,
+                product_id=line.product_id,
+            )
+            for line in payload.lines
+        ],
+        customer_id=payload.customer_id,
+        branch_id=payload.branch_id,
+        external_id=payload.external_id,
+        number=payload.number,
+        placed_at=payload.placed_at,
+        status=payload.status,
+        discount_satang=payload.discount_satang,
+        shipping_satang=payload.shipping_satang,
+        payment_method=payload.payment_method,
+        coupon_code=payload.coupon_code,
+    )
+    order = selectors.order_get(actor=actor, order_id=result.order.pk)
+    return Status(201 if result.created else 200, order)
+
+
+class ProductOut(Schema):
+    id: int
+    sku: str
+    name_th: str
+    name_en: str
+    category_id: int | None
+    price_satang: int
+    is_active: bool
+
+
+class ProductIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "sku": "TEA-001",
+                "name_th": "ชาไทยเย็น",
+                "name_en": "Iced Thai tea",
+                "price_satang": 6500,
+            }
+        }
+    }
+
+    sku: str
+    name_th: str
+    name_en: str = ""
+    price_satang: int = 0
+    category_id: int | None = None
+
+
+@router.get("/products", response=list[ProductOut], summary="List or search products")
+@paginate(LimitOffsetPagination)
+def product_list(request: HttpRequest, q: str = "", active: bool | None = None) -> object:
+    actor = actor_of(request)
+    qs = Product.objects.filter(workspace=actor.workspace)
+    if q.strip():
+        qs = qs.filter(
+            Q(sku__icontains=q.strip())
+            | Q(name_th__icontains=q.strip())
+            | Q(name_en__icontains=q.strip())
+        )
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("name_th", "id")
+
+
+@router.post("/products", response={201: ProductOut}, summary="Add a product")
+def product_create(request: HttpRequest, payload: ProductIn) -> object:
+    product = services.product_create(
+        actor=actor_of(request),
+        sku=payload.sku,
+        name_th=payload.name_th,
+        name_en=payload.name_en,
+        price_satang=payload.price_satang,
+        category_id=payload.category_id,
+    )
+    return Status(201, product)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -109,7 +111,14 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         hits = customer_search(actor=actor, q=filters.q, limit=1000)
         queryset = queryset.filter(pk__in=[h.customer.pk for h in hits])
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    return customers_export(actor=actor, queryset=queryset, format=fmt, ip=client_ip(request))
+    response = customers_export(
+        actor=actor,
+        queryset=queryset,
+        format=fmt,
+        filters=filters.as_dict(),
+        ip=client_ip(request),
+    )
+    return cast(HttpResponse, response)  # a streaming response for CSV: same interface here
 
 
 urlpatterns: list[URLPattern] = [
