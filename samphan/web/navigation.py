@@ -40,6 +40,10 @@ MAIN_NAV: tuple[NavItem, ...] = (
     NavItem("web:dashboard", _("Dashboard"), Perm.DASHBOARD_VIEW, "home", primary=True),
     # Customer 360 pages live in the customers app.
     NavItem("customers:list", _("Customers"), Perm.CUSTOMER_VIEW, "users", ("customers:",), True),
+    NavItem(
+        "commerce:sale_new", _("Quick sale"), Perm.ORDER_CREATE, "shop", ("commerce:sale",), True
+    ),
+    NavItem("customers:tasks", _("Follow-ups"), Perm.CUSTOMER_VIEW, "list", ("customers:task",)),
     NavItem("web:segments", _("Segments"), Perm.SEGMENT_MANAGE, "segments"),
     NavItem("web:analytics", _("Analytics"), Perm.ANALYTICS_VIEW, "chart"),
     NavItem("web:loyalty", _("Loyalty"), Perm.CUSTOMER_VIEW, "gift"),
