@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "samphan.customers",
     "samphan.commerce",
     "samphan.analytics",
+    "samphan.segments",
     "samphan.api",
 ]
 

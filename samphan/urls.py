@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("samphan.customers.urls")),
     path("", include("samphan.commerce.urls")),
+    path("", include("samphan.segments.urls")),
     path("", include("samphan.web.urls")),
 ]

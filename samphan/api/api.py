@@ -16,6 +16,7 @@ from samphan.core.errors import ApplicationError
 from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
 from samphan.customers.api_profile import router as profile_router
+from samphan.segments.api import router as segments_router
 
 api = NinjaAPI(
     title="Samphan API",
@@ -80,3 +81,4 @@ api.add_router("/", customers_router)
 api.add_router("/", profile_router)
 api.add_router("/", merge_router)
 api.add_router("/", imports_router)
+api.add_router("/", segments_router)

@@ -1,0 +1,1 @@
+"""Saved segments and their membership snapshots."""
