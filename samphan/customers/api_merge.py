@@ -1,3 +1,166 @@
-from ninja import Router
+"""API: possible duplicates, merging two customers, the merge log and undoing a merge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from samphan.api.auth import actor_of
+from samphan.customers import merge
+from samphan.customers.api import CustomerOut
 
 router = Router(tags=["customers"])
+
+
+class ReasonOut(Schema):
+    code: str = Field(
+        description=(
+            "same_name, swapped_name, similar_name, same_first_name, same_nickname, "
+            "phone_suffix, phone_digits, same_birthday, same_username or same_address"
+        )
+    )
+    detail: str = Field(description="e.g. the shared last 4 digits")
+    text: str = Field(description="the reason in the request's language")
+
+
+class DuplicateOut(Schema):
+    score: int = Field(description="0–100: how likely the two records are one person")
+    reasons: list[ReasonOut]
+    survivor: CustomerOut = Field(description="suggested to keep: more orders, then older")
+    merged: CustomerOut = Field(description="suggested to merge into the survivor")
+
+
+@router.get(
+    "/duplicates",
+    response=list[DuplicateOut],
+    summary="Possible duplicate customers, most likely first",
+)
+def duplicate_list(request: HttpRequest, limit: int = 50) -> object:
+    pairs = merge.duplicate_candidates(actor=actor_of(request), limit=max(1, min(limit, 200)))
+    return [
+        {
+            "score": pair.score,
+            "reasons": [
+                {"code": r.code, "detail": r.detail, "text": merge.reason_text(r)}
+                for r in pair.reasons
+            ],
+            "survivor": pair.survivor,
+            "merged": pair.merged,
+        }
+        for pair in pairs
+    ]
+
+
+class MergeIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "merged_id": 1042,
+                "field_choices": {"first_name": "merged", "birthday": "merged", "notes": "both"},
+            }
+        }
+    }
+
+    merged_id: int = Field(description="the customer merged into the one in the path")
+    field_choices: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "which side's value the surviving customer keeps, per field: `survivor` or "
+            "`merged` (`both` for notes and custom_fields). Fields: "
+            + ", ".join(merge.MERGE_FIELDS)
+            + "; `name` chooses title, first and last name together. Unmentioned fields keep "
+            "the survivor's value unless it is empty."
+        ),
+    )
+
+
+class MergeOut(Schema):
+    id: int
+    survivor_id: int
+    merged_id: int
+    survivor_name: str
+    merged_name: str
+    created_at: dt.datetime
+    actor: str = Field(description="the member's email, or the API key")
+    moved: dict[str, int] = Field(
+        description='rows moved per relation, e.g. {"commerce.Order.customer": 3}'
+    )
+    undone_at: dt.datetime | None
+    undone_by: str | None
+    can_undo: bool = Field(description="false once undone, or while a later merge is active")
+
+    @staticmethod
+    def resolve_survivor_name(obj: Any) -> str:
+        return str(obj.survivor.display_name)
+
+    @staticmethod
+    def resolve_merged_name(obj: Any) -> str:
+        return str(obj.merged.display_name)
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str:
+        if obj.actor is not None:
+            return str(obj.actor.email)
+        return str((obj.survivor_before or {}).get("actor_label", ""))
+
+    @staticmethod
+    def resolve_moved(obj: Any) -> dict[str, int]:
+        return {key: len(ids) for key, ids in (obj.moved or {}).items()}
+
+    @staticmethod
+    def resolve_undone_by(obj: Any) -> str | None:
+        if obj.undone_at is None:
+            return None
+        return str(obj.undone_by.email) if obj.undone_by is not None else "api"
+
+    @staticmethod
+    def resolve_can_undo(obj: Any) -> bool:
+        return obj.undone_at is None and not getattr(obj, "blocked", False)
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response={201: MergeOut},
+    summary="Merge another customer into this one",
+    description=(
+        "Everything of `merged_id` (orders, contacts, consents, timeline, interactions, "
+        "follow-ups, addresses, tags, referrals) moves to the customer in the path; the merged "
+        "record is hidden. 404 if either customer is not in this workspace, 409 if one was "
+        "already merged. Undo with `POST /merges/{merge_id}/undo`."
+    ),
+)
+def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> object:
+    actor = actor_of(request)
+    log = merge.customer_merge(
+        actor=actor,
+        survivor_id=customer_id,
+        merged_id=payload.merged_id,
+        field_choices=payload.field_choices,
+    )
+    return Status(201, merge.merge_get(actor=actor, merge_id=log.pk))
+
+
+@router.get("/merges", response=list[MergeOut], summary="The merge log, newest first")
+@paginate(LimitOffsetPagination)
+def merge_list(request: HttpRequest) -> object:
+    return merge.merge_log_list(actor=actor_of(request))
+
+
+@router.post(
+    "/merges/{merge_id}/undo",
+    response=MergeOut,
+    summary="Undo a merge",
+    description=(
+        "Moves exactly the rows the merge moved back and restores the survivor's earlier "
+        "details. 409 if already undone, or if a later merge involving either customer is "
+        "still in effect (undo newest first)."
+    ),
+)
+def merge_undo(request: HttpRequest, merge_id: int) -> object:
+    actor = actor_of(request)
+    merge.merge_undo(actor=actor, merge_id=merge_id)
+    return merge.merge_get(actor=actor, merge_id=merge_id)
