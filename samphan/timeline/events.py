@@ -89,46 +89,6 @@ def customer_updated_event(
     )
 
 
-def customer_merged_event(
-    *,
-    workspace_id: int,
-    customer_id: int,
-    actor: Actor | None,
-    merged_customer_id: int,
-    merged_name: str,
-    merge_log_id: int,
-) -> TimelineEvent:
-    """Written on the surviving customer."""
-    return _event(
-        workspace_id=workspace_id,
-        customer_id=customer_id,
-        type=EventType.CUSTOMER_MERGED,
-        actor=actor,
-        payload={"merged_customer_id": merged_customer_id, "merged_name": merged_name},
-        links={"customer": merged_customer_id, "merge_log": merge_log_id},
-    )
-
-
-def customer_unmerged_event(
-    *,
-    workspace_id: int,
-    customer_id: int,
-    actor: Actor | None,
-    restored_customer_id: int,
-    restored_name: str,
-    merge_log_id: int,
-) -> TimelineEvent:
-    """Written on the customer that had survived the merge being undone."""
-    return _event(
-        workspace_id=workspace_id,
-        customer_id=customer_id,
-        type=EventType.CUSTOMER_UNMERGED,
-        actor=actor,
-        payload={"restored_customer_id": restored_customer_id, "restored_name": restored_name},
-        links={"customer": restored_customer_id, "merge_log": merge_log_id},
-    )
-
-
 def contact_added_event(
     *,
     workspace_id: int,
@@ -299,7 +259,7 @@ def customer_merge_recorded_event(
 ) -> TimelineEvent:
     """``customer.merged`` on the surviving customer, with what moved over (rows per relation,
     ``{"commerce.Order.customer": 3, …}``) and which profile fields were taken from the merged
-    record. Keeps the payload keys of ``customer_merged_event`` so both render the same."""
+    record."""
     return _event(
         workspace_id=workspace_id,
         customer_id=customer_id,
@@ -328,8 +288,7 @@ def customer_merge_undone_event(
 ) -> TimelineEvent:
     """``customer.unmerged``, written on both customers of the undone merge. ``role`` is
     ``survivor`` or ``restored`` (the record that is a separate customer again); the payload's
-    ``restored_customer_id``/``restored_name`` name the *other* customer, as in
-    ``customer_unmerged_event``."""
+    ``restored_customer_id``/``restored_name`` name the *other* customer."""
     return _event(
         workspace_id=workspace_id,
         customer_id=customer_id,

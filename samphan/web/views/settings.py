@@ -47,6 +47,9 @@ AUDIT_ACTIONS = {
     "auth.login_failed": gettext_lazy("Failed sign-in"),
     "auth.mfa_added": gettext_lazy("Two-step sign-in turned on"),
     "auth.mfa_removed": gettext_lazy("Two-step sign-in turned off"),
+    "customers.exported": gettext_lazy("Customers exported"),
+    "customers.merged": gettext_lazy("Customers merged"),
+    "customers.unmerged": gettext_lazy("Merge reversed"),
 }
 
 
