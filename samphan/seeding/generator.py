@@ -1,0 +1,853 @@
+"""Vectorised generation of one chunk of the demo shop: customers, contacts, orders, lines, events.
+
+Every random draw comes from the numpy ``Generator`` handed in, so a chunk is a pure function of
+(seed, chunk number, the shop's ids and the calendar). Primary keys, order numbers, phone
+numbers and external ids come from :class:`Counters`, which the runner starts above every row
+already in the database, so chunks never collide with earlier runs.
+
+Customer behaviour comes in segments:
+
+* **prospect** — signed up, never bought (created up to a few months before the window);
+* **one-time** — a single order;
+* **occasional** — a few orders spread over their time with the shop;
+* **promo** — buys mostly on campaign days (11.11, 12.12, 9.9, double days, Songkran, New Year,
+  payday), usually with a coupon;
+* **churned** — active for a few months early on, then nothing;
+* **regular** — frequent, steady buyers from early in the window until now.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from samphan.commerce.models import ChannelKind, Order, OrderLine, OrderStatus
+from samphan.commerce.services import _CHANNEL_PREFIX as CHANNEL_PREFIX
+from samphan.core.thai.phone import normalize_phone
+from samphan.customers.models import (
+    AcquisitionSource,
+    BehaviourType,
+    ContactKind,
+    ContactPoint,
+    Customer,
+    Gender,
+)
+from samphan.seeding import data
+from samphan.seeding.calendar import BANGKOK_OFFSET, DAY, ShopCalendar
+from samphan.seeding.writers import Batch, Const
+from samphan.timeline.models import EventType, TimelineEvent
+
+CUSTOMER_CREATED_SOURCE = "seed"
+
+# --- segments ---------------------------------------------------------------------------------
+PROSPECT, ONE_TIME, OCCASIONAL, PROMO, CHURNED, REGULAR = range(6)
+SEGMENT_P = np.array([0.04, 0.30, 0.25, 0.18, 0.17, 0.06])
+# orders = base + Poisson(extra); mean ≈ 3.4 orders a customer, ≈ 10 order lines a customer
+SEGMENT_BASE_ORDERS = np.array([0, 1, 2, 2, 1, 8])
+SEGMENT_EXTRA_ORDERS = np.array([0.0, 0.0, 1.2, 2.0, 2.0, 10.0])
+# where in the window customers first buy: Beta(a, b) scaled by `scale`
+SEGMENT_JOIN = {
+    ONE_TIME: (1.6, 1.0, 1.0),
+    OCCASIONAL: (1.2, 1.4, 1.0),
+    PROMO: (1.2, 1.3, 1.0),
+    CHURNED: (1.0, 2.2, 0.6),
+    REGULAR: (1.0, 2.5, 0.7),
+}
+SEGMENT_STICKINESS = np.array([0.75, 0.75, 0.75, 0.7, 0.75, 0.9])  # P(order on primary channel)
+
+# --- channels ---------------------------------------------------------------------------------
+CHANNELS = [
+    ChannelKind.STORE,
+    ChannelKind.LINE,
+    ChannelKind.SHOPEE,
+    ChannelKind.LAZADA,
+    ChannelKind.TIKTOK,
+    ChannelKind.WEB,
+    ChannelKind.PHONE,
+]
+STORE, LINE, SHOPEE, LAZADA, TIKTOK, WEB, PHONE = range(7)
+CHANNEL_P = np.array([0.38, 0.12, 0.18, 0.09, 0.12, 0.07, 0.04])
+CHANNEL_P_PROMO = np.array([0.15, 0.10, 0.30, 0.15, 0.20, 0.07, 0.03])
+POOL_STORE, POOL_DELIVERY, POOL_ONLINE = range(3)
+CHANNEL_POOL = np.array(
+    [POOL_STORE, POOL_DELIVERY, POOL_ONLINE, POOL_ONLINE, POOL_ONLINE, POOL_ONLINE, POOL_DELIVERY]
+)
+ACQUISITION = [
+    AcquisitionSource.WALK_IN,
+    AcquisitionSource.REFERRAL,
+    AcquisitionSource.AD,
+    AcquisitionSource.MARKETPLACE,
+    AcquisitionSource.LINE,
+    AcquisitionSource.AFFILIATE,
+    AcquisitionSource.UNKNOWN,
+]
+# rows: primary channel; columns: ACQUISITION
+ACQUISITION_P = np.array(
+    [
+        [0.55, 0.20, 0.10, 0.00, 0.05, 0.00, 0.10],  # store
+        [0.00, 0.15, 0.20, 0.00, 0.50, 0.00, 0.15],  # LINE
+        [0.00, 0.05, 0.10, 0.70, 0.00, 0.05, 0.10],  # Shopee
+        [0.00, 0.05, 0.10, 0.70, 0.00, 0.05, 0.10],  # Lazada
+        [0.00, 0.05, 0.25, 0.20, 0.00, 0.40, 0.10],  # TikTok Shop
+        [0.00, 0.20, 0.45, 0.00, 0.00, 0.00, 0.35],  # web
+        [0.20, 0.40, 0.00, 0.00, 0.00, 0.00, 0.40],  # phone
+    ]
+)
+PAYMENTS = ["cash", "promptpay", "credit_card", "cod", "truemoney"]
+# rows: channel; columns: PAYMENTS
+PAYMENT_P = np.array(
+    [
+        [0.35, 0.40, 0.20, 0.00, 0.05],  # store
+        [0.00, 0.60, 0.10, 0.20, 0.10],  # LINE
+        [0.00, 0.20, 0.30, 0.35, 0.15],  # Shopee
+        [0.00, 0.20, 0.30, 0.35, 0.15],  # Lazada
+        [0.00, 0.20, 0.25, 0.40, 0.15],  # TikTok Shop
+        [0.00, 0.40, 0.50, 0.00, 0.10],  # web
+        [0.00, 0.50, 0.00, 0.50, 0.00],  # phone
+    ]
+)
+STATUSES = [OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED]
+STATUS_P_STORE = np.array([0.985, 0.010, 0.005, 0.0])
+STATUS_P_REMOTE = np.array([0.920, 0.045, 0.015, 0.020])
+# hour-of-day weights (local time)
+STORE_HOURS = np.array(
+    [0, 0, 0, 0, 0, 0, 0, 1, 3, 4, 5, 5, 7, 6, 5, 6, 5, 5, 4, 3, 2, 1, 0, 0], dtype=float
+)
+ONLINE_HOURS = np.array(
+    [
+        3,
+        1.5,
+        0.7,
+        0.3,
+        0.2,
+        0.3,
+        0.8,
+        1.5,
+        2,
+        2.5,
+        3,
+        3,
+        4,
+        3.5,
+        3,
+        3,
+        3,
+        3,
+        3.5,
+        4.5,
+        5.5,
+        6,
+        5,
+        3.5,
+    ]
+)
+
+# --- order lines ------------------------------------------------------------------------------
+LINES_P = np.array([0.17, 0.27, 0.24, 0.16, 0.10, 0.06])  # 1…6 lines, mean 2.93
+QUANTITY_P = np.array([0.74, 0.17, 0.05, 0.025, 0.015])  # 1…5
+
+# --- ids that look random but are unique: affine bijections of counters ------------------------
+_MULT = 2_654_435_761  # prime, coprime with every modulus below
+PHONE_SPACE = len(data.MOBILE_PREFIXES) * 10_000_000
+_BASE36 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", dtype=np.uint8)
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+BEHAVIOURS = ["", *(str(v) for v in BehaviourType.values)]
+PREFERRED_CHANNELS = ["", "line", "store", "email", "phone"]
+
+_SEGMENT_LABELS = ["prospect", "one_time", "occasional", "promo", "churned", "regular"]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    ids: np.ndarray  # int64[P]
+    skus: list[str]
+    names: list[str]  # what an order line shows (the Thai name)
+    prices: np.ndarray  # int64[P], satang
+    single_quantity: np.ndarray  # bool[P]: gift cards, gear: one at a time
+    cum_weights: np.ndarray  # float64[3, P]: cumulative pick weights per pool
+
+
+@dataclass(frozen=True)
+class Shop:
+    workspace_id: int
+    branch_ids: np.ndarray  # int64[3], order of data.BRANCHES
+    channel_ids: np.ndarray  # int64[7], order of CHANNELS
+    channel_names: list[str]  # order of CHANNELS
+    catalogue: Catalogue
+    provinces: list[str]  # Thai province names
+    province_cum: np.ndarray  # cumulative draw weights
+    province_branch: np.ndarray  # int64[len(provinces)]: nearest branch
+    branch_province: np.ndarray  # int64[3]: index into provinces
+
+
+@dataclass
+class Counters:
+    """Next primary keys and ordinals; advanced by every chunk."""
+
+    customer_id: int
+    contact_id: int
+    order_id: int
+    line_id: int
+    event_id: int
+    customer_ordinal: int  # phones, e-mails and LINE ids derive from it
+    order_seq: int  # marketplace order ids derive from it
+    # last running number per order-number prefix ("ST-2611-"), as commerce.services numbers them
+    number_seq: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Chunk:
+    customers: Batch
+    contacts: Batch
+    orders: Batch
+    lines: Batch
+    events: Batch
+    segments: np.ndarray
+    phone_samples: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def batches(self) -> list[Batch]:
+        return [self.customers, self.contacts, self.orders, self.lines, self.events]
+
+
+# ----------------------------------------------------------------------------------------------
+# small vectorised helpers
+
+
+def _choice(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    cum = np.cumsum(p)
+    return np.minimum(np.searchsorted(cum / cum[-1], rng.random(size), side="right"), len(p) - 1)
+
+
+def _choice_rows(rng: np.random.Generator, p_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One draw per element of ``rows`` from the distribution ``p_rows[row]``."""
+    cum = np.cumsum(p_rows, axis=1)
+    cum /= cum[:, -1:]
+    u = rng.random(len(rows))
+    result: np.ndarray = (u[:, None] >= cum[rows]).sum(axis=1)
+    return np.minimum(result, p_rows.shape[1] - 1)
+
+
+def _sample_days(
+    rng: np.random.Generator, cum: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """A day in [lo, hi] (inclusive) for each element, drawn by the cumulative day weights."""
+    a, b = cum[lo], cum[hi + 1]
+    u = a + rng.random(len(lo)) * (b - a)
+    day = np.searchsorted(cum, u, side="right") - 1
+    return np.clip(day, lo, hi)
+
+
+def _affine(x: np.ndarray, modulus: int, offset: int) -> np.ndarray:
+    """A bijection of [0, modulus): distinct inputs give distinct, random-looking outputs."""
+    result: np.ndarray = ((x % modulus) * _MULT + offset) % modulus
+    return result
+
+
+def _ascii_columns(codes: np.ndarray) -> list[str]:
+    """Rows of a uint8 matrix of ASCII codes → list of str."""
+    width = codes.shape[1]
+    out: list[str] = (
+        np.ascontiguousarray(codes).view(f"S{width}").ravel().astype(f"U{width}").tolist()
+    )
+    return out
+
+
+def _base36(values: np.ndarray, width: int) -> list[str]:
+    digits = np.empty((len(values), width), dtype=np.int64)
+    v = values.copy()
+    for i in range(width - 1, -1, -1):
+        digits[:, i] = v % 36
+        v //= 36
+    return _ascii_columns(_BASE36[digits])
+
+
+def _hex(values: np.ndarray, width: int) -> list[str]:
+    digits = np.empty((len(values), width), dtype=np.int64)
+    v = values.copy()
+    for i in range(width - 1, -1, -1):
+        digits[:, i] = v & 15
+        v >>= 4
+    return _ascii_columns(_HEX[digits])
+
+
+def _pick(options: list[Any], index: np.ndarray) -> list[Any]:
+    table = np.empty(len(options), dtype=object)
+    table[:] = options
+    out: list[Any] = table[index].tolist()
+    return out
+
+
+def _order_numbers(channel: np.ndarray, yymm: np.ndarray, last: dict[str, int]) -> list[str]:
+    """``ST-2611-000042``: channel prefix, year-month (Bangkok), running number per prefix —
+    the scheme of ``samphan.commerce.services``; ``last`` carries the running numbers across
+    chunks and starts above the workspace's existing orders. Orders must be in time order."""
+    key = channel.astype(np.int64) * 10_000 + yymm
+    unique, inverse = np.unique(key, return_inverse=True)
+    prefixes = [
+        f"{CHANNEL_PREFIX.get(CHANNELS[k // 10_000], 'OR')}-{k % 10_000:04d}-"
+        for k in unique.tolist()
+    ]
+    by_key = np.argsort(inverse, kind="stable")  # time order within each prefix
+    counts = np.bincount(inverse, minlength=len(unique))
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[by_key] = np.arange(len(key)) - np.repeat(_group_starts(counts), counts)
+    base = np.array([last.get(p, 0) for p in prefixes], dtype=np.int64)
+    seq = base[inverse] + rank + 1
+    for prefix, b, c in zip(prefixes, base.tolist(), counts.tolist(), strict=True):
+        last[prefix] = b + c
+    return list(map("{}{:06d}".format, _pick(prefixes, inverse), seq.tolist()))
+
+
+def _group_starts(counts: np.ndarray) -> np.ndarray:
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def phone_raw_formats(nsn: int, style: int) -> str:
+    """The way a customer might type their mobile number (``nsn`` = 9 digits after +66)."""
+    d = f"0{nsn:09d}"
+    if style == 0:
+        return f"{d[:3]}-{d[3:6]}-{d[6:]}"  # 081-359-6920
+    if style == 1:
+        return d  # 0813596920
+    if style == 2:
+        return f"+66 {d[1:3]} {d[3:6]} {d[6:]}"  # +66 81 359 6920
+    if style == 3:
+        return f"66{d[1:]}"  # 66813596920
+    thai = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+    return f"{d[:3]}-{d[3:6]}-{d[6:]}".translate(thai)  # ๐๘๑-๓๕๙-๖๙๒๐
+
+
+def generate_chunk(
+    rng: np.random.Generator,
+    n: int,
+    shop: Shop,
+    cal: ShopCalendar,
+    counters: Counters,
+    *,
+    phone_sample_share: float = 0.02,
+) -> Chunk:
+    """``n`` customers with everything that hangs off them, as column batches."""
+    ws = shop.workspace_id
+    D = cal.days
+
+    # ---- who they are --------------------------------------------------------------------
+    segment = _choice(rng, SEGMENT_P, n)
+    gender = _choice(rng, np.array([0.58, 0.38, 0.04]), n)  # female, male, not given
+    female, male = gender == 0, gender == 1
+    age = np.clip(rng.normal(34.0, 11.0, n), 17, 75)
+    has_birthday = rng.random(n) < 0.45
+
+    n_f, n_m = len(data.FEMALE_FIRST_NAMES), len(data.MALE_FIRST_NAMES)
+    all_first = data.FEMALE_FIRST_NAMES + data.MALE_FIRST_NAMES
+    first_idx = np.where(
+        female,
+        rng.integers(0, n_f, n),
+        np.where(male, n_f + rng.integers(0, n_m, n), rng.integers(0, n_f + n_m, n)),
+    )
+    combos = [h + t for h in data.SURNAME_HEADS for t in data.SURNAME_TAILS if h != t]
+    all_last = data.SURNAMES + combos
+    last_idx = np.where(
+        rng.random(n) < 0.35,
+        rng.integers(0, len(data.SURNAMES), n),
+        len(data.SURNAMES) + rng.integers(0, len(combos), n),
+    )
+    nick_f = data.FEMALE_NICKNAMES + data.UNISEX_NICKNAMES
+    nick_m = data.MALE_NICKNAMES + data.UNISEX_NICKNAMES
+    all_nicks = nick_f + nick_m
+    nick_idx = np.where(
+        female,
+        rng.integers(0, len(nick_f), n),
+        np.where(
+            male, len(nick_f) + rng.integers(0, len(nick_m), n), rng.integers(0, len(all_nicks), n)
+        ),
+    )
+    has_nick = rng.random(n) < 0.78
+    u_title = rng.random(n)
+    title_idx = np.full(n, 3)  # no title
+    title_idx[male & (u_title < 0.85)] = 0
+    miss_share = np.where(has_birthday & (age < 30), 0.8, 0.5)
+    f_titled = female & (u_title < 0.85)
+    title_idx[f_titled & (rng.random(n) < miss_share)] = 2
+    title_idx[f_titled & (title_idx == 3)] = 1
+    titles = [data.TITLE_MR, data.TITLE_MRS, data.TITLE_MISS, ""]
+
+    primary = np.where(
+        segment == PROMO,
+        _choice(rng, CHANNEL_P_PROMO, n),
+        _choice(rng, CHANNEL_P, n),
+    )
+    source_idx = _choice_rows(rng, ACQUISITION_P, primary)
+    wants_email = rng.random(n) < np.where(primary == WEB, 0.75, 0.33)
+    wants_line = rng.random(n) < np.where(primary == LINE, 0.95, 0.42)
+    # what staff noted about some of them (samphan's behaviour types, contact preference)
+    u_staff = rng.random(n)
+    behaviour = np.where(u_staff < 0.08, rng.integers(1, 7, n), 0)  # the six "soft" types
+    behaviour[(segment == PROMO) & (u_staff < 0.5)] = BEHAVIOURS.index(
+        BehaviourType.PROMOTION_DRIVEN.value
+    )
+    behaviour[(segment == REGULAR) & (u_staff < 0.6)] = BEHAVIOURS.index(
+        BehaviourType.REGULAR.value
+    )
+    preferred = np.where(
+        wants_line,
+        1,
+        np.where(primary == STORE, 2, np.where(wants_email, 3, 4)),
+    )
+    preferred[rng.random(n) < 0.55] = 0
+
+    province_idx = np.minimum(
+        np.searchsorted(shop.province_cum, rng.random(n), side="right"), len(shop.provinces) - 1
+    )
+    store_first = primary == STORE
+    home_branch = np.full(n, -1)
+    branch_w = np.array([b.weight for b in data.BRANCHES])
+    home_branch[store_first] = _choice(rng, branch_w, int(store_first.sum()))
+    lives_near = store_first & (rng.random(n) < 0.75)
+    province_idx[lives_near] = shop.branch_province[home_branch[lives_near]]
+    no_province = (rng.random(n) < data.SHARE_WITHOUT_PROVINCE) & ~store_first
+    nearest_branch = shop.province_branch[province_idx]
+
+    # ---- when they buy: activity window in local days [lo, hi] ---------------------------
+    counts = SEGMENT_BASE_ORDERS[segment] + rng.poisson(SEGMENT_EXTRA_ORDERS[segment])
+    join = rng.random(n)
+    for seg, (a, b, scale) in SEGMENT_JOIN.items():
+        mask = segment == seg
+        join[mask] = rng.beta(a, b, int(mask.sum())) * scale
+    lo = np.minimum((join * D).astype(np.int64), D - 1)
+    hi = np.full(n, D - 1, dtype=np.int64)
+    churned = segment == CHURNED
+    span = (rng.uniform(0.08, 0.3, n) * D).astype(np.int64)
+    hi[churned] = np.minimum(lo[churned] + span[churned], D - 1)
+
+    n_orders = int(counts.sum())
+    o_cust = np.repeat(np.arange(n), counts)
+    o_rank = np.arange(n_orders) - np.repeat(_group_starts(counts), counts)
+    o_seg = segment[o_cust]
+    o_lo, o_hi = lo[o_cust], hi[o_cust]
+
+    day = _sample_days(rng, cal.cum_mild, o_lo, o_hi)
+    promo_o = o_seg == PROMO
+    day[promo_o] = _sample_days(rng, cal.cum_promo, o_lo[promo_o], o_hi[promo_o])
+    anchored = (o_rank == 0) & ~promo_o  # the first order falls on the day they join
+    day[anchored] = o_lo[anchored]
+    regular_o = o_seg == REGULAR
+    o_counts = counts[o_cust]
+    steady = (o_rank + 0.5 + rng.uniform(-0.35, 0.35, n_orders)) / o_counts
+    steady_day = o_lo + (steady * (o_hi - o_lo + 1)).astype(np.int64)
+    day[regular_o] = np.clip(steady_day[regular_o], o_lo[regular_o], o_hi[regular_o])
+
+    # channel and time of day
+    stick = rng.random(n_orders) < SEGMENT_STICKINESS[o_seg]
+    channel = np.where(stick, primary[o_cust], _choice(rng, CHANNEL_P, n_orders))
+    campaign = cal.campaign[day]
+    is_store = channel == STORE
+    hour = np.where(
+        is_store, _choice(rng, STORE_HOURS, n_orders), _choice(rng, ONLINE_HOURS, n_orders)
+    )
+    midnight_rush = (~is_store) & (campaign != data.CAMPAIGN_NONE) & (rng.random(n_orders) < 0.2)
+    hour[midnight_rush] = 0
+    t = cal.day_start[day] + hour * 3600 + rng.integers(0, 3600, n_orders)
+    # Orders past "now" on the last day, or before the window's first second, move inside.
+    # (Fixed-size draws: the random stream must not depend on the clock.)
+    u_fix = rng.random(n_orders)
+    late, early = t > cal.end, t < cal.start
+    t[late] = cal.day_start[day[late]] + (
+        u_fix[late] * (cal.end - cal.day_start[day[late]])
+    ).astype(np.int64)
+    t[early] = cal.start + (u_fix[early] * 3600).astype(np.int64)
+    t = np.clip(t, cal.start, cal.end)
+
+    # chronological within the chunk: ids and numbers rise with time
+    order = np.argsort(t, kind="stable")
+    o_cust, o_rank, o_seg, t, channel = (
+        o_cust[order],
+        o_rank[order],
+        o_seg[order],
+        t[order],
+        channel[order],
+    )
+    day, campaign, is_store = day[order], campaign[order], is_store[order]
+
+    branch = np.full(n_orders, -1)
+    usual = np.where(home_branch[o_cust] >= 0, home_branch[o_cust], nearest_branch[o_cust])
+    travel = rng.random(n_orders) < 0.08
+    usual[travel] = rng.integers(0, len(shop.branch_ids), int(travel.sum()))
+    branch[is_store] = usual[is_store]
+    status = np.where(
+        is_store,
+        _choice(rng, STATUS_P_STORE, n_orders),
+        _choice(rng, STATUS_P_REMOTE, n_orders),
+    )
+    payment = _choice_rows(rng, PAYMENT_P, channel)
+
+    # ---- order lines -----------------------------------------------------------------------
+    cat = shop.catalogue
+    n_products = len(cat.ids)
+    line_counts = 1 + _choice(rng, LINES_P, n_orders)
+    n_lines = int(line_counts.sum())
+    l_order = np.repeat(np.arange(n_orders), line_counts)
+    l_pool = CHANNEL_POOL[channel][l_order]
+    product = np.zeros(n_lines, dtype=np.int64)
+    redraw = np.ones(n_lines, dtype=bool)
+    for _ in range(8):  # distinct products within an order, redrawing duplicates
+        idx = np.flatnonzero(redraw)
+        if not len(idx):
+            break
+        for pool in (POOL_STORE, POOL_DELIVERY, POOL_ONLINE):
+            sel = idx[l_pool[idx] == pool]
+            cum = cat.cum_weights[pool]
+            product[sel] = np.minimum(
+                np.searchsorted(cum, rng.random(len(sel)) * cum[-1], side="right"), n_products - 1
+            )
+        key = l_order * n_products + product
+        _, first = np.unique(key, return_index=True)
+        redraw = np.ones(n_lines, dtype=bool)
+        redraw[first] = False
+    quantity = 1 + _choice(rng, QUANTITY_P, n_lines)
+    quantity[cat.single_quantity[product] & (rng.random(n_lines) < 0.9)] = 1
+    unit_price = cat.prices[product]
+    line_total = quantity * unit_price
+    subtotal = np.add.reduceat(line_total, _group_starts(line_counts))
+
+    # ---- coupons, shipping, totals ---------------------------------------------------------
+    coupon = np.zeros(n_orders, dtype=np.int64)  # index into coupon_table
+    discount = np.zeros(n_orders, dtype=np.int64)
+    coupon_table: list[data.Campaign | None] = [None]
+    u = rng.random(n_orders)
+    promo_o = o_seg == PROMO
+    take = np.where(promo_o, 0.85, 0.30)
+    take = np.where(campaign == data.CAMPAIGN_PAYDAY, take * 0.5, take)
+    for code, camp in data.CAMPAIGNS.items():
+        mask = (campaign == code) & (u < take)
+        coupon_table.append(camp)
+        coupon[mask] = len(coupon_table) - 1
+        discount[mask] = np.minimum(subtotal[mask] * camp.percent // 10000, camp.cap_baht) * 100
+    u2 = rng.random(n_orders)
+    welcome = (coupon == 0) & (o_rank == 0) & ~is_store & (subtotal >= 30000) & (u2 < 0.2)
+    coupon_table.append(data.WELCOME_COUPON)
+    coupon[welcome] = len(coupon_table) - 1
+    discount[welcome] = data.WELCOME_COUPON.cap_baht * 100
+    member = (coupon == 0) & (o_seg == REGULAR) & (u2 < 0.15)
+    camp = data.MEMBER_COUPON
+    coupon_table.append(camp)
+    coupon[member] = len(coupon_table) - 1
+    discount[member] = np.minimum(subtotal[member] * camp.percent // 10000, camp.cap_baht) * 100
+    discount = np.minimum(discount, subtotal)
+
+    order_pool = CHANNEL_POOL[channel]
+    shipping = np.zeros(n_orders, dtype=np.int64)
+    delivery = order_pool == POOL_DELIVERY
+    shipping[delivery & (subtotal < 30000)] = 3000
+    web = channel == WEB
+    shipping[web & (subtotal < 50000)] = 4000
+    market = (order_pool == POOL_ONLINE) & ~web
+    shipping[market & (subtotal < 29900)] = 3800
+    total = subtotal - discount + shipping
+
+    # ---- numbers and ids -------------------------------------------------------------------
+    order_ids = counters.order_id + np.arange(n_orders, dtype=np.int64)
+    seq = counters.order_seq + 1 + np.arange(n_orders, dtype=np.int64)
+    local = (t + BANGKOK_OFFSET).astype("datetime64[s]")
+    months = local.astype("datetime64[M]").astype(np.int64)
+    yymm = ((months // 12 + 1970) % 100) * 100 + months % 12 + 1
+    numbers = _order_numbers(channel, yymm, counters.number_seq)
+    external: list[str | None] = [None] * n_orders
+    for ch, fmt in ((SHOPEE, "shopee"), (LAZADA, "lazada"), (TIKTOK, "tiktok")):
+        idx = np.flatnonzero(channel == ch)
+        if not len(idx):
+            continue
+        s = seq[idx]
+        if fmt == "shopee":  # 261123 + 8 base-36 characters, like Shopee's order SN
+            dates = np.datetime_as_string(local[idx].astype("datetime64[D]")).tolist()
+            tails = _base36(_affine(s, 36**8, 1_234_567), 8)
+            values = [d[2:4] + d[5:7] + d[8:10] + x for d, x in zip(dates, tails, strict=True)]
+        elif fmt == "lazada":  # 15 digits
+            values = [str(v) for v in (5 * 10**14 + _affine(s, 10**14, 7_777_777)).tolist()]
+        else:  # 18 digits
+            values = [str(v) for v in (57 * 10**16 + _affine(s, 10**16, 31_415_926)).tolist()]
+        for i, v in zip(idx.tolist(), values, strict=True):
+            external[i] = v
+
+    # ---- customer summaries (paid orders only) ---------------------------------------------
+    paid = status == 0
+    orders_count = np.bincount(o_cust[paid], minlength=n)
+    spent = np.zeros(n, dtype=np.int64)
+    np.add.at(spent, o_cust[paid], total[paid])
+    big = np.iinfo(np.int64).max
+    first_paid = np.full(n, big, dtype=np.int64)
+    last_paid = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(first_paid, o_cust[paid], t[paid])
+    np.maximum.at(last_paid, o_cust[paid], t[paid])
+    created = np.full(n, big, dtype=np.int64)
+    np.minimum.at(created, o_cust, t)
+    no_orders = counts == 0
+    # prospects sign up over the window, some up to a quarter of it before
+    span_s = cal.end - cal.start
+    created[no_orders] = cal.start + (
+        rng.uniform(-0.25, 1.0, int(no_orders.sum())) * span_s
+    ).astype(np.int64)
+    created = np.minimum(created, cal.end)
+
+    def ts(values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        out = values.astype("datetime64[s]")
+        if valid is not None:
+            out[~valid] = np.datetime64("NaT")
+        return out
+
+    customer_ids = counters.customer_id + np.arange(n, dtype=np.int64)
+    end_day = (cal.end + BANGKOK_OFFSET) // DAY
+    bday = end_day - (age * 365.25).astype(np.int64) - rng.integers(0, 365, n)
+    birthday = bday.astype("datetime64[D]")
+    birthday[~has_birthday] = np.datetime64("NaT")
+    province = _pick(shop.provinces, province_idx)
+    for i in np.flatnonzero(no_province).tolist():
+        province[i] = ""
+    customers = Batch(
+        Customer,
+        (
+            "id",
+            "workspace_id",
+            "title",
+            "first_name",
+            "last_name",
+            "nickname",
+            "gender",
+            "birthday",
+            "province",
+            "acquisition_source",
+            "home_branch_id",
+            "behaviour_type",
+            "preferred_channel",
+            "created_at",
+            "orders_count",
+            "total_spent_satang",
+            "first_order_at",
+            "last_order_at",
+        ),
+        (
+            customer_ids,
+            Const(ws),
+            _pick(titles, title_idx),
+            _pick(all_first, first_idx),
+            _pick(all_last, last_idx),
+            _pick(["", *[nick for nick, _ in all_nicks]], np.where(has_nick, nick_idx + 1, 0)),
+            _pick([Gender.FEMALE.value, Gender.MALE.value, Gender.UNKNOWN.value], gender),
+            birthday,
+            province,
+            _pick([s.value for s in ACQUISITION], source_idx),
+            _pick([None, *shop.branch_ids.tolist()], home_branch + 1),
+            _pick(BEHAVIOURS, behaviour),
+            _pick(PREFERRED_CHANNELS, preferred),
+            ts(created),
+            orders_count,
+            spent,
+            ts(first_paid, orders_count > 0),
+            ts(last_paid, orders_count > 0),
+        ),
+        n,
+    )
+
+    # ---- contact points --------------------------------------------------------------------
+    ordinal = counters.customer_ordinal + np.arange(n, dtype=np.int64)
+    x = _affine(ordinal, PHONE_SPACE, 48_271)
+    prefixes = np.array(data.MOBILE_PREFIXES, dtype=np.int64)
+    nsn = prefixes[x // 10_000_000] * 10_000_000 + x % 10_000_000
+    phones = list(map("+66{}".format, nsn.tolist()))
+    # Run a sample through the real normaliser in the formats people type.
+    sample = np.flatnonzero(rng.random(n) < phone_sample_share)
+    styles = rng.integers(0, 5, len(sample))
+    for i, style in zip(sample.tolist(), styles.tolist(), strict=True):
+        e164 = normalize_phone(phone_raw_formats(int(nsn[i]), style))
+        if e164 != phones[i]:
+            raise AssertionError(f"normalize_phone gave {e164}, expected {phones[i]}")
+        phones[i] = e164
+
+    e_idx = np.flatnonzero(wants_email)
+    handles = _pick([roman for _, roman in all_nicks], nick_idx[e_idx])
+    seps = _pick([".", "_", ""], rng.integers(0, 3, len(e_idx)))
+    domains = _pick(
+        data.EMAIL_DOMAINS, _choice(rng, np.array(data.EMAIL_DOMAIN_WEIGHTS), len(e_idx))
+    )
+    emails = list(map("{}{}{}@{}".format, handles, seps, (ordinal[e_idx] + 1).tolist(), domains))
+    l_idx = np.flatnonzero(wants_line)
+    random_part = _hex(rng.integers(0, 2**48, len(l_idx), dtype=np.int64), 12)
+    random_part2 = _hex(rng.integers(0, 2**48, len(l_idx), dtype=np.int64), 12)
+    unique_part = _hex(_affine(ordinal[l_idx], 2**32, 0x5BD1E995), 8)
+    line_ids = list(map("U{}{}{}".format, random_part, unique_part, random_part2))
+
+    c_cust = np.concatenate([np.arange(n), e_idx, l_idx])
+    c_kind = [ContactKind.PHONE.value] * n + [ContactKind.EMAIL.value] * len(e_idx)
+    c_kind += [ContactKind.LINE.value] * len(l_idx)
+    n_contacts = len(c_cust)
+    contacts = Batch(
+        ContactPoint,
+        ("id", "workspace_id", "customer_id", "kind", "value", "is_primary", "created_at"),
+        (
+            counters.contact_id + np.arange(n_contacts, dtype=np.int64),
+            Const(ws),
+            customer_ids[c_cust],
+            c_kind,
+            phones + emails + line_ids,
+            Const(True),
+            ts(created[c_cust]),
+        ),
+        n_contacts,
+    )
+
+    # ---- orders and lines ------------------------------------------------------------------
+    orders = Batch(
+        Order,
+        (
+            "id",
+            "workspace_id",
+            "customer_id",
+            "channel_id",
+            "branch_id",
+            "number",
+            "external_id",
+            "status",
+            "placed_at",
+            "staff_id",
+            "payment_method",
+            "coupon_code",
+            "subtotal_satang",
+            "discount_satang",
+            "shipping_satang",
+            "total_satang",
+        ),
+        (
+            order_ids,
+            Const(ws),
+            customer_ids[o_cust],
+            shop.channel_ids[channel],
+            _pick([None, *shop.branch_ids.tolist()], branch + 1),
+            numbers,
+            external,
+            _pick([s.value for s in STATUSES], status),
+            ts(t),
+            Const(None),
+            _pick(PAYMENTS, payment),
+            _pick(["" if c is None else c.code for c in coupon_table], coupon),
+            subtotal,
+            discount,
+            shipping,
+            total,
+        ),
+        n_orders,
+    )
+    lines = Batch(
+        OrderLine,
+        (
+            "id",
+            "workspace_id",
+            "order_id",
+            "product_id",
+            "sku",
+            "name",
+            "quantity",
+            "unit_price_satang",
+            "line_total_satang",
+        ),
+        (
+            counters.line_id + np.arange(n_lines, dtype=np.int64),
+            Const(ws),
+            order_ids[l_order],
+            cat.ids[product],
+            _pick(cat.skus, product),
+            _pick(cat.names, product),
+            quantity,
+            unit_price,
+            line_total,
+        ),
+        n_lines,
+    )
+
+    # ---- timeline: customer.created and order.placed, as samphan.timeline.events writes them
+    # json.dumps() text, as Django's JSONField writes it (ensure_ascii: Thai names as \\uXXXX)
+    channel_json = [json.dumps(name) for name in shop.channel_names]
+    placed_payload = list(
+        map(
+            '{{"number": "{}", "total_satang": {}, "channel": {}}}'.format,
+            numbers,
+            total.tolist(),
+            _pick(channel_json, channel),
+        )
+    )
+    placed_links = list(map('{{"order": {}}}'.format, order_ids.tolist()))
+    e_time = np.concatenate([created, t])
+    e_order = np.argsort(e_time, kind="stable")
+    e_cust = np.concatenate([customer_ids, customer_ids[o_cust]])[e_order]
+    is_created = e_order < n
+    e_type = np.where(is_created, 0, 1)
+    payload_all = np.empty(n + n_orders, dtype=object)
+    payload_all[:n] = f'{{"source": "{CUSTOMER_CREATED_SOURCE}"}}'
+    payload_all[n:] = placed_payload
+    links_all = np.empty(n + n_orders, dtype=object)
+    links_all[:n] = "{}"
+    links_all[n:] = placed_links
+    n_events = n + n_orders
+    events = Batch(
+        TimelineEvent,
+        (
+            "id",
+            "workspace_id",
+            "customer_id",
+            "type",
+            "occurred_at",
+            "actor_id",
+            "actor_label",
+            "payload",
+            "links",
+        ),
+        (
+            counters.event_id + np.arange(n_events, dtype=np.int64),
+            Const(ws),
+            e_cust,
+            _pick([EventType.CUSTOMER_CREATED.value, EventType.ORDER_PLACED.value], e_type),
+            ts(e_time[e_order]),
+            Const(None),
+            Const(""),
+            payload_all[e_order].tolist(),
+            links_all[e_order].tolist(),
+        ),
+        n_events,
+    )
+
+    counters.customer_id += n
+    counters.contact_id += n_contacts
+    counters.order_id += n_orders
+    counters.line_id += n_lines
+    counters.event_id += n_events
+    counters.customer_ordinal += n
+    counters.order_seq += n_orders
+    return Chunk(
+        customers=customers,
+        contacts=contacts,
+        orders=orders,
+        lines=lines,
+        events=events,
+        segments=segment,
+        phone_samples=len(sample),
+        stats={
+            "customers": n,
+            "contacts": n_contacts,
+            "orders": n_orders,
+            "order_lines": n_lines,
+            "timeline_events": n_events,
+        },
+    )
+
+
+def segment_label(segment: int) -> str:
+    return _SEGMENT_LABELS[segment]
