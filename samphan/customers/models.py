@@ -110,6 +110,9 @@ class Customer(models.Model):
                 fields=["workspace", "-total_spent_satang", "-id"], name="customer_ws_spend"
             ),
             models.Index(fields=["workspace", "-orders_count", "-id"], name="customer_ws_orders"),
+            models.Index(fields=["workspace", "nickname"], name="customer_ws_nickname"),
+            models.Index(fields=["workspace", "lifecycle_stage"], name="customer_ws_stage"),
+            models.Index(fields=["workspace", "province"], name="customer_ws_province"),
             models.Index(fields=["workspace", "-last_order_at"], name="customer_ws_last_order"),
         ]
 

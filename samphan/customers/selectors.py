@@ -115,7 +115,12 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
         )
         add(base.filter(pk__in=buyers)[:limit], "order", lambda c: q)
     if not looks_like_phone:
-        add(base.filter(nickname__iexact=q)[:limit], "nickname", lambda c: c.nickname)
+        # Whole-field matches first, served by plain b-tree indexes: a full first name, surname
+        # or nickname. Only when they do not fill the page is the fragment search run.
+        add(base.filter(nickname=q)[:limit], "nickname", lambda c: c.nickname)
+        add(base.filter(Q(first_name=q) | Q(last_name=q))[:limit], "name", lambda c: c.display_name)
+        if len(hits) >= limit:
+            return hits
         words = q.split()
         named = base
         for word in words:
