@@ -30,6 +30,7 @@ from tqdm import tqdm
 from samphan.commerce.models import Order, OrderLine, Product, ProductCategory, SalesChannel
 from samphan.commerce.services import channels_ensure_defaults
 from samphan.core.models import Branch, Workspace
+from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import ContactPoint, Customer
 from samphan.seeding import data
 from samphan.seeding.calendar import build_calendar
@@ -130,6 +131,9 @@ def seed_shop(
     finally:
         writer.close()
         bar.close()
+    # Lifecycle stage is derived from the purchase summary the chunks wrote: one set-based UPDATE.
+    with transaction.atomic():
+        lifecycle_refresh(Customer.objects.filter(workspace_id=ws_id), now=end)
     result.server_cpu_seconds = writer.server_cpu_seconds
     totals["contacts"] -= result.dropped_contacts
     result.counts = totals
