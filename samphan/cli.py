@@ -17,6 +17,8 @@ Commands:
   migrate       create or update the database tables
   createowner   create a workspace and its owner
   seed          generate a believable Thai shop (also the benchmark data generator)
+  import        import a CSV/XLSX or Shopee/Lazada/TikTok Shop export (progress bar, report)
+  recompute     recompute RFM, lifetime value and segments for a workspace
 
 Any other Django management command works too. `samphan COMMAND --help` for options.
 """

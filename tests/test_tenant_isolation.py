@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from samphan.api.api import api
+from samphan.commerce.models import ImportJob
 from samphan.core.models import ApiKey, Membership, Workspace
 from samphan.core.services import api_key_create
 from tests.factories import (
@@ -27,6 +28,15 @@ from tests.factories import (
 
 # URL argument name → a function that makes such an object in workspace A and returns its id.
 OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
+    "import_id": lambda ws, m: (
+        ImportJob.objects.create(
+            workspace=ws,
+            kind="customers",
+            original_name="x.csv",
+            sha256="0" * 64,
+            file="imports/x.csv",
+        ).pk
+    ),
     "branch_id": lambda ws, m: BranchFactory(workspace=ws).pk,
     "channel_id": lambda ws, m: SalesChannelFactory(workspace=ws).pk,
     "customer_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,

@@ -44,6 +44,9 @@ MAIN_NAV: tuple[NavItem, ...] = (
         "commerce:sale_new", _("Quick sale"), Perm.ORDER_CREATE, "shop", ("commerce:sale",), True
     ),
     NavItem("customers:tasks", _("Follow-ups"), Perm.CUSTOMER_VIEW, "list", ("customers:task",)),
+    NavItem(
+        "commerce:import_list", _("Imports"), Perm.CUSTOMER_EDIT, "list", ("commerce:import_",)
+    ),
     NavItem("web:segments", _("Segments"), Perm.SEGMENT_MANAGE, "segments"),
     NavItem("web:analytics", _("Analytics"), Perm.ANALYTICS_VIEW, "chart"),
     NavItem("web:loyalty", _("Loyalty"), Perm.CUSTOMER_VIEW, "gift"),

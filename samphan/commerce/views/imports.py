@@ -1,3 +1,287 @@
-from django.urls import URLPattern
+"""Import pages: upload → map columns → preview (dry run) → run with progress → report.
 
-urlpatterns: list[URLPattern] = []
+Every page that takes an import id looks the job up through the workspace-scoped selector
+first, so another workspace's import is a 404 whatever the method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+)
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from samphan.commerce import imports
+from samphan.commerce.importers.fields import fields_for
+from samphan.commerce.models import ImportJob, ImportKind, ImportStatus, SalesChannel
+from samphan.core.errors import ApplicationError
+from samphan.web.decorators import current_actor, member_required
+
+ERRORS_ON_PAGE = 1000
+
+KIND_HELP = {
+    ImportKind.CUSTOMERS: gettext_lazy(
+        "A sheet of customers: names, phones, emails, LINE IDs, birthdays, tags, consent."
+    ),
+    ImportKind.ORDERS: gettext_lazy(
+        "Your own sales sheet or POS export: one row per item, with the order number and date."
+    ),
+    ImportKind.SHOPEE: gettext_lazy(
+        "Seller Centre → Orders → Export, as downloaded (Thai or English headings)."
+    ),
+    ImportKind.LAZADA: gettext_lazy("Seller Center → Orders → Export, as downloaded."),
+    ImportKind.TIKTOK: gettext_lazy("TikTok Shop Seller Center → Orders → Export, as downloaded."),
+}
+
+COUNT_LABELS = {
+    "customers_created": gettext_lazy("New customers"),
+    "customers_updated": gettext_lazy("Customers updated"),
+    "customers_unchanged": gettext_lazy("Customers already up to date"),
+    "customers_matched": gettext_lazy("Existing customers with new orders"),
+    "orders_created": gettext_lazy("New orders"),
+    "lines_created": gettext_lazy("Order items"),
+    "orders_updated": gettext_lazy("Orders with a new status"),
+    "orders_unchanged": gettext_lazy("Orders already in Samphan"),
+    "orders_unpaid": gettext_lazy("Orders not paid yet (skipped)"),
+    "orders_rejected": gettext_lazy("Orders left out because of bad rows"),
+    "orders_without_customer": gettext_lazy("Orders without a customer"),
+    "masked_phones": gettext_lazy("Orders with a masked phone"),
+    "unknown_status": gettext_lazy("Orders with an unknown status"),
+}
+
+
+def _thai() -> bool:
+    return (get_language() or "th").startswith("th")
+
+
+def _localised(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each error or note with ``message`` in the reader's language."""
+    key = "message_th" if _thai() else "message_en"
+    return [{**item, "message": item.get(key) or item.get("message_en", "")} for item in items]
+
+
+def _method(request: HttpRequest, *allowed: str) -> HttpResponse | None:
+    return None if request.method in allowed else HttpResponseNotAllowed(allowed)
+
+
+# --- list and upload ----------------------------------------------------------------------------
+
+
+@member_required()
+def import_list(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    jobs = list(imports.import_job_list(actor=actor)[:50])
+    return render(
+        request,
+        "commerce/imports/list.html",
+        {"jobs": jobs},
+    )
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What is in the file?"), widget=forms.RadioSelect)
+    file = forms.FileField(
+        label=gettext_lazy("File (.csv or .xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,.tsv"}),
+    )
+    channel = forms.TypedChoiceField(
+        label=gettext_lazy("Sales channel for the orders"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=gettext_lazy(
+            "Marketplace files go to that marketplace's channel; your own orders sheet goes to "
+            "the store unless a row names its channel."
+        ),
+    )
+
+    def __init__(self, *args: Any, kinds: list[str], channels: list[SalesChannel], **kw: Any):
+        super().__init__(*args, **kw)
+        labels = dict(ImportKind.choices)
+        self.fields["kind"].choices = [(k, labels[k]) for k in kinds]  # type: ignore[attr-defined]
+        self.fields["channel"].choices = [  # type: ignore[attr-defined]
+            ("", _("Automatic")),
+            *((c.pk, c.name) for c in channels),
+        ]
+
+
+@member_required()
+def import_new(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    kinds = imports.import_kinds_allowed(actor)
+    if not kinds:
+        imports.import_job_list(actor=actor)  # raises the usual permission error
+    channels = list(SalesChannel.objects.filter(workspace=actor.workspace, is_active=True))
+    form = UploadForm(
+        request.POST or None, request.FILES or None, kinds=kinds, channels=channels,
+        initial={"kind": request.GET.get("kind") or kinds[0]},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = imports.import_job_create(
+                actor=actor,
+                file=upload,
+                kind=form.cleaned_data["kind"],
+                original_name=upload.name,
+                channel_id=form.cleaned_data["channel"],
+            )
+        except ApplicationError as exc:
+            form.add_error("file" if exc.details.get("field") == "file" else None, exc.message)
+        else:
+            return redirect("commerce:import_mapping", import_id=job.pk)
+    return render(
+        request,
+        "commerce/imports/new.html",
+        {"form": form, "kind_help": KIND_HELP},
+    )
+
+
+# --- mapping and preview ------------------------------------------------------------------------
+
+
+@member_required()
+def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
+    actor = current_actor(request)
+    job = imports.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "GET", "POST")) is not None:
+        return refused
+    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE):
+        return redirect("commerce:import_detail", import_id=job.pk)
+    error: ApplicationError | None = None
+    columns = imports.import_job_columns(job=job)
+    if request.method == "POST":
+        mapping = {
+            str(col["index"]): request.POST.get(f"col_{col['index']}", "")
+            for col in columns["columns"]
+        }
+        try:
+            imports.import_job_preview(
+                actor=actor,
+                job_id=job.pk,
+                mapping=mapping,
+                background=job.rows_total > imports.PREVIEW_INLINE_ROWS,
+            )
+        except ApplicationError as exc:
+            error = exc
+            for col in columns["columns"]:
+                col["field"] = mapping.get(str(col["index"]), "")
+        else:
+            return redirect("commerce:import_detail", import_id=job.pk)
+    required = [f for f in fields_for(job.kind) if f.required]
+    return render(
+        request,
+        "commerce/imports/mapping.html",
+        {
+            "job": job,
+            "columns": columns["columns"],
+            "fields": columns["fields"],
+            "required": required,
+            "rows_total": columns["rows_total"],
+            "error": error,
+        },
+        status=422 if error else 200,
+    )
+
+
+# --- the job: preview, progress, report -------------------------------------------------------
+
+
+def _report_context(job: ImportJob) -> dict[str, Any]:
+    report = job.report or {}
+    errors = report.get("errors", [])
+    counts = report.get("counts", {})
+    return {
+        "report": report,
+        "errors": _localised(errors[:ERRORS_ON_PAGE]),
+        "errors_more": max(len(errors) - ERRORS_ON_PAGE, 0),
+        "notes": _localised(report.get("notes", [])),
+        "count_rows": [(COUNT_LABELS[key], counts[key]) for key in COUNT_LABELS if counts.get(key)],
+        "failure": _localised([report["error"]])[0] if report.get("error") else None,
+    }
+
+
+@member_required()
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    actor = current_actor(request)
+    job = imports.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "GET")) is not None:
+        return refused
+    progress = imports.import_job_progress(job=job)
+    running = job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and not progress["stale"]
+    context = {
+        "job": job,
+        "progress": progress,
+        "running": running,
+        "checking": job.mapping.get("mode") == "preview",
+        "kind_label": dict(ImportKind.choices).get(job.kind, job.kind),
+        **_report_context(job),
+    }
+    return render(request, "commerce/imports/detail.html", context)
+
+
+@member_required()
+def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
+    actor = current_actor(request)
+    job = imports.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "POST")) is not None:
+        return refused
+    try:
+        imports.import_job_run(actor=actor, job_id=job.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("commerce:import_detail", import_id=job.pk)
+
+
+@member_required()
+def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The progress bar, polled by htmx every second; when the import has finished, the
+    browser is sent to the report."""
+    actor = current_actor(request)
+    job = imports.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "GET")) is not None:
+        return refused
+    progress = imports.import_job_progress(job=job)
+    finished = job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) or progress["stale"]
+    if finished and getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(reverse("commerce:import_detail", args=[job.pk]))
+    return render(
+        request,
+        "commerce/imports/_progress.html",
+        {"job": job, "progress": progress, "running": not finished},
+    )
+
+
+@member_required()
+def import_errors_csv(request: HttpRequest, import_id: int) -> HttpResponse:
+    actor = current_actor(request)
+    job = imports.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "GET")) is not None:
+        return refused
+    # At most MAX_ERRORS rows: small enough to send in one piece.
+    response = HttpResponse(
+        b"".join(imports.import_job_errors_csv(job=job)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("imports/", import_list, name="import_list"),
+    path("imports/new/", import_new, name="import_new"),
+    path("imports/<int:import_id>/", import_detail, name="import_detail"),
+    path("imports/<int:import_id>/mapping/", import_mapping, name="import_mapping"),
+    path("imports/<int:import_id>/run/", import_run, name="import_run"),
+    path("imports/<int:import_id>/progress/", import_progress, name="import_progress"),
+    path("imports/<int:import_id>/problems.csv", import_errors_csv, name="import_errors_csv"),
+]

@@ -1,0 +1,288 @@
+"""One import, start to finish: read → check every row → plan → (write) → report.
+
+The caller owns the transaction (``samphan.commerce.imports``): a real import runs inside one
+``transaction.atomic()`` so that nothing is half-imported, and a preview (``dry_run``) stops
+after the plan, having only read from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samphan.commerce.importers.apply import Applier
+from samphan.commerce.importers.errors import ImportFileError, RowError, both
+from samphan.commerce.importers.fields import mapping_as_json, mapping_clean
+from samphan.commerce.importers.plan import OrderGroups, Plan, Planner
+from samphan.commerce.importers.reader import open_table
+from samphan.commerce.importers.rows import (
+    ROW_PARSERS,
+    CustomerRow,
+    OrderRow,
+    RowContext,
+    looks_like_order_id,
+)
+from samphan.commerce.importers.values import clean_cell
+from samphan.commerce.models import ChannelKind, ImportKind, SalesChannel
+from samphan.core.access import Actor
+from samphan.core.models import Branch
+
+MAX_ERRORS = 20_000
+ProgressFn = Callable[[str, int, int], None]
+
+_MARKETPLACE_CHANNEL: dict[str, str] = {
+    ImportKind.SHOPEE: ChannelKind.SHOPEE,
+    ImportKind.LAZADA: ChannelKind.LAZADA,
+    ImportKind.TIKTOK: ChannelKind.TIKTOK,
+}
+
+NOTES = {
+    "channel_added": _("A “%(name)s” sales channel was added for these orders."),
+    "channel_will_be_added": _("A “%(name)s” sales channel will be added for these orders."),
+    "description_row": _("Row %(line)s holds column descriptions and was skipped."),
+    "orders_rejected": _(
+        "%(count)s orders were left out because one of their rows has an error. Fix the rows "
+        "listed below and import the file again: orders already imported are not repeated."
+    ),
+    "orders_unchanged": _("%(count)s orders were already in Samphan and were left as they were."),
+    "orders_updated": _("%(count)s orders already in Samphan had a new status, which was updated."),
+    "orders_unpaid": _(
+        "%(count)s orders are not paid yet and were skipped; a later export will add them."
+    ),
+    "masked_phones": _(
+        "%(count)s orders had a hidden (masked) buyer phone. A masked number is never used to "
+        "find or store a customer, so buyers who share one stay separate customers."
+    ),
+    "orders_without_customer": _(
+        "%(count)s orders had no usable buyer identity (username, full phone number or email) "
+        "and were imported without a customer."
+    ),
+    "unknown_status": _(
+        "%(count)s orders have a status we do not know; they were imported as paid."
+    ),
+    "errors_truncated": _("Only the first %(count)s problems are listed."),
+}
+
+
+def note(code: str, **params: Any) -> dict[str, Any]:
+    th, en = both(NOTES[code], params)
+    return {"code": code, "message_th": th, "message_en": en, **params}
+
+
+@dataclass
+class ImportRequest:
+    actor: Actor
+    path: Path
+    kind: str
+    mapping: dict[int, str] | None = None  # None: the suggestion from the headings
+    channel_id: int | None = None
+    original_name: str = ""
+    dry_run: bool = False
+
+
+class _Progress:
+    """Calls ``fn`` at most every ``interval`` seconds (and always at a phase's end)."""
+
+    def __init__(self, fn: ProgressFn | None, interval: float = 0.5) -> None:
+        self.fn = fn
+        self.interval = interval
+        self.last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.fn is None:
+            return
+        now = time.monotonic()
+        if done >= total or now - self.last >= self.interval:
+            self.last = now
+            self.fn(phase, done, total)
+
+
+def _channels(req: ImportRequest, notes: list[dict[str, Any]]) -> tuple[list[SalesChannel], int]:
+    """The workspace's channels and the channel orders go to (a new one may be added)."""
+    workspace = req.actor.workspace
+    channels = list(SalesChannel.objects.filter(workspace=workspace).order_by("pk"))
+    if req.kind == ImportKind.CUSTOMERS:
+        return channels, 0
+    if req.channel_id is not None:
+        if not any(c.pk == req.channel_id for c in channels):
+            raise ImportFileError(
+                "channel_not_found", _("Sales channel not found."), {"field": "channel_id"}
+            )
+        return channels, req.channel_id
+    wanted = _MARKETPLACE_CHANNEL.get(req.kind, ChannelKind.STORE)
+    of_kind = sorted(
+        (c for c in channels if c.kind == wanted), key=lambda c: (not c.is_active, c.pk)
+    )
+    if of_kind:
+        return channels, of_kind[0].pk
+    if req.kind == ImportKind.ORDERS and channels:
+        return channels, channels[0].pk
+    name = str(ChannelKind(wanted).label)
+    taken = {c.name for c in channels}
+    suffix = 2
+    while name in taken:
+        name = f"{ChannelKind(wanted).label} {suffix}"
+        suffix += 1
+    if req.dry_run:
+        notes.append(note("channel_will_be_added", name=name))
+        return channels, -1
+    channel = SalesChannel.objects.create(workspace=workspace, kind=wanted, name=name)
+    notes.append(note("channel_added", name=name))
+    return [*channels, channel], channel.pk
+
+
+def _order_key(cells: list[object], columns: list[int]) -> str:
+    """The order a bad row belongs to (its external id, else its number), so that the rest of
+    that order is left out too."""
+    for col in columns:
+        text = clean_cell(cells[col]) if col < len(cells) else ""
+        if text:
+            return text
+    return ""
+
+
+def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Import (or, with ``dry_run``, only check and plan) one file; returns the report."""
+    started = time.monotonic()
+    tick = _Progress(progress)
+    actor = req.actor
+    notes: list[dict[str, Any]] = []
+    channels, channel_id = _channels(req, notes)
+    branches = Branch.objects.filter(workspace=actor.workspace)
+    if actor.branch_limited():
+        branches = branches.filter(pk__in=actor.branch_ids)
+    errors: list[RowError] = []
+    errors_total = 0
+    bad_lines: set[int] = set()
+    rows_total = 0
+    customer_rows: list[CustomerRow] = []
+    groups = OrderGroups(req.kind)
+    is_orders = req.kind != ImportKind.CUSTOMERS
+
+    with open_table(req.path) as table:
+        mapping = mapping_clean(
+            req.kind, table.headers, mapping_as_json(req.mapping) if req.mapping else None
+        )
+        ctx = RowContext(
+            kind=req.kind,
+            headers=table.headers,
+            mapping=mapping,
+            channels=channels,
+            branches=list(branches),
+            channel_id=channel_id,
+            today=timezone.localdate(),
+        )
+        parser = ROW_PARSERS[req.kind]
+        key_cols = [ctx.cols[n] for n in ("external_id", "order_number") if n in ctx.cols]
+        expected = max(table.total_rows, 1)
+        first = True
+        for line, cells in table.rows:
+            if first and req.kind == ImportKind.TIKTOK:
+                first = False
+                order_col = ctx.cols["order_number"]
+                cell = clean_cell(cells[order_col]) if order_col < len(cells) else ""
+                if cell and not looks_like_order_id(cell):
+                    notes.append(note("description_row", line=line))
+                    expected = max(expected - 1, 1)
+                    continue
+            rows_total += 1
+            draft, row_errors = parser(ctx, line, cells)
+            if row_errors:
+                bad_lines.add(line)
+                errors_total += len(row_errors)
+                room = MAX_ERRORS - len(errors)
+                if room > 0:
+                    errors.extend(row_errors[:room])
+                if is_orders:
+                    groups.reject(_order_key(cells, key_cols))
+            elif is_orders:
+                assert isinstance(draft, OrderRow)
+                groups.add(draft)
+            else:
+                assert isinstance(draft, CustomerRow)
+                customer_rows.append(draft)
+            tick("reading", rows_total, expected)
+        tick("reading", rows_total, rows_total)
+        headers, file_format, encoding = table.headers, table.format, table.encoding
+
+    tick("matching", 0, 1)
+    planner = Planner(actor.workspace, req.kind)
+    plan = planner.plan_orders(groups) if is_orders else planner.plan_customers(customer_rows)
+    del customer_rows, groups
+    tick("matching", 1, 1)
+
+    if not req.dry_run:
+        Applier(
+            actor=actor,
+            plan=plan,
+            channels={c.pk: c for c in channels},
+            now=timezone.now(),
+            evidence=f"import {req.original_name or req.path.name}",
+            tick=tick,
+        ).run()
+
+    if errors_total > len(errors):
+        notes.append(note("errors_truncated", count=len(errors)))
+    return _report(
+        req, plan, notes, errors, errors_total, rows_total, len(bad_lines),
+        headers=headers, mapping=mapping, file_format=file_format, encoding=encoding,
+        seconds=time.monotonic() - started,
+    )  # fmt: skip
+
+
+def _report(
+    req: ImportRequest,
+    plan: Plan,
+    notes: list[dict[str, Any]],
+    errors: list[RowError],
+    errors_total: int,
+    rows_total: int,
+    rows_bad: int,
+    *,
+    headers: list[str],
+    mapping: dict[int, str],
+    file_format: str,
+    encoding: str,
+    seconds: float,
+) -> dict[str, Any]:
+    c = plan.counts
+    if req.kind == ImportKind.CUSTOMERS:
+        entity = "customers"
+        created, updated = c.get("customers_created", 0), c.get("customers_updated", 0)
+        skipped = c.get("customers_unchanged", 0)
+    else:
+        entity = "orders"
+        created, updated = c.get("orders_created", 0), c.get("orders_updated", 0)
+        skipped = c.get("orders_unchanged", 0) + c.get("orders_unpaid", 0)
+        for code in ("orders_rejected", "orders_unchanged", "orders_updated", "orders_unpaid",
+                     "masked_phones", "orders_without_customer", "unknown_status"):  # fmt: skip
+            if c.get(code):
+                notes.append(note(code, count=c[code]))
+    return {
+        "mode": "preview" if req.dry_run else "import",
+        "kind": req.kind,
+        "file": req.original_name or req.path.name,
+        "format": file_format,
+        "encoding": encoding,
+        "headers": headers,
+        "mapping": mapping_as_json(mapping),
+        "channel_id": None if req.kind == ImportKind.CUSTOMERS else req.channel_id,
+        "entity": entity,
+        "created": created,
+        "updated": updated,
+        "skipped": skipped,
+        "rows": {"total": rows_total, "ok": rows_total - rows_bad, "bad": rows_bad},
+        "counts": dict(sorted(c.items())),
+        "errors": [e.as_dict() for e in errors],
+        "errors_total": errors_total,
+        "notes": notes,
+        "seconds": round(seconds, 2),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+    }

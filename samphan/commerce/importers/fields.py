@@ -1,0 +1,384 @@
+"""What each kind of import can read, and how file headings map to those fields.
+
+Headings are compared by :func:`header_key`: case, spaces, ``*`` (Shopee marks some headings
+with it), underscores and punctuation do not matter, so ``*Order ID``, ``order_id`` and
+``orderID`` are one heading. A heading written in two languages (``ชื่อ / First name``, as the
+customer export writes them, or Shopee's ``เลขอ้างอิง SKU (SKU Reference No.)``) also matches on
+either part.
+
+A *mapping* is ``{column index: field key}``: the column at that position (0-based) is read
+into that field; columns not in the mapping are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from samphan.commerce.importers.errors import ImportFileError
+from samphan.commerce.models import ImportKind
+
+_PUNCT = re.compile(r"[\s*_\-.:#()\[\]/\\'\"’“”,;|]+")
+
+
+def header_key(text: str) -> str:
+    """The comparable form of a heading: ``* Order  ID`` → ``orderid``."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def header_variants(text: str) -> list[str]:
+    """The whole heading first, then its parts around ``/`` and inside/outside parentheses."""
+    variants = [text]
+    if "/" in text:
+        variants += text.split("/")
+    inner = re.findall(r"\(([^)]*)\)", text)
+    if inner:
+        variants.append(re.sub(r"\([^)]*\)", "", text))
+        variants += inner
+    keys: list[str] = []
+    for v in variants:
+        key = header_key(v)
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str | Promise
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    help: str | Promise = ""
+
+
+def _f(
+    key: str,
+    label: str | Promise,
+    *aliases: str,
+    required: bool = False,
+    help: str | Promise = "",
+) -> FieldSpec:
+    return FieldSpec(key, label, aliases, required, help)
+
+
+# --- customers ----------------------------------------------------------------------------------
+
+_PHONE_ALIASES = (
+    "โทรศัพท์", "เบอร์โทร", "เบอร์โทรศัพท์", "เบอร์มือถือ", "มือถือ", "เบอร์", "โทร",
+    "หมายเลขโทรศัพท์", "phone", "phones", "phone number", "mobile", "mobile phone", "mobile number",
+    "tel", "telephone",
+)  # fmt: skip
+_EMAIL_ALIASES = ("อีเมล", "อีเมล์", "email", "emails", "e-mail", "email address")
+_LINE_ALIASES = ("line", "line id", "ไลน์", "ไอดีไลน์", "line user id", "line ids")
+
+CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
+    _f(
+        "full_name", _("Full name (title, first and last name in one cell)"),
+        "ชื่อ-นามสกุล", "ชื่อ นามสกุล", "ชื่อและนามสกุล", "ชื่อ-สกุล", "ชื่อสกุล", "ชื่อลูกค้า",
+        "ลูกค้า", "name", "full name", "customer name", "customer",
+    ),
+    _f("title", _("Title (คุณ, นาย, นางสาว …)"), "คำนำหน้า", "คำนำหน้าชื่อ", "title", "prefix", "salutation"),
+    _f("first_name", _("First name"), "ชื่อ", "ชื่อจริง", "first name", "firstname", "given name"),
+    _f("last_name", _("Last name"), "นามสกุล", "สกุล", "last name", "lastname", "surname", "family name"),
+    _f("nickname", _("Nickname"), "ชื่อเล่น", "nickname", "nick name", "nick"),
+    _f("phone", _("Phone (several may be separated by commas)"), *_PHONE_ALIASES),
+    _f(
+        "phone2", _("Second phone"),
+        "โทรศัพท์ 2", "เบอร์โทร 2", "เบอร์สำรอง", "phone 2", "mobile 2", "other phone", "phone2",
+    ),
+    _f("email", _("Email"), *_EMAIL_ALIASES),
+    _f("line_id", _("LINE ID"), *_LINE_ALIASES),
+    _f("shopee_username", _("Shopee username"), "shopee", "shopee username", "ชื่อผู้ใช้ shopee"),
+    _f("lazada_username", _("Lazada username"), "lazada", "lazada username", "ชื่อผู้ใช้ lazada"),
+    _f(
+        "tiktok_username", _("TikTok Shop username"),
+        "tiktok", "tiktok shop", "tiktok username", "ชื่อผู้ใช้ tiktok",
+    ),
+    _f(
+        "birthday", _("Birthday (15/04/2530 or 1987-04-15)"),
+        "วันเกิด", "วันเดือนปีเกิด", "วัน/เดือน/ปีเกิด", "birthday", "birth date", "date of birth",
+        "dob", "birthdate",
+    ),
+    _f("gender", _("Gender (หญิง/ชาย/อื่นๆ)"), "เพศ", "gender", "sex"),
+    _f("province", _("Province"), "จังหวัด", "province"),
+    _f("tags", _("Tags (separated by commas)"), "แท็ก", "แท็ก", "tags", "tag", "labels", "กลุ่มลูกค้า"),
+    _f(
+        "consent_line", _("Consent: marketing by LINE (yes/no)"),
+        "ยินยอม line", "ยินยอมรับข่าวสารทาง line", "consent line", "marketing line",
+    ),
+    _f(
+        "consent_sms", _("Consent: marketing by SMS (yes/no)"),
+        "ยินยอม sms", "ยินยอมรับข่าวสารทาง sms", "consent sms", "marketing sms",
+    ),
+    _f(
+        "consent_email", _("Consent: marketing by email (yes/no)"),
+        "ยินยอม อีเมล", "ยินยอมรับข่าวสารทางอีเมล", "consent email", "marketing email",
+    ),
+)  # fmt: skip
+
+# --- orders (a shop's own spreadsheet or POS export) ----------------------------------------------
+
+ORDER_FIELDS: tuple[FieldSpec, ...] = (
+    _f(
+        "order_number", _("Order number"),
+        "เลขที่คำสั่งซื้อ", "หมายเลขคำสั่งซื้อ", "เลขที่ออเดอร์", "เลขออเดอร์", "เลขที่ใบเสร็จ",
+        "order number", "order no", "order id", "order", "receipt no", "invoice no", "bill no",
+        required=True,
+    ),
+    _f("external_id", _("External ID (if different from the order number)"), "external id", "รหัสอ้างอิง", "reference"),
+    _f(
+        "placed_at", _("Order date"),
+        "วันที่", "วันที่สั่งซื้อ", "วันที่ขาย", "วันเวลา", "date", "order date", "placed at",
+        "created at", "sale date",
+        required=True,
+    ),
+    _f("customer_name", _("Customer name"), "ชื่อลูกค้า", "ลูกค้า", "customer", "customer name", "name"),
+    _f(
+        "customer_phone", _("Customer phone"),
+        "เบอร์โทรลูกค้า", "customer phone", *_PHONE_ALIASES,
+    ),
+    _f("customer_email", _("Customer email"), "อีเมลลูกค้า", "customer email", *_EMAIL_ALIASES),
+    _f("customer_line", _("Customer LINE ID"), *_LINE_ALIASES),
+    _f("channel", _("Sales channel"), "ช่องทาง", "ช่องทางการขาย", "channel", "sales channel"),
+    _f("branch", _("Branch"), "สาขา", "branch", "store", "shop"),
+    _f("sku", _("SKU"), "sku", "รหัสสินค้า", "product code", "item code", "sku code"),
+    _f(
+        "product_name", _("Product name"),
+        "สินค้า", "ชื่อสินค้า", "รายการ", "รายการสินค้า", "product", "product name", "item",
+        "item name", "description",
+    ),
+    _f("quantity", _("Quantity"), "จำนวน", "qty", "quantity", "ชิ้น", "units"),
+    _f(
+        "unit_price", _("Unit price (baht)"),
+        "ราคา", "ราคาต่อหน่วย", "ราคาต่อชิ้น", "unit price", "price",
+        required=True,
+    ),
+    _f("discount", _("Order discount (baht, once per order)"), "ส่วนลด", "discount"),
+    _f("shipping", _("Shipping fee (baht, once per order)"), "ค่าส่ง", "ค่าจัดส่ง", "shipping", "shipping fee", "delivery fee"),
+    _f(
+        "payment_method", _("Payment method"),
+        "ชำระโดย", "วิธีชำระเงิน", "ช่องทางชำระเงิน", "ช่องทางการชำระเงิน", "payment", "payment method",
+    ),
+    _f("status", _("Status (paid, cancelled, refunded, returned)"), "สถานะ", "status", "order status"),
+    _f("coupon_code", _("Coupon code"), "คูปอง", "โค้ดส่วนลด", "coupon", "coupon code", "promo code"),
+)  # fmt: skip
+
+# --- Shopee Seller Centre: one row per line item; Thai or English headings ------------------------
+
+SHOPEE_FIELDS: tuple[FieldSpec, ...] = (
+    _f("order_number", _("Order ID"), "หมายเลขคำสั่งซื้อ", "order id", "order sn", required=True),
+    _f("status", _("Order status"), "สถานะการสั่งซื้อ", "order status"),
+    _f("refund_status", _("Return / refund status"), "สถานะการคืนเงินหรือคืนสินค้า", "return refund status"),
+    _f(
+        "placed_at", _("Order creation date"),
+        "วันที่ทำการสั่งซื้อ", "วันที่สั่งซื้อ", "order creation date", "order created time",
+        required=True,
+    ),
+    _f("sku", _("SKU reference"), "เลขอ้างอิง sku", "sku reference no", "sku reference number"),
+    _f("parent_sku", _("Parent SKU reference"), "เลขอ้างอิง parent sku", "parent sku reference no"),
+    _f("product_name", _("Product name"), "ชื่อสินค้า", "product name", required=True),
+    _f("variation", _("Variation"), "ชื่อตัวเลือก", "variation name", "variation"),
+    _f("unit_price", _("Deal price"), "ราคาขาย", "deal price", required=True),
+    _f("quantity", _("Quantity"), "จำนวน", "quantity", required=True),
+    _f("shipping", _("Shipping fee paid by the buyer"), "ค่าจัดส่งที่ชำระโดยผู้ซื้อ", "buyer paid shipping fee"),
+    _f(
+        "order_total", _("Grand total (once per order)"),
+        "จำนวนเงินทั้งหมด", "ยอดรวมทั้งหมด", "grand total", "total amount", "order total amount",
+    ),
+    _f("payment_method", _("Payment method"), "ช่องทางการชำระเงิน", "payment method"),
+    _f("buyer_username", _("Buyer username"), "ชื่อผู้ใช้ (ผู้ซื้อ)", "ชื่อผู้ใช้ผู้ซื้อ", "username (buyer)", "buyer username"),
+    _f("buyer_name", _("Receiver name"), "ชื่อผู้รับ", "receiver name", "recipient name"),
+    _f("phone", _("Phone number (often masked)"), "หมายเลขโทรศัพท์", "phone number", "เบอร์โทรศัพท์"),
+    _f("province", _("Province"), "จังหวัด", "province"),
+)  # fmt: skip
+
+# --- Lazada Seller Center: one row per unit sold, grouped by orderNumber ---------------------------
+
+LAZADA_FIELDS: tuple[FieldSpec, ...] = (
+    _f("order_number", _("Order number"), "ordernumber", "order number", required=True),
+    _f("placed_at", _("Created at"), "createtime", "created at", "order date", required=True),
+    _f("sku", _("Seller SKU"), "sellersku", "seller sku"),
+    _f("product_name", _("Item name"), "itemname", "item name", required=True),
+    _f("variation", _("Variation"), "variation"),
+    _f("unit_price", _("Unit price"), "unitprice", "unit price", required=True),
+    _f("paid_price", _("Paid price"), "paidprice", "paid price"),
+    _f("shipping", _("Shipping fee (per item)"), "shippingfee", "shipping fee"),
+    _f("payment_method", _("Payment method"), "paymethod", "payment method"),
+    _f("status", _("Status"), "status"),
+    _f("buyer_username", _("Buyer ID"), "buyerid", "buyer id", "customerid", "customer id"),
+    _f("buyer_name", _("Customer name"), "customername", "customer name"),
+    _f("email", _("Customer email"), "customeremail", "customer email"),
+    _f("phone", _("Shipping phone (often masked)"), "shippingphone", "shipping phone"),
+    _f("province", _("Region / province"), "shippingregion", "shippingaddress5", "shipping region"),
+)  # fmt: skip
+
+# --- TikTok Shop: row 2 holds descriptions; Order Amount repeats on every SKU row -----------------
+
+TIKTOK_FIELDS: tuple[FieldSpec, ...] = (
+    _f("order_number", _("Order ID"), "order id", required=True),
+    _f("status", _("Order status"), "order status"),
+    _f("placed_at", _("Created time"), "created time", required=True),
+    _f("sku", _("Seller SKU"), "seller sku"),
+    _f("sku_id", _("SKU ID"), "sku id"),
+    _f("product_name", _("Product name"), "product name", required=True),
+    _f("variation", _("Variation"), "variation"),
+    _f("quantity", _("Quantity"), "quantity", required=True),
+    _f("unit_price", _("SKU unit original price"), "sku unit original price", required=True),
+    _f("shipping", _("Shipping fee after discount"), "shipping fee after discount"),
+    _f("order_total", _("Order amount (once per order)"), "order amount"),
+    _f("payment_method", _("Payment method"), "payment method"),
+    _f("buyer_username", _("Buyer username"), "buyer username"),
+    _f("buyer_name", _("Recipient"), "recipient"),
+    _f("phone", _("Phone # (often masked)"), "phone #", "phone"),
+    _f("province", _("Province"), "province"),
+)  # fmt: skip
+
+KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    ImportKind.CUSTOMERS: CUSTOMER_FIELDS,
+    ImportKind.ORDERS: ORDER_FIELDS,
+    ImportKind.SHOPEE: SHOPEE_FIELDS,
+    ImportKind.LAZADA: LAZADA_FIELDS,
+    ImportKind.TIKTOK: TIKTOK_FIELDS,
+}
+
+# At least one field of each group must be mapped (beyond each field's own ``required``).
+_CUSTOMER_NAME_OR_CONTACT = (
+    "full_name", "first_name", "last_name", "nickname", "phone", "email", "line_id",
+    "shopee_username", "lazada_username", "tiktok_username",
+)  # fmt: skip
+REQUIRED_ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {
+    ImportKind.CUSTOMERS: (_CUSTOMER_NAME_OR_CONTACT,),
+    ImportKind.ORDERS: (("product_name", "sku"),),
+}
+
+
+def fields_for(kind: str) -> tuple[FieldSpec, ...]:
+    try:
+        return KIND_FIELDS[kind]
+    except KeyError as exc:
+        raise ImportFileError(
+            "invalid_kind",
+            _("Choose what the file holds: customers, orders, Shopee, Lazada or TikTok Shop."),
+        ) from exc
+
+
+def _alias_index(kind: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for spec in fields_for(kind):
+        for alias in (spec.key, *spec.aliases):
+            index.setdefault(header_key(alias), spec.key)
+    return index
+
+
+def suggest_mapping(kind: str, headers: list[str]) -> dict[int, str]:
+    """The mapping guessed from the headings: each field goes to the first column that names
+    it (whole heading first, then its parts), so a user only fixes what is unusual."""
+    index = _alias_index(kind)
+    mapping: dict[int, str] = {}
+    taken: set[str] = set()
+    # Two passes: exact whole-heading matches win over matches on a part of a heading.
+    for whole_only in (True, False):
+        for col, heading in enumerate(headers):
+            if col in mapping:
+                continue
+            keys = header_variants(heading)
+            for key in keys[:1] if whole_only else keys[1:]:
+                field = index.get(key)
+                if field and field not in taken:
+                    mapping[col] = field
+                    taken.add(field)
+                    break
+    return dict(sorted(mapping.items()))
+
+
+def mapping_clean(
+    kind: str, headers: list[str], raw: Mapping[str, object] | None
+) -> dict[int, str]:
+    """Check a mapping a person or API client gave: keys are column positions (``"3"``) or
+    headings (``"Order ID"``); values are field keys or empty (not imported). Each field may be
+    mapped once, and the required fields must be there."""
+    specs = {s.key: s for s in fields_for(kind)}
+    if raw is None:
+        mapping = suggest_mapping(kind, headers)
+    else:
+        mapping = {}
+        by_heading: dict[str, int] = {}
+        for col, heading in enumerate(headers):
+            by_heading.setdefault(heading, col)
+            by_heading.setdefault(header_key(heading), col)
+        for key, value in raw.items():
+            field = str(value or "").strip()
+            if not field:
+                continue
+            text = str(key)
+            col_or_none = (
+                int(text)
+                if text.isdigit()
+                else by_heading.get(text, by_heading.get(header_key(text)))
+            )
+            if col_or_none is None or not 0 <= col_or_none < len(headers):
+                raise ImportFileError(
+                    "unknown_column",
+                    _("The file has no column “%(column)s”."),
+                    {"field": "mapping", "column": text},
+                    column=text,
+                )
+            if field not in specs:
+                raise ImportFileError(
+                    "unknown_field",
+                    _("“%(field)s” is not something this import can read."),
+                    {"field": "mapping", "value": field},
+                    field=field,
+                )
+            mapping[col_or_none] = field
+    seen: dict[str, int] = {}
+    for col, field in sorted(mapping.items()):
+        if field in seen:
+            raise ImportFileError(
+                "field_mapped_twice",
+                _("“%(field)s” is chosen for two columns (%(first)s and %(second)s); choose one."),
+                {"field": "mapping", "value": field},
+                field=specs[field].label,
+                first=headers[seen[field]],
+                second=headers[col],
+            )
+        seen[field] = col
+    missing = [s for s in specs.values() if s.required and s.key not in seen]
+    for group in REQUIRED_ONE_OF.get(kind, ()):
+        if not any(f in seen for f in group):
+            missing.append(specs[group[0]])
+    if missing:
+        raise ImportFileError(
+            "required_field_unmapped",
+            _("Choose the column that holds: %(fields)s."),
+            {"field": "mapping", "missing": [s.key for s in missing]},
+            fields=", ".join(str(s.label) for s in missing),
+        )
+    return dict(sorted(mapping.items()))
+
+
+def mapping_as_json(mapping: Mapping[int, str]) -> dict[str, str]:
+    return {str(col): field for col, field in sorted(mapping.items())}
+
+
+def mapping_from_json(data: Mapping[str, object] | None) -> dict[int, str] | None:
+    if not data:
+        return None
+    return {int(k): str(v) for k, v in data.items() if str(k).isdigit() and v}
+
+
+def field_labels(kind: str) -> dict[str, str]:
+    return {s.key: str(s.label) for s in fields_for(kind)}
+
+
+def describe(specs: Iterable[FieldSpec]) -> list[dict[str, object]]:
+    return [
+        {"key": s.key, "label": str(s.label), "required": s.required, "aliases": list(s.aliases)}
+        for s in specs
+    ]
