@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
@@ -201,6 +202,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# `samphan worker --beat` runs these; in embedded mode there is no scheduler ("Recompute now").
+CELERY_BEAT_SCHEDULE = {
+    "analytics-nightly": {
+        "task": "analytics.recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

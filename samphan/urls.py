@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("samphan.customers.urls")),
     path("", include("samphan.commerce.urls")),
     path("", include("samphan.segments.urls")),
+    path("", include("samphan.analytics.urls")),
     path("", include("samphan.web.urls")),
 ]

@@ -1,0 +1,131 @@
+"""The analytics page: owners and marketers see it in Thai or English, staff get 403."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import include, path
+
+import samphan.urls
+from samphan.analytics.models import MarketingSpend, ModelRun
+from samphan.analytics.recompute import metrics_recompute
+from samphan.core.models import Membership
+from tests.factories import CustomerFactory, MembershipFactory, OrderFactory, SalesChannelFactory
+
+# samphan/urls.py includes the analytics URLs; until it does, this module is the URLconf.
+_has_analytics = any(getattr(p, "namespace", None) == "analytics" for p in samphan.urls.urlpatterns)
+urlpatterns = list(samphan.urls.urlpatterns)
+if not _has_analytics:
+    urlpatterns.insert(0, path("", include("samphan.analytics.urls")))
+
+pytestmark = pytest.mark.urls(__name__)
+
+
+def _client(membership: Membership, language: str = "th") -> Client:
+    membership.user.language = language
+    membership.user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def shop(db: None) -> Membership:
+    owner = MembershipFactory()
+    ws = owner.workspace
+    channel = SalesChannelFactory(workspace=ws)
+    now = dt.datetime.now(dt.UTC)
+    for i in range(8):
+        customer = CustomerFactory(workspace=ws, first_name=f"ลูกค้า{i}")
+        for k in range(1 + i % 3):
+            OrderFactory(
+                workspace=ws,
+                customer=customer,
+                channel=channel,
+                placed_at=now - dt.timedelta(days=200 - 40 * k - i),
+                total_satang=10_000 * (1 + k),
+            )
+    return owner
+
+
+def test_empty_page_before_any_recompute(shop: Membership) -> None:
+    response = _client(shop).get("/analytics/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="th"' in html
+    assert 'action="/analytics/recompute/"' in html
+    assert 'id="model-card"' not in html
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "marketer"])
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_page_renders_with_metrics(shop: Membership, role: str, language: str) -> None:
+    metrics_recompute(workspace=shop.workspace)
+    member = shop if role == "owner" else MembershipFactory(workspace=shop.workspace, role=role)
+    response = _client(member, language).get("/analytics/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<html lang="{language}"' in html
+    for section in ("model-card", "segments", "clv", "churn", "cohorts", "repeat", "cac", "spend"):
+        assert f'id="{section}"' in html
+    assert 'id="analytics-charts"' in html and "analytics/analytics.js" in html
+    assert "ลูกค้า" in html  # top customers are listed by name
+    if language == "en":
+        assert "Not trustworthy yet." in html  # eight customers are too few
+        assert "Customers by RFM segment" in html
+    assert 'aria-current="page"' in html  # the Analytics nav item is highlighted
+
+
+def test_staff_gets_403(shop: Membership) -> None:
+    staff = MembershipFactory(workspace=shop.workspace, role="staff")
+    client = _client(staff)
+    assert client.get("/analytics/").status_code == 403
+    assert client.post("/analytics/recompute/").status_code == 403
+    assert client.post("/analytics/spend/", {}).status_code == 403
+
+
+def test_recompute_now_runs_the_task(
+    shop: Membership, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = _client(shop, "en")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/analytics/recompute/")
+    assert response.status_code == 302
+    run = ModelRun.objects.get(workspace=shop.workspace)
+    assert run.status == ModelRun.Status.DONE
+    assert run.customers == 8
+    assert client.get("/analytics/recompute/").status_code == 405
+
+
+def test_recompute_refused_while_running(shop: Membership) -> None:
+    ModelRun.objects.create(workspace=shop.workspace, started_at=dt.datetime.now(dt.UTC))
+    response = _client(shop, "en").post("/analytics/recompute/", follow=True)
+    assert "already running" in response.content.decode()
+
+
+def test_add_marketing_spend(shop: Membership) -> None:
+    channel = SalesChannelFactory(workspace=shop.workspace, name="Facebook")
+    client = _client(shop, "en")
+    response = client.post(
+        "/analytics/spend/",
+        {"channel": channel.pk, "month": "2026-01", "amount": "1500.50", "campaign": "New year"},
+    )
+    assert response.status_code == 302
+    spend = MarketingSpend.objects.get(workspace=shop.workspace)
+    assert (spend.amount_satang, spend.month, spend.campaign) == (
+        150_050,
+        dt.date(2026, 1, 1),
+        "New year",
+    )
+    bad = client.post("/analytics/spend/", {"channel": channel.pk, "month": "soon", "amount": "5"})
+    assert bad.status_code == 400
+    assert "YYYY-MM" in bad.content.decode()
+    foreign = SalesChannelFactory()  # another shop's channel is not a choice
+    other = client.post(
+        "/analytics/spend/", {"channel": foreign.pk, "month": "2026-01", "amount": "5"}
+    )
+    assert other.status_code == 400
+    assert MarketingSpend.objects.count() == 1
