@@ -164,3 +164,33 @@ def test_cdnow_holdout_counts(cdnow_transactions: Transactions) -> None:
         {(c, d) for c, d in zip(tx.customer_id[in_holdout], tx.day[in_holdout], strict=True)}
     )
     assert split.frequency_holdout.sum() == distinct_days
+
+
+def test_no_purchases_give_an_empty_summary() -> None:
+    import numpy as np
+
+    from samphan.analytics.clv.summary import rfm_summary
+
+    summary = rfm_summary(
+        np.array([], dtype=np.int64),
+        np.array([], dtype="datetime64[D]"),
+        np.array([], dtype=float),
+        observation_end=np.datetime64("2026-11-23"),
+    )
+    assert len(summary.customer_id) == 0 and len(summary.frequency) == 0
+
+
+def test_holdout_with_no_purchases_in_it() -> None:
+    import numpy as np
+
+    from samphan.analytics.clv.summary import calibration_and_holdout
+
+    split = calibration_and_holdout(
+        np.array([1, 1, 2]),
+        np.array(["2026-01-01", "2026-02-01", "2026-03-01"], dtype="datetime64[D]"),
+        np.array([10.0, 20.0, 30.0]),
+        calibration_end=np.datetime64("2026-06-01"),
+        observation_end=np.datetime64("2026-09-01"),
+    )
+    assert list(split.frequency_holdout) == [0.0, 0.0]
+    assert list(split.monetary_holdout) == [0.0, 0.0]

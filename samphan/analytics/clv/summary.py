@@ -238,7 +238,8 @@ def _summarise(log: _Log, end_day: int, unit: Unit, monetary: Monetary) -> RFMSu
         codes, days, amounts = codes[keep], days[keep], amounts[keep]
     day_codes, day_days = _distinct_purchase_days(codes, days)
     starts = _group_starts(day_codes)
-    ends = np.append(starts[1:], len(day_codes))
+    # No purchases at all gives an empty summary (not an index error on the missing last group).
+    ends = np.append(starts[1:], len(day_codes)) if len(starts) else starts
     customer = day_codes[starts]
     first = day_days[starts]
     last = day_days[ends - 1]
@@ -306,7 +307,8 @@ def calibration_and_holdout(
     codes, days, amounts = log.codes[in_holdout], log.days[in_holdout], log.amounts[in_holdout]
     day_codes, _ = _distinct_purchase_days(codes, days)
     purchase_days = np.bincount(day_codes, minlength=log.n_codes).astype(np.float64)
-    spent = np.bincount(codes, weights=amounts, minlength=log.n_codes)
+    # float even when nobody bought in the holdout (bincount of nothing is integer)
+    spent = np.bincount(codes, weights=amounts, minlength=log.n_codes).astype(np.float64)
     mean_value = np.divide(spent, purchase_days, out=np.zeros_like(spent), where=purchase_days > 0)
     seen = _codes_of(log, calibration.customer_id)
     duration = elapsed(np.array([cal_day]), np.array([end_day]), unit)[0]
