@@ -8,3 +8,7 @@ urlpatterns = [
     path("analytics/recompute/", views.recompute, name="recompute"),
     path("analytics/spend/", views.spend_add, name="spend_add"),
 ]
+urlpatterns += [
+    path("analytics/suggestions/", views.suggestions, name="suggestions"),
+    path("analytics/personas/", views.personas, name="personas"),
+]

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from samphan.analytics import selectors
+from samphan.analytics import clustering, selectors
 from samphan.analytics.forms import MarketingSpendForm
-from samphan.analytics.models import ModelRun
+from samphan.analytics.models import ModelRun, RfmSegment
+from samphan.analytics.personas import persona
 from samphan.analytics.services import marketing_spend_add, metrics_recompute_request
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
 from samphan.core.money import satang_to_baht
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_month
+from samphan.customers.models import Customer
 from samphan.web.decorators import current_actor, member_required
 from samphan.web.forms import add_application_error
 
@@ -239,3 +244,98 @@ def spend_add(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Marketing spend saved."))
             return redirect("analytics:index")
     return render(request, "analytics/index.html", _context(actor, form), status=400)
+
+
+# --- suggested segments (clustering) and persona cards (6W1H) -----------------------------------
+
+FEATURE_LABELS = {
+    "recency_days": gettext_lazy("Days since last purchase"),
+    "frequency": gettext_lazy("Repeat purchases"),
+    "monetary_baht": gettext_lazy("Average order (฿)"),
+    "total_baht": gettext_lazy("Total spent (฿)"),
+    "p_alive": gettext_lazy("Chance still active"),
+    "promo_share": gettext_lazy("Share of orders on promotion"),
+}
+
+
+def _suggestions(actor: Actor) -> list[clustering.Suggestion]:
+    workspace = actor.workspace
+    return selectors._cached(
+        workspace=workspace,
+        name="suggestions",
+        now=None,
+        compute=lambda: clustering.suggest_segments(workspace=workspace),
+    )
+
+
+@member_required(Perm.ANALYTICS_VIEW)
+def suggestions(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    language = translation.get_language()
+    found = _suggestions(actor)
+    names = list(found[0].centroid) if found else []
+    rows = [
+        {
+            "index": s.index,
+            "size": s.size,
+            "percent": round(s.share * 100, 1),
+            "explanation": s.explanation(language),
+            "centroid": [round(s.centroid[n], 2) for n in names],
+            "ranges": [
+                (FEATURE_LABELS[n], round(low, 2), round(high, 2))
+                for n, (low, high) in s.ranges.items()
+            ],
+            "rule": json.dumps(s.rule, ensure_ascii=False),
+        }
+        for s in found
+    ]
+    return render(
+        request,
+        "analytics/suggestions.html",
+        {"rows": rows, "features": [FEATURE_LABELS[n] for n in names]},
+    )
+
+
+@member_required(Perm.ANALYTICS_VIEW)
+def personas(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    workspace = actor.workspace
+    rfm = request.GET.get("rfm", "")
+    cluster = request.GET.get("cluster", "")
+    customers: QuerySet[Customer] | list[int]
+    if rfm:
+        if rfm not in RfmSegment.values:
+            raise Http404
+        title = str(RfmSegment(rfm).label)
+        customers = Customer.objects.filter(workspace=workspace, metrics__rfm_segment=rfm)
+    elif cluster:
+        found = _suggestions(actor)
+        if not cluster.isdigit() or int(cluster) >= len(found):
+            raise Http404
+        chosen = found[int(cluster)]
+        title = _("Suggested group %(n)s: %(text)s") % {
+            "n": chosen.index + 1,
+            "text": chosen.explanation(translation.get_language()),
+        }
+        customers = chosen.customer_ids
+    else:
+        title = _("All customers")
+        customers = Customer.objects.filter(workspace=workspace)
+    card = persona(workspace=workspace, customers=customers)
+    return render(
+        request,
+        "analytics/persona.html",
+        {
+            "title": title,
+            "card": card,
+            "discount_percent": None
+            if card.discount_share is None
+            else round(card.discount_share * 100, 1),
+            "referred_percent": None
+            if card.referred_share is None
+            else round(card.referred_share * 100, 1),
+            "rfm_segments": RfmSegment.choices,
+            "rfm": rfm,
+            "cluster": cluster,
+        },
+    )
