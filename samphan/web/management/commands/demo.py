@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from samphan.analytics.recompute import metrics_recompute
 from samphan.commerce.services import channels_ensure_defaults
 from samphan.core.models import Branch, Membership, User, Workspace
 from samphan.core.roles import Role
@@ -50,6 +51,8 @@ class Command(BaseCommand):
                 seed=2569,
                 verbosity=1,
             )
+            self.stdout.write("Computing RFM segments and lifetime value …")
+            metrics_recompute(workspace=workspace)
             staff = Membership.objects.filter(workspace=workspace, role=Role.STAFF).first()
             first_branch = Branch.objects.filter(workspace=workspace).order_by("pk").first()
             if staff is not None and first_branch is not None:
