@@ -67,6 +67,20 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
         )
         .pk
     ),
+    "segment_id": lambda ws, m: (
+        __import__("samphan.segments.models", fromlist=["Segment"])
+        .Segment.objects.create(workspace=ws, name="กลุ่มทดสอบ", rules={"op": "and", "items": []})
+        .pk
+    ),
+    "snapshot_id": lambda ws, m: (
+        __import__("samphan.segments.services", fromlist=["segment_snapshot"])
+        .segment_snapshot(
+            segment=__import__(
+                "samphan.segments.models", fromlist=["Segment"]
+            ).Segment.objects.create(workspace=ws, name="กลุ่มภาพ", rules={"op": "and", "items": []})
+        )
+        .pk
+    ),
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "api/v1/")
 

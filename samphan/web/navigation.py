@@ -47,7 +47,7 @@ MAIN_NAV: tuple[NavItem, ...] = (
     NavItem(
         "commerce:import_list", _("Imports"), Perm.CUSTOMER_EDIT, "list", ("commerce:import_",)
     ),
-    NavItem("web:segments", _("Segments"), Perm.SEGMENT_MANAGE, "segments"),
+    NavItem("segments:list", _("Segments"), Perm.SEGMENT_MANAGE, "segments", ("segments:",)),
     NavItem("analytics:index", _("Analytics"), Perm.ANALYTICS_VIEW, "chart", ("analytics:",)),
     NavItem("web:loyalty", _("Loyalty"), Perm.CUSTOMER_VIEW, "gift"),
     NavItem("web:campaigns", _("Campaigns"), Perm.CAMPAIGN_MANAGE, "send"),

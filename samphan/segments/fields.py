@@ -1,0 +1,739 @@
+"""The fields a segment rule may use: label, type, operators, choices, and how each compiles to
+a ``Q`` on Customer. Semantics are described in ``samphan.segments.rules``.
+
+Conditions on other tables compile to ``EXISTS`` subqueries, never to joins that multiply rows,
+so a count stays a plain ``COUNT(*)`` over customers; the analytics row is one-to-one and is
+reached through ``metrics__…`` (a LEFT JOIN), written so that a missing row never matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geothai
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from samphan.analytics.models import RfmSegment
+from samphan.commerce.models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductCategory,
+    SalesChannel,
+)
+from samphan.core.models import Branch, Workspace
+from samphan.core.money import baht_to_satang
+from samphan.core.thai.dates import THAI_MONTHS
+from samphan.customers.models import (
+    AcquisitionSource,
+    BehaviourType,
+    ConsentEvent,
+    ConsentPurpose,
+    ContactKind,
+    ContactPoint,
+    Customer,
+    Gender,
+    LifecycleStage,
+    Tag,
+)
+from samphan.customers.services import PREFERRED_CHANNELS
+
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# --- operators --------------------------------------------------------------------------------
+
+Arity = Literal["none", "one", "many", "range", "days"]
+
+
+@dataclass(frozen=True)
+class Operator:
+    key: str
+    label: Promise
+    arity: Arity
+
+
+OPERATORS: dict[str, Operator] = {
+    op.key: op
+    for op in (
+        Operator("eq", gettext_lazy("is"), "one"),
+        Operator("ne", gettext_lazy("is not"), "one"),
+        Operator("in", gettext_lazy("is any of"), "many"),
+        Operator("not_in", gettext_lazy("is none of"), "many"),
+        Operator("gte", gettext_lazy("at least"), "one"),
+        Operator("lte", gettext_lazy("at most"), "one"),
+        Operator("gt", gettext_lazy("more than"), "one"),
+        Operator("lt", gettext_lazy("less than"), "one"),
+        Operator("between", gettext_lazy("between"), "range"),
+        Operator("on", gettext_lazy("on"), "one"),
+        Operator("before", gettext_lazy("before"), "one"),
+        Operator("after", gettext_lazy("after"), "one"),
+        Operator("within_days", gettext_lazy("in the last … days"), "days"),
+        Operator("not_within_days", gettext_lazy("not in the last … days"), "days"),
+        Operator("this_month", gettext_lazy("is this month"), "none"),
+        Operator("next_month", gettext_lazy("is next month"), "none"),
+        Operator("contains", gettext_lazy("contains"), "one"),
+        Operator("not_contains", gettext_lazy("does not contain"), "one"),
+        Operator("any", gettext_lazy("any of"), "many"),
+        Operator("all", gettext_lazy("all of"), "many"),
+        Operator("none", gettext_lazy("none of"), "many"),
+        Operator("is_true", gettext_lazy("yes"), "none"),
+        Operator("is_false", gettext_lazy("no"), "none"),
+        Operator("is_set", gettext_lazy("is known"), "none"),
+        Operator("is_not_set", gettext_lazy("is not known"), "none"),
+    )
+}
+
+CHOICE_OPS = ("eq", "ne", "in", "not_in")
+NUMBER_OPS = ("gte", "lte", "eq", "ne", "gt", "lt", "between")
+DATE_OPS = ("within_days", "not_within_days", "on", "before", "after", "between")
+SET_OPS = ("is_set", "is_not_set")
+BOOL_OPS = ("is_true", "is_false")
+BOUGHT_OPS = ("any", "all", "none")
+TEXT_OPS = ("contains", "not_contains")
+
+# --- fields -----------------------------------------------------------------------------------
+
+FieldType = Literal["choice", "text", "number", "money", "date", "bool"]
+ChoiceList = list[tuple[Any, str]]
+
+
+@dataclass
+class Context:
+    """What compiling needs besides the tree: the workspace (its time zone) and "now"."""
+
+    workspace: Workspace
+    now: dt.datetime
+    _choices: dict[str, ChoiceList] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        try:
+            return zoneinfo.ZoneInfo(self.workspace.timezone or "Asia/Bangkok")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("Asia/Bangkok")
+
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.tz).date()
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        """The first instant of a local calendar day, as an aware datetime."""
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.tz)
+
+    def choices(self, spec: FieldSpec) -> ChoiceList:
+        if spec.key not in self._choices:
+            assert spec.choices is not None
+            self._choices[spec.key] = spec.choices(self.workspace)
+        return self._choices[spec.key]
+
+
+Builder = Callable[[Context, str, Any, "dict[str, Any] | None"], Q]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: Promise
+    section: Promise
+    type: FieldType
+    operators: tuple[str, ...]
+    build: Builder
+    choices: Callable[[Workspace], ChoiceList] | None = None
+    integer: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    period: bool = False  # accepts "period" (purchases in a time window)
+    op_labels: Mapping[str, Promise] = field(default_factory=dict)
+    help: Promise | str = ""
+
+    def operator_label(self, op: str) -> str:
+        return str(self.op_labels.get(op) or OPERATORS[op].label)
+
+    def choice_label(self, ctx: Context, value: Any) -> str:
+        if self.choices is None:
+            return str(value)
+        return dict(self.choices_for(ctx)).get(value, str(value))
+
+    def choices_for(self, ctx: Context) -> ChoiceList:
+        return ctx.choices(self) if self.choices is not None else []
+
+
+SECTION_PROFILE = gettext_lazy("Profile")
+SECTION_CONTACT = gettext_lazy("Contact and consent")
+SECTION_PURCHASES = gettext_lazy("Purchases")
+SECTION_ANALYTICS = gettext_lazy("Analytics (RFM, CLV)")
+
+# --- compiling helpers ------------------------------------------------------------------------
+
+
+def _compare(lhs: str, op: str, value: Any) -> Q:
+    """A comparison on ``lhs`` (a column or a ``metrics__…`` path) that is false when the value
+    is NULL (or the joined row is missing), for every operator, with no negation: ``ne`` is
+    written as ``< or >`` so that the NULL case cannot slip through ``NOT``."""
+    if op in ("eq", "on"):
+        return Q(**{lhs: value})
+    if op == "ne":
+        return Q(**{f"{lhs}__lt": value}) | Q(**{f"{lhs}__gt": value})
+    if op in ("gt", "gte", "lt", "lte"):
+        return Q(**{f"{lhs}__{op}": value})
+    if op == "between":
+        low, high = value
+        return Q(**{f"{lhs}__gte": low, f"{lhs}__lte": high})
+    if op == "is_set":
+        return Q(**{f"{lhs}__isnull": False})
+    if op == "is_not_set":
+        return Q(**{f"{lhs}__isnull": True})
+    raise AssertionError(op)
+
+
+def _choice_column(column: str, *, nullable: str = "") -> Builder:
+    """Equality operators on a customer column. NOT NULL columns may be negated directly; for
+    a nullable one (``nullable`` names the column that may be NULL) ``ne`` / ``not_in`` are
+    guarded so that an unknown value never matches."""
+
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        known = Q(**{f"{nullable}__isnull": False}) if nullable else Q()
+        if op == "eq":
+            return Q(**{column: value})
+        if op == "ne":
+            return known & ~Q(**{column: value})
+        if op == "in":
+            return Q(**{f"{column}__in": value})
+        if op == "not_in":
+            return known & ~Q(**{f"{column}__in": value})
+        return _compare(column, op, value)
+
+    return build
+
+
+def _number_column(lhs: str, *, money: bool = False) -> Builder:
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        if money and value is not None:
+            value = (
+                [baht_to_satang(str(v)) for v in value]
+                if isinstance(value, list)
+                else baht_to_satang(str(value))
+            )
+        return _compare(lhs, op, value)
+
+    return build
+
+
+def _date_column(column: str) -> Builder:
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        if op == "within_days":
+            return Q(**{f"{column}__gte": ctx.now - dt.timedelta(days=value)})
+        if op == "not_within_days":
+            return Q(**{f"{column}__lt": ctx.now - dt.timedelta(days=value)})
+        if op in SET_OPS:
+            return _compare(column, op, None)
+        if op == "between":
+            low, high = (dt.date.fromisoformat(v) for v in value)
+            return Q(
+                **{
+                    f"{column}__gte": ctx.day_start(low),
+                    f"{column}__lt": ctx.day_start(high + dt.timedelta(days=1)),
+                }
+            )
+        day = dt.date.fromisoformat(value)
+        if op == "on":
+            return Q(
+                **{
+                    f"{column}__gte": ctx.day_start(day),
+                    f"{column}__lt": ctx.day_start(day + dt.timedelta(days=1)),
+                }
+            )
+        if op == "before":
+            return Q(**{f"{column}__lt": ctx.day_start(day)})
+        if op == "after":
+            return Q(**{f"{column}__gte": ctx.day_start(day + dt.timedelta(days=1))})
+        raise AssertionError(op)
+
+    return build
+
+
+def _birthday_month(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+    if op == "this_month":
+        op, value = "eq", ctx.today().month
+    elif op == "next_month":
+        op, value = "eq", ctx.today().month % 12 + 1
+    if op in SET_OPS:
+        return _compare("birthday", op, None)
+    return _choice_column("birthday__month", nullable="birthday")(ctx, op, value, period)
+
+
+def _metrics_choice(column: str, all_values: list[str]) -> Builder:
+    """Choice operators on the analytics row. ``ne`` / ``not_in`` become ``in`` over the other
+    choices, so a customer without an analytics row (or with a blank value) never matches."""
+    lhs = f"metrics__{column}"
+
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        if op == "eq":
+            return Q(**{lhs: value})
+        if op == "in":
+            return Q(**{f"{lhs}__in": value})
+        if op == "ne":
+            return Q(**{f"{lhs}__in": [v for v in all_values if v != value]})
+        if op == "not_in":
+            return Q(**{f"{lhs}__in": [v for v in all_values if v not in value]})
+        if op == "is_set":
+            return Q(**{f"{lhs}__in": all_values})
+        if op == "is_not_set":
+            return Q(metrics__isnull=True) | Q(**{lhs: ""})
+        raise AssertionError(op)
+
+    return build
+
+
+def _text_name(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+    q = Q(first_name__icontains=value) | Q(last_name__icontains=value)
+    q |= Q(nickname__icontains=value)
+    return q if op == "contains" else ~q
+
+
+def _has_contact(kind: str) -> Builder:
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        # No workspace filter inside: the customer's own contacts, found by its index.
+        exists = Exists(ContactPoint.objects.filter(customer_id=OuterRef("pk"), kind=kind))
+        return Q(exists) if op == "is_true" else ~Q(exists)
+
+    return build
+
+
+def _consent(purpose: str) -> Builder:
+    """The customer's current consent for a purpose is the latest ledger row (by time, then
+    id): granted means that row says granted. Written as EXISTS (a granted row with no newer
+    row for the same purpose) so PostgreSQL can run it as a semi-join over the index
+    ``consent_latest`` instead of a subquery per customer."""
+
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        newer = ConsentEvent.objects.filter(
+            customer_id=OuterRef("customer_id"), purpose=OuterRef("purpose")
+        ).filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+        )
+        latest_granted = ConsentEvent.objects.filter(
+            customer_id=OuterRef("pk"), purpose=purpose, granted=True
+        ).filter(~Exists(newer))
+        exists = Exists(latest_granted)
+        return Q(exists) if op == "is_true" else ~Q(exists)
+
+    return build
+
+
+def _tags(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+    through = Customer.tags.through
+
+    def having(ids: list[int]) -> Exists:
+        return Exists(through.objects.filter(customer_id=OuterRef("pk"), tag_id__in=ids))
+
+    if op == "any":
+        return Q(having(value))
+    if op == "none":
+        return ~Q(having(value))
+    q = Q()
+    for tag_id in value:
+        q &= Q(having([tag_id]))
+    return q
+
+
+def _period_filter(ctx: Context, period: dict[str, Any] | None, prefix: str) -> Q:
+    if not period:
+        return Q()
+    column = f"{prefix}placed_at"
+    if "within_days" in period:
+        return Q(**{f"{column}__gte": ctx.now - dt.timedelta(days=period["within_days"])})
+    q = Q()
+    if period.get("from"):
+        q &= Q(**{f"{column}__gte": ctx.day_start(dt.date.fromisoformat(period["from"]))})
+    if period.get("to"):
+        end = dt.date.fromisoformat(period["to"]) + dt.timedelta(days=1)
+        q &= Q(**{f"{column}__lt": ctx.day_start(end)})
+    return q
+
+
+def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builder:
+    """Paid orders of the customer (in the period, if one is given) that include one of the
+    products / categories, or went through one of the channels / branches.
+
+    Written as orders of the customer, then lines of each order: an engine that runs the
+    subquery per customer (SQLite) walks the indexes ``order (customer, placed_at)`` and
+    ``line (order)``, while PostgreSQL flattens the same text into semi-joins. A customer's
+    orders are in its workspace, so no workspace filter is needed inside."""
+
+    def exists(ctx: Context, ids: list[int], period: dict[str, Any] | None) -> Exists:
+        orders = Order.objects.filter(customer_id=OuterRef("pk"), status=OrderStatus.PAID)
+        if period and connection.vendor == "postgresql":
+            # Lets PostgreSQL find the period's orders by the (workspace, placed_at) index;
+            # SQLite would pick that index over (customer, placed_at) and scan per customer.
+            orders = orders.filter(workspace=ctx.workspace)
+        orders = orders.filter(_period_filter(ctx, period, ""))
+        if kind in ("product", "category"):
+            lookup = "product_id__in" if kind == "product" else "product__category_id__in"
+            lines = OrderLine.objects.filter(order_id=OuterRef("pk"), **{lookup: ids})
+            return Exists(orders.filter(Exists(lines)))
+        return Exists(orders.filter(**{f"{kind}_id__in": ids}))
+
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        if op == "any":
+            return Q(exists(ctx, value, period))
+        if op == "none":
+            return ~Q(exists(ctx, value, period))
+        q = Q()
+        for one in value:
+            q &= Q(exists(ctx, [one], period))
+        return q
+
+    return build
+
+
+# --- choices ----------------------------------------------------------------------------------
+
+
+def _static(choices: Iterable[tuple[Any, Any]]) -> Callable[[Workspace], ChoiceList]:
+    frozen = list(choices)
+    return lambda workspace: [(value, str(label)) for value, label in frozen]
+
+
+def _with_blank(choices: Iterable[tuple[Any, Any]], label: Promise) -> list[tuple[Any, Any]]:
+    listed = [(v, lbl) for v, lbl in choices if v != ""]
+    return [*listed, ("", label)]
+
+
+def _provinces(workspace: Workspace) -> ChoiceList:
+    english = (translation.get_language() or "th").startswith("en")
+    rows: ChoiceList = [
+        (p.name_th, f"{p.name_th} ({p.name_en})" if english else p.name_th)
+        for p in geothai.provinces()
+    ]
+    return [*rows, ("", _("Not given"))]
+
+
+def _months(workspace: Workspace) -> ChoiceList:
+    thai = not (translation.get_language() or "th").startswith("en")
+    names = THAI_MONTHS if thai else ENGLISH_MONTHS
+    return list(enumerate(names, start=1))
+
+
+def _tag_choices(workspace: Workspace) -> ChoiceList:
+    return list(Tag.objects.filter(workspace=workspace).order_by("name").values_list("pk", "name"))
+
+
+def _branch_choices(workspace: Workspace) -> ChoiceList:
+    return list(
+        Branch.objects.filter(workspace=workspace).order_by("name", "pk").values_list("pk", "name")
+    )
+
+
+def _channel_choices(workspace: Workspace) -> ChoiceList:
+    return list(
+        SalesChannel.objects.filter(workspace=workspace).order_by("pk").values_list("pk", "name")
+    )
+
+
+def _category_choices(workspace: Workspace) -> ChoiceList:
+    return list(
+        ProductCategory.objects.filter(workspace=workspace)
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+
+
+def _product_choices(workspace: Workspace) -> ChoiceList:
+    english = (translation.get_language() or "th").startswith("en")
+    rows = Product.objects.filter(workspace=workspace).order_by("sku", "pk")
+    return [
+        (pk, f"{sku} {(name_en if english and name_en else name_th)}")
+        for pk, sku, name_th, name_en in rows.values_list("pk", "sku", "name_th", "name_en")
+    ]
+
+
+# --- the registry -----------------------------------------------------------------------------
+
+
+def _consent_field(purpose: ConsentPurpose) -> FieldSpec:
+    return FieldSpec(
+        key=f"consent_{purpose.value}",
+        label=format_lazy("{}: {}", gettext_lazy("Consent"), purpose.label),
+        section=SECTION_CONTACT,
+        type="bool",
+        operators=BOOL_OPS,
+        build=_consent(purpose.value),
+        op_labels={
+            "is_true": gettext_lazy("given"),
+            "is_false": gettext_lazy("not given (withdrawn or never asked)"),
+        },
+    )
+
+
+def _contact_field(key: str, label: Promise, kind: str) -> FieldSpec:
+    return FieldSpec(
+        key=key,
+        label=label,
+        section=SECTION_CONTACT,
+        type="bool",
+        operators=BOOL_OPS,
+        build=_has_contact(kind),
+    )
+
+
+def _bought_field(
+    key: str, label: Promise, kind: Literal["product", "category", "channel", "branch"]
+) -> FieldSpec:
+    choices = {
+        "product": _product_choices,
+        "category": _category_choices,
+        "channel": _channel_choices,
+        "branch": _branch_choices,
+    }[kind]
+    return FieldSpec(
+        key=key,
+        label=label,
+        section=SECTION_PURCHASES,
+        type="choice",
+        operators=BOUGHT_OPS,
+        build=_bought(kind),
+        choices=choices,
+        period=True,
+    )
+
+
+RFM_VALUES = [v for v in RfmSegment.values if v]
+_NOT_COMPUTED = {
+    "is_set": gettext_lazy("is computed"),
+    "is_not_set": gettext_lazy("is not computed yet"),
+}
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.key: spec
+    for spec in (
+        # profile
+        FieldSpec(
+            "gender",
+            gettext_lazy("Gender"),
+            SECTION_PROFILE,
+            "choice",
+            CHOICE_OPS,
+            _choice_column("gender"),
+            _static(_with_blank(Gender.choices, gettext_lazy("Not given"))),
+        ),
+        FieldSpec(
+            "province",
+            gettext_lazy("Province"),
+            SECTION_PROFILE,
+            "choice",
+            CHOICE_OPS,
+            _choice_column("province"),
+            _provinces,
+        ),
+        FieldSpec(
+            "acquisition_source",
+            gettext_lazy("Acquisition source"),
+            SECTION_PROFILE,
+            "choice",
+            CHOICE_OPS,
+            _choice_column("acquisition_source"),
+            _static(_with_blank(AcquisitionSource.choices, gettext_lazy("Unknown"))),
+        ),
+        FieldSpec(
+            "preferred_channel",
+            gettext_lazy("Preferred contact channel"),
+            SECTION_PROFILE,
+            "choice",
+            CHOICE_OPS,
+            _choice_column("preferred_channel"),
+            _static(_with_blank(PREFERRED_CHANNELS, gettext_lazy("Not given"))),
+        ),
+        FieldSpec(
+            "behaviour_type",
+            gettext_lazy("Behaviour type"),
+            SECTION_PROFILE,
+            "choice",
+            CHOICE_OPS,
+            _choice_column("behaviour_type"),
+            _static(_with_blank(BehaviourType.choices, gettext_lazy("Not set"))),
+        ),
+        FieldSpec(
+            "lifecycle_stage",
+            gettext_lazy("Lifecycle stage"),
+            SECTION_PROFILE,
+            "choice",
+            CHOICE_OPS,
+            _choice_column("lifecycle_stage"),
+            _static(_with_blank(LifecycleStage.choices, gettext_lazy("Not set"))),
+        ),
+        FieldSpec(
+            "birthday_month",
+            gettext_lazy("Birthday month"),
+            SECTION_PROFILE,
+            "choice",
+            ("this_month", "next_month", *CHOICE_OPS, *SET_OPS),
+            _birthday_month,
+            _months,
+        ),
+        FieldSpec(
+            "home_branch",
+            gettext_lazy("Home branch"),
+            SECTION_PROFILE,
+            "choice",
+            (*CHOICE_OPS, *SET_OPS),
+            _choice_column("home_branch_id", nullable="home_branch_id"),
+            _branch_choices,
+        ),
+        FieldSpec(
+            "name",
+            gettext_lazy("Name or nickname"),
+            SECTION_PROFILE,
+            "text",
+            TEXT_OPS,
+            _text_name,
+        ),
+        # contact and consent
+        _contact_field("has_phone", gettext_lazy("Has a phone number"), ContactKind.PHONE),
+        _contact_field("has_email", gettext_lazy("Has an email address"), ContactKind.EMAIL),
+        _contact_field("has_line", gettext_lazy("Has a LINE user ID"), ContactKind.LINE),
+        *(_consent_field(purpose) for purpose in ConsentPurpose),
+        FieldSpec(
+            "tags",
+            gettext_lazy("Tags"),
+            SECTION_CONTACT,
+            "choice",
+            BOUGHT_OPS,
+            _tags,
+            _tag_choices,
+            op_labels={
+                "any": gettext_lazy("has any of"),
+                "all": gettext_lazy("has all of"),
+                "none": gettext_lazy("has none of"),
+            },
+        ),
+        # purchases
+        FieldSpec(
+            "orders_count",
+            gettext_lazy("Number of orders"),
+            SECTION_PURCHASES,
+            "number",
+            NUMBER_OPS,
+            _number_column("orders_count"),
+            integer=True,
+            minimum=0,
+        ),
+        FieldSpec(
+            "total_spent",
+            gettext_lazy("Total spent (baht)"),
+            SECTION_PURCHASES,
+            "money",
+            NUMBER_OPS,
+            _number_column("total_spent_satang", money=True),
+            minimum=0,
+        ),
+        FieldSpec(
+            "first_purchase",
+            gettext_lazy("First purchase"),
+            SECTION_PURCHASES,
+            "date",
+            (*DATE_OPS, *SET_OPS),
+            _date_column("first_order_at"),
+            op_labels={
+                "is_set": gettext_lazy("has bought"),
+                "is_not_set": gettext_lazy("never bought"),
+            },
+        ),
+        FieldSpec(
+            "last_purchase",
+            gettext_lazy("Last purchase"),
+            SECTION_PURCHASES,
+            "date",
+            (*DATE_OPS, *SET_OPS),
+            _date_column("last_order_at"),
+            op_labels={
+                "is_set": gettext_lazy("has bought"),
+                "is_not_set": gettext_lazy("never bought"),
+            },
+        ),
+        _bought_field("bought_product", gettext_lazy("Bought product"), "product"),
+        _bought_field("bought_category", gettext_lazy("Bought from category"), "category"),
+        _bought_field("bought_channel", gettext_lazy("Bought through channel"), "channel"),
+        _bought_field("bought_branch", gettext_lazy("Bought at branch"), "branch"),
+        # analytics
+        FieldSpec(
+            "rfm_segment",
+            gettext_lazy("RFM segment"),
+            SECTION_ANALYTICS,
+            "choice",
+            (*CHOICE_OPS, *SET_OPS),
+            _metrics_choice("rfm_segment", RFM_VALUES),
+            _static((v, label) for v, label in RfmSegment.choices if v),
+            op_labels=_NOT_COMPUTED,
+        ),
+        *(
+            FieldSpec(
+                f"{letter}_score",
+                label,
+                SECTION_ANALYTICS,
+                "number",
+                NUMBER_OPS,
+                _number_column(f"metrics__{letter}_score"),
+                integer=True,
+                minimum=0,
+                maximum=5,
+                help=gettext_lazy("1 (lowest) to 5 (highest); 0 = no purchases"),
+            )
+            for letter, label in (
+                ("r", gettext_lazy("RFM recency score (1–5)")),
+                ("f", gettext_lazy("RFM frequency score (1–5)")),
+                ("m", gettext_lazy("RFM monetary score (1–5)")),
+            )
+        ),
+        FieldSpec(
+            "historical_clv",
+            gettext_lazy("Historical CLV (baht)"),
+            SECTION_ANALYTICS,
+            "money",
+            (*NUMBER_OPS, *SET_OPS),
+            _number_column("metrics__historical_clv_satang", money=True),
+            op_labels=_NOT_COMPUTED,
+        ),
+        FieldSpec(
+            "predicted_clv_12m",
+            gettext_lazy("Predicted CLV, next 12 months (baht)"),
+            SECTION_ANALYTICS,
+            "money",
+            (*NUMBER_OPS, *SET_OPS),
+            _number_column("metrics__clv_12m_satang", money=True),
+            op_labels=_NOT_COMPUTED,
+        ),
+        FieldSpec(
+            "p_alive",
+            gettext_lazy("P(alive): chance the customer is still active (0–1)"),
+            SECTION_ANALYTICS,
+            "number",
+            (*NUMBER_OPS, *SET_OPS),
+            _number_column("metrics__p_alive"),
+            minimum=0,
+            maximum=1,
+            op_labels=_NOT_COMPUTED,
+        ),
+    )
+}
+
+SECTIONS: tuple[Promise, ...] = (
+    SECTION_PROFILE,
+    SECTION_CONTACT,
+    SECTION_PURCHASES,
+    SECTION_ANALYTICS,
+)
