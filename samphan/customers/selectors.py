@@ -132,7 +132,7 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
         # Take a bounded set of matches straight from the trigram indexes (no sort over every
         # match: a common surname matches thousands), then rank them: a whole word of the name
         # (Thai word segmentation) beats a prefix beats a fragment; then recent buyers first.
-        candidates = list(named.order_by()[: limit * 10])
+        candidates = list(named.order_by()[: limit * 2])
         candidates.sort(
             key=lambda c: (
                 -match_rank(q, c.first_name, c.last_name, c.nickname),
