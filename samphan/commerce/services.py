@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +21,8 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch, Workspace
 from samphan.core.roles import Perm
-from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import Customer
+from samphan.customers.summary import customer_summaries_update
 from samphan.timeline.events import order_placed_event
 
 
@@ -76,26 +73,12 @@ def channel_set_active(*, actor: Actor, channel_id: int, is_active: bool) -> Sal
 def customer_summaries_refresh(
     *, workspace: Workspace, customer_ids: list[int] | None = None
 ) -> int:
-    """Recompute the cached purchase summary on customers from their paid orders.
-
-    One set-based UPDATE (no per-customer round trips). Returns the number of customers updated.
-    """
-    paid = Order.objects.filter(customer=OuterRef("pk"), status=OrderStatus.PAID)
+    """Recompute the cached purchase summary (and lifecycle stage) of the workspace's customers,
+    or of ``customer_ids``, from their paid orders. Returns the number of customers updated."""
     customers = Customer.objects.filter(workspace=workspace)
     if customer_ids is not None:
         customers = customers.filter(pk__in=customer_ids)
-
-    def agg(expr: Any) -> Subquery:
-        return Subquery(paid.values("customer").annotate(v=expr).values("v")[:1])
-
-    updated = customers.update(
-        orders_count=Coalesce(agg(Count("pk")), 0),
-        total_spent_satang=Coalesce(agg(Sum("total_satang")), 0),
-        first_order_at=agg(Min("placed_at")),
-        last_order_at=agg(Max("placed_at")),
-    )
-    lifecycle_refresh(customers)
-    return updated
+    return customer_summaries_update(customers)
 
 
 @dataclass(frozen=True)

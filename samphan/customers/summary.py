@@ -1,49 +1,48 @@
 """The cached purchase summary on Customer, recomputed from the customer's paid orders.
 
-Customers sit below commerce (ARCHITECTURE rule 1), so this reads orders only through the
-reverse relation ``Customer.orders`` that commerce declares, never by importing it.
+Customers sit below commerce (ARCHITECTURE rule 1), so this reaches orders only through the
+reverse relation ``Customer.orders`` that commerce declares, never by importing it. It is the
+one implementation: ``commerce.services.customer_summaries_refresh`` delegates here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
+from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import Customer
 
 # commerce.OrderStatus.PAID; only paid orders count towards what a customer is worth.
 PAID = "paid"
-SUMMARY_FIELDS = ("orders_count", "total_spent_satang", "first_order_at", "last_order_at")
+
+
+def customer_summaries_update(customers: QuerySet[Customer]) -> int:
+    """Set orders_count, total_spent_satang, first/last order time (zero/None without paid
+    orders) and the lifecycle stage derived from them, for every customer in ``customers``.
+    One set-based UPDATE plus the lifecycle UPDATE; returns how many customers were updated."""
+    order_model = cast(Any, Customer._meta.get_field("orders").related_model)
+    paid = order_model.objects.filter(customer=OuterRef("pk"), status=PAID)
+
+    def agg(expr: Any) -> Subquery:
+        return Subquery(paid.values("customer").annotate(v=expr).values("v")[:1])
+
+    updated = customers.update(
+        orders_count=Coalesce(agg(Count("pk")), 0),
+        total_spent_satang=Coalesce(agg(Sum("total_satang")), 0),
+        first_order_at=agg(Min("placed_at")),
+        last_order_at=agg(Max("placed_at")),
+    )
+    lifecycle_refresh(customers)
+    return updated
 
 
 def customer_summary_recompute(customer_ids: Iterable[int]) -> int:
-    """Set orders_count, total_spent_satang and first/last order time of these customers from
-    their paid orders (zero/None when they have none). Two queries whatever the number of
-    customers; returns how many customers were updated."""
+    """The summary of these customers (any workspace); returns how many were updated."""
     ids = sorted({int(pk) for pk in customer_ids})
     if not ids:
         return 0
-    paid = Q(orders__status=PAID)
-    rows = (
-        Customer.objects.filter(pk__in=ids)
-        .annotate(
-            n=Count("orders", filter=paid),
-            total=Sum("orders__total_satang", filter=paid),
-            first=Min("orders__placed_at", filter=paid),
-            last=Max("orders__placed_at", filter=paid),
-        )
-        .values_list("pk", "n", "total", "first", "last")
-    )
-    customers = [
-        Customer(
-            pk=pk,
-            orders_count=n or 0,
-            total_spent_satang=total or 0,
-            first_order_at=first,
-            last_order_at=last,
-        )
-        for pk, n, total, first, last in rows
-    ]
-    Customer.objects.bulk_update(customers, SUMMARY_FIELDS, batch_size=500)
-    return len(customers)
+    return customer_summaries_update(Customer.objects.filter(pk__in=ids))
