@@ -13,6 +13,7 @@ the ``COUNT(*)``. Replaces the section "Segments: live count" of docs/benchmarks
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import os
 import platform
@@ -38,7 +39,7 @@ from django.db.models import Count  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from samphan.analytics.models import CustomerMetrics  # noqa: E402
-from samphan.commerce.models import ChannelKind, ProductCategory, SalesChannel  # noqa: E402
+from samphan.commerce.models import ChannelKind, Product, ProductCategory, SalesChannel  # noqa: E402
 from samphan.core.access import actor_for_membership  # noqa: E402
 from samphan.core.models import Membership, User, Workspace  # noqa: E402
 from samphan.core.roles import Role  # noqa: E402
@@ -72,6 +73,10 @@ def timed(samples: int, call: Callable[[], object]) -> tuple[dict[str, float], A
     }, result
 
 
+def _days_ago(days: int) -> str:
+    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+
+
 def c(field: str, operator: str, value: Any = None, **extra: Any) -> dict[str, Any]:
     return {"field": field, "operator": operator, "value": value, **extra}
 
@@ -81,6 +86,12 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
     line = SalesChannel.objects.filter(workspace=workspace, kind=ChannelKind.LINE).first()
     category = (
         ProductCategory.objects.filter(workspace=workspace)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    product = (
+        Product.objects.filter(workspace=workspace)
         .order_by("pk")
         .values_list("pk", flat=True)
         .first()
@@ -178,9 +189,14 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
             )
         )
     if category is not None:
-        found.append(
+        found += [
             (
-                "bought from a category in the last 90 days (EXISTS on order lines)",
+                "bought from a category, ever (purchase rows)",
+                {"op": "and", "items": [c("bought_category", "any", [category])]},
+                True,
+            ),
+            (
+                "bought from a category in the last 90 days (purchase rows)",
                 {
                     "op": "and",
                     "items": [
@@ -188,8 +204,37 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
                     ],
                 },
                 True,
-            )
-        )
+            ),
+            (
+                "bought from a category between two dates (rows, lines for spans)",
+                {
+                    "op": "and",
+                    "items": [
+                        c(
+                            "bought_category",
+                            "any",
+                            [category],
+                            period={"from": _days_ago(240), "to": _days_ago(180)},
+                        ),
+                    ],
+                },
+                True,
+            ),
+        ]
+    if product is not None:
+        found += [
+            (
+                "bought the best-selling product in the last 90 days AND ≥ 3 orders",
+                {
+                    "op": "and",
+                    "items": [
+                        c("bought_product", "any", [product], period={"within_days": 90}),
+                        c("orders_count", "gte", 3),
+                    ],
+                },
+                True,
+            ),
+        ]
     return found
 
 

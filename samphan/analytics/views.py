@@ -258,21 +258,13 @@ FEATURE_LABELS = {
 }
 
 
-def _suggestions(actor: Actor) -> list[clustering.Suggestion]:
-    workspace = actor.workspace
-    return selectors._cached(
-        workspace=workspace,
-        name="suggestions",
-        now=None,
-        compute=lambda: clustering.suggest_segments(workspace=workspace),
-    )
-
-
 @member_required(Perm.ANALYTICS_VIEW)
 def suggestions(request: HttpRequest) -> HttpResponse:
+    """The suggested segments. Saving one, its live count and "open in builder" belong to the
+    segments app (which sits above analytics); the template links to them by URL name."""
     actor = current_actor(request)
     language = translation.get_language()
-    found = _suggestions(actor)
+    found = clustering.workspace_suggestions(actor=actor)
     names = list(found[0].centroid) if found else []
     rows = [
         {
@@ -286,13 +278,20 @@ def suggestions(request: HttpRequest) -> HttpResponse:
                 for n, (low, high) in s.ranges.items()
             ],
             "rule": json.dumps(s.rule, ensure_ascii=False),
+            "key": s.key,
+            "precision": round(s.rule_precision * 100),
+            "recall": round(s.rule_recall * 100),
         }
         for s in found
     ]
     return render(
         request,
         "analytics/suggestions.html",
-        {"rows": rows, "features": [FEATURE_LABELS[n] for n in names]},
+        {
+            "rows": rows,
+            "features": [FEATURE_LABELS[n] for n in names],
+            "can_save": actor.can(Perm.SEGMENT_MANAGE),
+        },
     )
 
 
@@ -309,7 +308,7 @@ def personas(request: HttpRequest) -> HttpResponse:
         title = str(RfmSegment(rfm).label)
         customers = Customer.objects.filter(workspace=workspace, metrics__rfm_segment=rfm)
     elif cluster:
-        found = _suggestions(actor)
+        found = clustering.workspace_suggestions(actor=actor)
         if not cluster.isdigit() or int(cluster) >= len(found):
             raise Http404
         chosen = found[int(cluster)]

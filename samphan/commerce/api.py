@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from samphan.api.auth import actor_of
 from samphan.commerce import selectors, services
 from samphan.commerce.models import Product
+from samphan.core.audit import client_ip
 
 router = Router(tags=["commerce"])
 
@@ -153,6 +154,47 @@ def order_create(request: HttpRequest, payload: OrderIn) -> object:
     )
     order = selectors.order_get(actor=actor, order_id=result.order.pk)
     return Status(201 if result.created else 200, order)
+
+
+class OrderStatusIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {"status": "refunded", "reason": "ลูกค้าเปลี่ยนใจ คืนเงินทาง PromptPay"}
+        }
+    }
+
+    status: str = Field(description="cancelled, refunded or returned (only a paid order changes)")
+    reason: str = Field(description="why, in a few words (required, up to 500 characters)")
+
+
+class OrderStatusOut(OrderDetailOut):
+    changed: bool = Field(description="false when the order already had this status")
+
+
+@router.post(
+    "/orders/{order_id}/status",
+    response=OrderStatusOut,
+    summary="Cancel, refund or mark returned a paid order",
+    description=(
+        "Moves a `paid` order to `cancelled`, `refunded` or `returned` with a reason, writes "
+        "the customer's timeline and the audit log, and recomputes the customer's purchase "
+        "summary from the orders still paid. Asking for the status the order already has "
+        "changes nothing (`changed: false`). Errors: 409 `invalid_status_change` (the order is "
+        "not paid), 422 `reason_required` / `invalid_status`, 404 `order_not_found`."
+    ),
+)
+def order_status_change(request: HttpRequest, order_id: int, payload: OrderStatusIn) -> object:
+    actor = actor_of(request)
+    result = services.order_status_change(
+        actor=actor,
+        order_id=order_id,
+        status=payload.status,
+        reason=payload.reason,
+        ip=client_ip(request),
+    )
+    order = selectors.order_get(actor=actor, order_id=result.order.pk)
+    order.changed = result.changed  # type: ignore[attr-defined]
+    return order
 
 
 class ProductOut(Schema):

@@ -142,6 +142,72 @@ class OrderLine(models.Model):
         return f"{self.quantity} × {self.name}"
 
 
+class PurchaseSummary(models.Model):
+    """What a customer has bought, folded per product or per category: the first and last paid
+    purchase. Segments ask "bought product / from category X
+    (in a period)" of these rows instead of reading every order line.
+
+    Written only by ``customers.summary.customer_summaries_update`` (the one place that keeps a
+    customer's purchase summaries), so they follow order creation, imports, status changes and
+    merges. A merge moves rows like any other row of the customer; a (customer, item) pair may
+    then appear twice until the next refresh folds it, which changes no answer: each row is a
+    true statement about the customer's purchases."""
+
+    # Indexed by the item index below (it leads with the workspace); the item foreign keys
+    # are not indexed alone: a product or category is rarely deleted, rows are read by item
+    # only together with the workspace.
+    workspace = models.ForeignKey(
+        "core.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class CustomerProductPurchase(PurchaseSummary):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="product_purchases"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        indexes = [
+            # Every column a segment condition reads, so PostgreSQL answers from the index.
+            models.Index(
+                fields=["workspace", "product", "last_at", "first_at", "customer"],
+                name="purchase_product_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} bought product {self.product_id}"
+
+
+class CustomerCategoryPurchase(PurchaseSummary):
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="category_purchases"
+    )
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        indexes = [
+            # Every column a segment condition reads, so PostgreSQL answers from the index.
+            models.Index(
+                fields=["workspace", "category", "last_at", "first_at", "customer"],
+                name="purchase_category_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} bought from category {self.category_id}"
+
+
 class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", _("Customers (CSV/XLSX)")
     ORDERS = "orders", _("Orders (CSV/XLSX)")

@@ -346,3 +346,160 @@ def product_create(
             {"field": "sku"},
             status=409,
         ) from exc
+
+
+# --- refunds, cancellations and returns --------------------------------------------------------
+
+# A paid order may become one of these; every other status is final (docs/permissions.md says why).
+ORDER_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderStatus.PAID: frozenset(
+        {OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.RETURNED}
+    ),
+}
+ORDER_STATUS_REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class OrderStatusResult:
+    order: Order
+    changed: bool
+
+
+def order_status_targets(*, actor: Actor, order: Order) -> list[str]:
+    """The statuses ``actor`` may move ``order`` to now, in display order (empty: none).
+
+    ``order.refund`` allows every transition; ``order.cancel`` alone allows only cancelling an
+    order placed today (Asia/Bangkok), the counter-mistake case.
+    """
+    allowed = ORDER_STATUS_TRANSITIONS.get(order.status, frozenset())
+    if actor.can(Perm.ORDER_REFUND):
+        return [s for s in OrderStatus.values if s in allowed]
+    if actor.can(Perm.ORDER_CANCEL) and OrderStatus.CANCELLED in allowed and _placed_today(order):
+        return [OrderStatus.CANCELLED]
+    return []
+
+
+def _placed_today(order: Order) -> bool:
+    return timezone.localdate(order.placed_at) == timezone.localdate()
+
+
+def order_status_change_check(*, actor: Actor, order: Order, status: str, reason: str) -> str:
+    """Raise the error ``order_status_change`` would raise for this request, else return the
+    reason, cleaned. Lets a page check its form before asking the user to confirm."""
+    from samphan.core.errors import PermissionDenied  # only needed here
+
+    if status not in OrderStatus.values:
+        raise ApplicationError(
+            "invalid_status", _("Unknown order status."), {"field": "status"}, status=422
+        )
+    if status != OrderStatus.CANCELLED:
+        require(actor, Perm.ORDER_REFUND)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ApplicationError(
+            "reason_required",
+            _("Give a reason, e.g. wrong item keyed in or the customer brought it back."),
+            {"field": "reason"},
+            status=422,
+        )
+    if len(reason) > ORDER_STATUS_REASON_MAX:
+        raise ApplicationError(
+            "too_long",
+            _("Keep the reason under %(max)s characters.") % {"max": ORDER_STATUS_REASON_MAX},
+            {"field": "reason"},
+            status=422,
+        )
+    if status == order.status:
+        return reason
+    if status not in ORDER_STATUS_TRANSITIONS.get(order.status, frozenset()):
+        raise ApplicationError(
+            "invalid_status_change",
+            _("Only a paid order can be cancelled, refunded or returned (this one is: %(status)s).")
+            % {"status": OrderStatus(order.status).label},
+            {"field": "status", "from": order.status, "to": status},
+            status=409,
+        )
+    if status not in order_status_targets(actor=actor, order=order):
+        raise PermissionDenied(
+            "cancel_today_only",
+            _(
+                "Counter staff can cancel only sales placed today. Ask the owner or a manager "
+                "to cancel or refund this order."
+            ),
+            {"permission": Perm.ORDER_REFUND.value, "role": actor.role},
+        )
+    return reason
+
+
+def order_status_change(
+    *,
+    actor: Actor,
+    order_id: int,
+    status: str,
+    reason: str,
+    ip: str | None = None,
+) -> OrderStatusResult:
+    """Cancel, refund or mark returned a paid order, giving a reason.
+
+    In one transaction: the order's status, an ``order.status_changed`` timeline event with the
+    reason (when the order has a customer), an audit entry, and the customer's purchase summary
+    and lifecycle stage recomputed from the orders still paid. Asking for the status the order
+    already has writes nothing (``changed=False``), so a retry or a double submit is safe.
+    """
+    # Imported here, not at the top: only this service needs them.
+    from samphan.commerce.selectors import order_list
+    from samphan.core.audit import audit_record
+    from samphan.timeline.events import order_status_changed_event
+
+    if not actor.can(Perm.ORDER_CANCEL):
+        require(actor, Perm.ORDER_REFUND)
+    with transaction.atomic():
+        # order_list applies the branch scope: another branch's order is a 404 for limited staff.
+        order = (
+            order_list(actor=actor)
+            .select_related(None)
+            .select_for_update()
+            .filter(pk=order_id)
+            .first()
+        )
+        if order is None:
+            raise NotFound("order_not_found", _("Order not found."))
+        reason = order_status_change_check(actor=actor, order=order, status=status, reason=reason)
+        if status == order.status:
+            return OrderStatusResult(order=order, changed=False)
+        old_status = order.status
+        order.status = status
+        order.save(update_fields=["status"])
+        if order.customer_id is not None:
+            event = order_status_changed_event(
+                workspace_id=actor.workspace.pk,
+                customer_id=order.customer_id,
+                actor=actor,
+                order_id=order.pk,
+                number=order.number,
+                old_status=old_status,
+                new_status=status,
+                total_satang=order.total_satang,
+            )
+            # The writer takes no reason yet; add it to the payload before the row commits.
+            event.payload["reason"] = reason
+            event.save(update_fields=["payload"])
+            customer_summaries_refresh(workspace=actor.workspace, customer_ids=[order.customer_id])
+        audit_record(
+            action="order.status_changed",
+            workspace=actor.workspace,
+            actor=actor.user,
+            actor_label=actor.label,
+            target=order.number,
+            ip=ip,
+            data={
+                "order_id": order.pk,
+                "number": order.number,
+                "customer_id": order.customer_id,
+                "from": old_status,
+                "to": status,
+                "total_satang": order.total_satang,
+                "reason": reason,
+            },
+        )
+    return OrderStatusResult(order=order, changed=True)

@@ -1,4 +1,4 @@
-from samphan.commerce.views import imports, sale
+from samphan.commerce.views import imports, orders, sale
 
 app_name = "commerce"
-urlpatterns = [*imports.urlpatterns, *sale.urlpatterns]
+urlpatterns = [*imports.urlpatterns, *orders.urlpatterns, *sale.urlpatterns]

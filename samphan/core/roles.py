@@ -23,6 +23,10 @@ class Perm(StrEnum):
     CUSTOMER_EXPORT = "customer.export"
     ORDER_VIEW = "order.view"
     ORDER_CREATE = "order.create"
+    # A counter mistake: cancel a sale placed today (Bangkok), within the actor's branch scope.
+    ORDER_CANCEL = "order.cancel"
+    # Refund, cancel or mark returned any order, whenever it was placed.
+    ORDER_REFUND = "order.refund"
     ANALYTICS_VIEW = "analytics.view"
     SEGMENT_MANAGE = "segment.manage"
     CAMPAIGN_MANAGE = "campaign.manage"
@@ -42,7 +46,8 @@ _COMMON = frozenset({Perm.DASHBOARD_VIEW, Perm.CUSTOMER_VIEW, Perm.ORDER_VIEW})
 MATRIX: dict[str, frozenset[Perm]] = {
     Role.OWNER: _ALL,
     Role.MANAGER: _ALL - {Perm.MEMBER_MANAGE, Perm.APIKEY_MANAGE, Perm.WORKSPACE_EDIT},
-    Role.STAFF: _COMMON | {Perm.CUSTOMER_EDIT, Perm.ORDER_CREATE, Perm.TICKET_MANAGE},
+    Role.STAFF: _COMMON
+    | {Perm.CUSTOMER_EDIT, Perm.ORDER_CREATE, Perm.ORDER_CANCEL, Perm.TICKET_MANAGE},
     Role.MARKETER: _COMMON
     | {Perm.ANALYTICS_VIEW, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE, Perm.CUSTOMER_EXPORT},
     Role.SUPPORT: _COMMON | {Perm.CUSTOMER_EDIT, Perm.TICKET_MANAGE},

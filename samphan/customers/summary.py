@@ -1,4 +1,6 @@
-"""The cached purchase summary on Customer, recomputed from the customer's paid orders.
+"""The cached purchase summaries of a customer, recomputed from the customer's paid orders:
+the totals on Customer (orders, spend, first/last order, lifecycle stage) and the rows of
+``commerce.CustomerProductPurchase`` / ``CustomerCategoryPurchase`` (what was bought, when).
 
 Customers sit below commerce (ARCHITECTURE rule 1), so this reaches orders only through the
 reverse relation ``Customer.orders`` that commerce declares, never by importing it. It is the
@@ -10,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from samphan.customers.lifecycle import lifecycle_refresh
@@ -37,7 +40,47 @@ def customer_summaries_update(customers: QuerySet[Customer]) -> int:
         last_order_at=agg(Max("placed_at")),
     )
     lifecycle_refresh(customers)
+    purchase_summaries_rebuild(customers)
     return updated
+
+
+# (reverse relation on Customer, the item column of its rows, the path from Customer to the item)
+PURCHASE_SUMMARIES = (
+    ("product_purchases", "product_id", "orders__lines__product_id"),
+    ("category_purchases", "category_id", "orders__lines__product__category_id"),
+)
+
+
+def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
+    """Replace the product and category purchase rows of ``customers`` with rows folded from
+    their paid orders: one DELETE and one ``INSERT … SELECT … GROUP BY`` per table, so a whole
+    workspace never travels through Python. Call inside the caller's transaction."""
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            # A whole workspace groups ~10 million order lines: room to hash them in memory.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+    for relation, item_column, item_path in PURCHASE_SUMMARIES:
+        model = cast(Any, Customer._meta.get_field(relation).related_model)
+        model.objects.filter(customer__in=customers.values("pk")).delete()
+        select = (
+            customers.filter(**{"orders__status": PAID, f"{item_path}__isnull": False})
+            .annotate(p_ws=F("workspace_id"), p_customer=F("pk"), p_item=F(item_path))
+            .values("p_ws", "p_customer", "p_item")
+            .annotate(p_first=Min("orders__placed_at"), p_last=Max("orders__placed_at"))
+            .values("p_ws", "p_customer", "p_item", "p_first", "p_last")
+            .order_by()
+        )
+        select_sql, params = select.query.sql_with_params()
+        columns = ("workspace_id", "customer_id", item_column, "first_at", "last_at")
+        sources = ("p_ws", "p_customer", "p_item", "p_first", "p_last")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(model._meta.db_table)} "
+                f"({', '.join(quote(c) for c in columns)}) "
+                f"SELECT {', '.join('m.' + quote(c) for c in sources)} FROM ({select_sql}) AS m",
+                params,
+            )
 
 
 def customer_summary_recompute(customer_ids: Iterable[int]) -> int:

@@ -27,11 +27,20 @@ from django.db.models.functions import Left
 from django.utils import timezone
 from tqdm import tqdm
 
-from samphan.commerce.models import Order, OrderLine, Product, ProductCategory, SalesChannel
+from samphan.commerce.models import (
+    CustomerCategoryPurchase,
+    CustomerProductPurchase,
+    Order,
+    OrderLine,
+    Product,
+    ProductCategory,
+    SalesChannel,
+)
 from samphan.commerce.services import channels_ensure_defaults
 from samphan.core.models import Branch, Workspace
 from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import ContactPoint, Customer
+from samphan.customers.summary import purchase_summaries_rebuild
 from samphan.seeding import data
 from samphan.seeding.calendar import build_calendar
 from samphan.seeding.generator import (
@@ -45,9 +54,10 @@ from samphan.seeding.generator import (
     Shop,
     generate_chunk,
 )
-from samphan.seeding.writers import Writer, next_id, writer_for
+from samphan.seeding.writers import Writer, indexes_rebuilt, next_id, writer_for
 from samphan.timeline.models import TimelineEvent
 
+PURCHASE_MODELS = (CustomerProductPurchase, CustomerCategoryPurchase)
 SEEDED_MODELS = (Customer, ContactPoint, Order, OrderLine, TimelineEvent)
 DEFAULT_BATCH_SIZE = 20_000
 # Below this many customers every phone number goes through normalize_phone.
@@ -131,9 +141,13 @@ def seed_shop(
     finally:
         writer.close()
         bar.close()
-    # Lifecycle stage is derived from the purchase summary the chunks wrote: one set-based UPDATE.
+    # Lifecycle stage is derived from the purchase summary the chunks wrote: one set-based UPDATE;
+    # the product / category purchase rows are folded from the orders: one INSERT … SELECT each.
     with transaction.atomic():
-        lifecycle_refresh(Customer.objects.filter(workspace_id=ws_id), now=end)
+        customers = Customer.objects.filter(workspace_id=ws_id)
+        lifecycle_refresh(customers, now=end)
+        with indexes_rebuilt(PURCHASE_MODELS):
+            purchase_summaries_rebuild(customers)
     result.server_cpu_seconds = writer.server_cpu_seconds
     totals["contacts"] -= result.dropped_contacts
     result.counts = totals

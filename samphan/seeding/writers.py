@@ -18,7 +18,8 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -330,3 +331,46 @@ class PostgresWriter:
                 )
             for model in models_:
                 cursor.execute(f"ANALYZE {qn(model._meta.db_table)}")
+
+
+@contextmanager
+def indexes_rebuilt(
+    models_: Sequence[type[models.Model]], connection: BaseDatabaseWrapper | None = None
+) -> Iterator[None]:
+    """On PostgreSQL: drop the secondary indexes and foreign keys of ``models_`` for the block
+    and create them again after it (inside the caller's transaction). Filling a table of
+    millions of rows and then building each index by one sort, and checking each foreign key
+    by one join, is several times faster than doing both row by row (the purchase rows at a
+    million customers). Elsewhere it does nothing. The tables are locked until the transaction
+    ends: for bulk loads such as the seed, never for a request."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        yield
+        return
+    qn = connection.ops.quote_name
+    statements: list[str] = []
+    with connection.cursor() as cursor:
+        for model in models_:
+            table = model._meta.db_table
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
+                statements.append(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename = %s "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {qn(name)}")
+                statements.insert(0, definition)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in statements:
+            cursor.execute(statement)

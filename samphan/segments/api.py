@@ -1,4 +1,5 @@
-"""API: saved segments, the live count of a rule tree, members, and membership snapshots."""
+"""API: saved segments, the live count of a rule tree, members, membership snapshots, and the
+suggested segments (analytics clustering) with their rule trees, saved in one call."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from samphan.analytics.clustering import workspace_suggestions
 from samphan.api.auth import actor_of
 from samphan.customers.api import CustomerOut
 from samphan.segments import selectors, services
@@ -116,6 +119,33 @@ class FieldOut(Schema):
     period: bool = Field(description="accepts a purchase period")
 
 
+class SuggestionOut(Schema):
+    index: int = Field(description="position in the list; pass it to /segments/from-suggestion")
+    key: str = Field(description="fingerprint of this suggestion; changes after a recompute")
+    explanation: str = Field(description="the group in plain words, in the request's language")
+    size: int = Field(description="customers in the group when it was found")
+    share: float = Field(description="the group's share of the buyers (0–1)")
+    rules: dict[str, Any] = Field(description="a rule tree that approximates the group")
+    summary: str = Field(description="the rules in words, in the request's language")
+    count: int = Field(description="customers the rules select now")
+    precision: float = Field(
+        description="share of the customers the rules select that are in the group (0–1), "
+        "on the metrics the group was found with"
+    )
+    recall: float = Field(description="share of the group the rules select (0–1), likewise")
+
+
+class FromSuggestionIn(Schema):
+    model_config = {"json_schema_extra": {"example": {"index": 0, "key": ""}}}
+
+    index: int = Field(description="the suggestion's index in GET /segments/suggestions")
+    key: str = Field(
+        "",
+        description="the suggestion's key from that list: when given, a suggestion changed by "
+        "a recompute since is refused (409 `suggestion_changed`)",
+    )
+
+
 def _out(segment: Segment) -> dict[str, Any]:
     return {
         "id": segment.pk,
@@ -184,6 +214,50 @@ def segment_count(request: HttpRequest, payload: CountIn) -> object:
         "count": selectors.segment_count(actor=actor, tree=payload.rules),
         "summary": rules_describe(actor.workspace, payload.rules),
     }
+
+
+@router.get(
+    "/segments/suggestions",
+    response=list[SuggestionOut],
+    summary="Suggested segments (clustering), each with a rule tree",
+    description="Groups of customers who buy alike, found by k-means on the latest analytics "
+    "recompute, each with a rule tree in the segments format that approximates it, how many "
+    "customers that rule selects now, and how close it is to the group. Empty until the "
+    "analytics have been computed for enough buyers.",
+)
+def suggestion_list(request: HttpRequest) -> object:
+    actor = actor_of(request)
+    language = translation.get_language()
+    return [
+        {
+            "index": s.index,
+            "key": s.key,
+            "explanation": s.explanation(language),
+            "size": s.size,
+            "share": round(s.share, 4),
+            "rules": s.rule,
+            "summary": rules_describe(actor.workspace, s.rule),
+            "count": selectors.segment_count(actor=actor, tree=s.rule),
+            "precision": s.rule_precision,
+            "recall": s.rule_recall,
+        }
+        for s in workspace_suggestions(actor=actor)
+    ]
+
+
+@router.post(
+    "/segments/from-suggestion",
+    response={201: SegmentOut},
+    summary="Save a suggested segment as a segment",
+    description="Creates a dynamic segment with the suggestion's rule tree, named after the "
+    "group (in the request's language). A taken name gets a number: `(2)`, `(3)` …",
+)
+def segment_from_suggestion(request: HttpRequest, payload: FromSuggestionIn) -> object:
+    actor = actor_of(request)
+    segment = services.segment_create_from_suggestion(
+        actor=actor, index=payload.index, key=payload.key
+    )
+    return Status(201, _out(selectors.segment_get(actor=actor, segment_id=segment.pk)))
 
 
 @router.get("/segments/{segment_id}", response=SegmentOut, summary="One segment")

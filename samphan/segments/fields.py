@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from samphan.analytics.models import RfmSegment
 from samphan.commerce.models import (
+    CustomerCategoryPurchase,
+    CustomerProductPurchase,
     Order,
     OrderLine,
     OrderStatus,
@@ -351,41 +353,84 @@ def _tags(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q
     return q
 
 
-def _period_filter(ctx: Context, period: dict[str, Any] | None, prefix: str) -> Q:
+def _period_bounds(
+    ctx: Context, period: dict[str, Any] | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The period as [low, high) instants; None where it is open."""
     if not period:
-        return Q()
-    column = f"{prefix}placed_at"
+        return None, None
     if "within_days" in period:
-        return Q(**{f"{column}__gte": ctx.now - dt.timedelta(days=period["within_days"])})
+        return ctx.now - dt.timedelta(days=period["within_days"]), None
+    low = ctx.day_start(dt.date.fromisoformat(period["from"])) if period.get("from") else None
+    high = (
+        ctx.day_start(dt.date.fromisoformat(period["to"]) + dt.timedelta(days=1))
+        if period.get("to")
+        else None
+    )
+    return low, high
+
+
+def _in_period(column: str, low: dt.datetime | None, high: dt.datetime | None) -> Q:
     q = Q()
-    if period.get("from"):
-        q &= Q(**{f"{column}__gte": ctx.day_start(dt.date.fromisoformat(period["from"]))})
-    if period.get("to"):
-        end = dt.date.fromisoformat(period["to"]) + dt.timedelta(days=1)
-        q &= Q(**{f"{column}__lt": ctx.day_start(end)})
+    if low is not None:
+        q &= Q(**{f"{column}__gte": low})
+    if high is not None:
+        q &= Q(**{f"{column}__lt": high})
     return q
+
+
+def _paid_orders(
+    ctx: Context, customer: OuterRef, low: dt.datetime | None, high: dt.datetime | None
+) -> Any:
+    orders = Order.objects.filter(customer_id=customer, status=OrderStatus.PAID)
+    if (low or high) and connection.vendor == "postgresql":
+        # Lets PostgreSQL find the period's orders by the (workspace, placed_at) index;
+        # SQLite would pick that index over (customer, placed_at) and scan per customer.
+        orders = orders.filter(workspace=ctx.workspace)
+    return orders.filter(_in_period("placed_at", low, high))
+
+
+def _bought_item(
+    ctx: Context,
+    kind: Literal["product", "category"],
+    ids: list[int],
+    period: dict[str, Any] | None,
+) -> Exists:
+    """A paid purchase of one of the products / categories (in the period), answered from the
+    customer's purchase rows (first and last purchase per item). A row whose first or last
+    purchase falls in the period settles it; a row that only spans the period (bought before
+    and after it) is checked against the order lines, for that customer alone."""
+    model = CustomerProductPurchase if kind == "product" else CustomerCategoryPurchase
+    rows = model.objects.filter(customer_id=OuterRef("pk"), **{f"{kind}_id__in": ids})
+    if connection.vendor == "postgresql":
+        # The (workspace, item, last_at, first_at, customer) index answers the whole
+        # condition; SQLite, which runs the subquery per customer, walks (customer) instead.
+        rows = rows.filter(workspace=ctx.workspace)
+    low, high = _period_bounds(ctx, period)
+    if low is not None or high is not None:
+        settled = _in_period("first_at", low, high) | _in_period("last_at", low, high)
+        if low is not None and high is not None:
+            lookup = "product_id__in" if kind == "product" else "product__category_id__in"
+            lines = OrderLine.objects.filter(order_id=OuterRef("pk"), **{lookup: ids})
+            orders = _paid_orders(ctx, OuterRef("customer_id"), low, high)
+            settled |= Q(first_at__lt=low, last_at__gte=high) & Q(
+                Exists(orders.filter(Exists(lines)))
+            )
+        rows = rows.filter(settled)
+    return Exists(rows)
 
 
 def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builder:
     """Paid orders of the customer (in the period, if one is given) that include one of the
-    products / categories, or went through one of the channels / branches.
-
-    Written as orders of the customer, then lines of each order: an engine that runs the
-    subquery per customer (SQLite) walks the indexes ``order (customer, placed_at)`` and
-    ``line (order)``, while PostgreSQL flattens the same text into semi-joins. A customer's
-    orders are in its workspace, so no workspace filter is needed inside."""
+    products / categories, or went through one of the channels / branches. Products and
+    categories come from the purchase rows (see ``_bought_item``); channels and branches from
+    the orders, by the ``order (customer, placed_at)`` / ``(workspace, placed_at)`` indexes."""
 
     def exists(ctx: Context, ids: list[int], period: dict[str, Any] | None) -> Exists:
-        orders = Order.objects.filter(customer_id=OuterRef("pk"), status=OrderStatus.PAID)
-        if period and connection.vendor == "postgresql":
-            # Lets PostgreSQL find the period's orders by the (workspace, placed_at) index;
-            # SQLite would pick that index over (customer, placed_at) and scan per customer.
-            orders = orders.filter(workspace=ctx.workspace)
-        orders = orders.filter(_period_filter(ctx, period, ""))
         if kind in ("product", "category"):
-            lookup = "product_id__in" if kind == "product" else "product__category_id__in"
-            lines = OrderLine.objects.filter(order_id=OuterRef("pk"), **{lookup: ids})
-            return Exists(orders.filter(Exists(lines)))
+            return _bought_item(ctx, kind, ids, period)
+        low, high = _period_bounds(ctx, period)
+        orders = _paid_orders(ctx, OuterRef("pk"), low, high)
         return Exists(orders.filter(**{f"{kind}_id__in": ids}))
 
     def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:

@@ -405,8 +405,9 @@ def rules_describe(workspace: Workspace, tree: Any) -> str:
 def _describe(ctx: Context, node: dict[str, Any], *, top: bool = False) -> str:
     if is_group(node):
         parts = [_describe(ctx, child) for child in node["items"] if not is_empty(child)]
-        joiner = f" {_('or')} " if node["op"] == "or" else f" {_('and')} "
-        text = joiner.join(parts)
+        # Literal msgids in plain calls: makemessages does not look inside f-strings.
+        word = _("or") if node["op"] == "or" else _("and")
+        text = f" {word} ".join(parts)
         return text if top or len(parts) < 2 else f"({text})"
     spec = FIELDS[node["field"]]
     op = node["operator"]

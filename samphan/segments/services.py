@@ -8,12 +8,15 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from samphan.analytics.clustering import Suggestion, suggestion_get
 from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
+from samphan.core.thai.dates import format_date
 from samphan.customers.models import Customer
 from samphan.segments.models import Segment, SegmentMember, SegmentSnapshot, SnapshotReason
 from samphan.segments.rules import compile_rules, rules_validate
@@ -73,6 +76,52 @@ def segment_create(*, actor: Actor, name: str, rules: Any, description: str = ""
             )
     except IntegrityError as exc:  # a concurrent create with the same name
         raise _name_taken_error(name) from exc
+
+
+def suggestion_segment_texts(*, workspace: Workspace, suggestion: Suggestion) -> tuple[str, str]:
+    """A name and a description, in the active language, for a segment saved from a suggested
+    segment: the group's explanation, and when and how the rule was made."""
+    language = get_language() or "th"
+    text = suggestion.explanation(language)
+    name = _("Suggested: %(text)s") % {"text": text}
+    description = _(
+        "Saved from the suggested segments on %(date)s. The rule approximates a group of "
+        "%(size)s customers who buy alike (%(text)s)."
+    ) % {
+        "date": format_date(
+            timezone.localdate(), language=language, buddhist_era=workspace.buddhist_era
+        ),
+        "size": f"{suggestion.size:,}",
+        "text": text,
+    }
+    return name, description
+
+
+def _free_name(workspace: Workspace, name: str) -> str:
+    """``name``, or ``name (2)``, ``name (3)`` … when it is taken (within ``NAME_MAX``)."""
+    name = " ".join(name.split())[:NAME_MAX]
+    n = 1
+    candidate = name
+    while _name_taken(workspace, candidate):
+        n += 1
+        suffix = f" ({n})"
+        candidate = name[: NAME_MAX - len(suffix)] + suffix
+    return candidate
+
+
+def segment_create_from_suggestion(*, actor: Actor, index: int, key: str = "") -> Segment:
+    """Save the workspace's suggested segment ``index`` (analytics clustering) as a dynamic
+    segment whose rules are the suggestion's rule tree. ``key`` is the fingerprint the page
+    showed; a suggestion replaced by a recompute since is refused (409)."""
+    require(actor, Perm.SEGMENT_MANAGE)
+    suggestion = suggestion_get(actor=actor, index=index, key=key)
+    name, description = suggestion_segment_texts(workspace=actor.workspace, suggestion=suggestion)
+    return segment_create(
+        actor=actor,
+        name=_free_name(actor.workspace, name),
+        description=description,
+        rules=suggestion.rule,
+    )
 
 
 def segment_update(

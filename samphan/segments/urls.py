@@ -1,13 +1,20 @@
 from django.urls import URLPattern, path
+from django.views.generic import RedirectView
 
 from samphan.segments import views
 
 app_name = "segments"
-# The list lives at /segments/list/ while the web app still answers /segments/ with its
-# "coming soon" page (web:segments); the navigation points here.
 urlpatterns: list[URLPattern] = [
-    path("segments/list/", views.segment_list, name="list"),
+    path("segments/", views.segment_list, name="list"),
+    # The list's old address, from before the "coming soon" page at /segments/ was dropped.
+    path(
+        "segments/list/",
+        RedirectView.as_view(pattern_name="segments:list", permanent=True, query_string=True),
+        name="list_moved",
+    ),
     path("segments/new/", views.segment_new, name="new"),
+    path("segments/from-suggestion/", views.suggestion_save, name="from_suggestion"),
+    path("segments/from-suggestion/count/", views.suggestion_count, name="suggestion_count"),
     path("segments/builder/tree/", views.builder_tree, name="builder_tree"),
     path("segments/builder/count/", views.builder_count, name="builder_count"),
     path("segments/<int:segment_id>/", views.segment_detail, name="detail"),

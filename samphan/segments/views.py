@@ -1,18 +1,21 @@
 """Segment pages: the list with sizes over time, the builder (htmx), the detail page with
-members and snapshots, freezing, deleting and exporting."""
+members and snapshots, freezing, deleting and exporting, and saving a suggested segment
+(analytics clustering) in one click."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from samphan.analytics.clustering import suggestion_get
 from samphan.core.access import Actor
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
@@ -159,16 +162,50 @@ def _builder(request: HttpRequest, segment: Segment | None) -> HttpResponse:
             return render(request, "segments/builder.html", context, status=422)
         return redirect("segments:detail", segment_id=segment.pk)
     if segment is None:
-        tree = {"op": "and", "items": [new_condition()]}
-        context = _builder_context(actor, tree, segment=None, name="", description="")
-    else:
-        context = _builder_context(
-            actor,
-            segment.rules,
-            segment=segment,
-            name=segment.name,
-            description=segment.description,
+        return _builder_start(request, actor)
+    context = _builder_context(
+        actor,
+        segment.rules,
+        segment=segment,
+        name=segment.name,
+        description=segment.description,
+    )
+    return render(request, "segments/builder.html", context)
+
+
+def _builder_start(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """A new segment: an empty condition, or pre-filled from the query string with a suggested
+    segment (``?suggestion=<index>&key=<key>``) or any rule tree (``?rules=<JSON>``, with
+    optional ``name`` and ``description``). A pre-filled tree is checked, and its problems are
+    marked in place, as after a failed save."""
+    name = request.GET.get("name", "")
+    description = request.GET.get("description", "")
+    tree: Any = {"op": "and", "items": [new_condition()]}
+    errors: list[RuleError] = []
+    if "suggestion" in request.GET:
+        index = _int(request.GET.get("suggestion"))
+        if index is None:
+            raise Http404
+        try:
+            suggestion = suggestion_get(actor=actor, index=index, key=request.GET.get("key", ""))
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, exc.message)
+            return redirect("analytics:suggestions")
+        tree = suggestion.rule
+        name, description = services.suggestion_segment_texts(
+            workspace=actor.workspace, suggestion=suggestion
         )
+    elif request.GET.get("rules"):
+        try:
+            tree, errors = rules_check(actor.workspace, json.loads(request.GET["rules"]))
+        except ValueError:
+            tree = {"op": "and", "items": [new_condition()]}
+            errors = [RuleError("", _("The rules in the link are not valid JSON."))]
+    context = _builder_context(
+        actor, dict(tree), segment=None, name=name, description=description, errors=errors
+    )
     return render(request, "segments/builder.html", context)
 
 
@@ -214,6 +251,57 @@ def builder_count(request: HttpRequest) -> HttpResponse:
         context["count"] = selectors.segment_count(actor=actor, tree=normal)
         context["summary"] = rules_describe(actor.workspace, normal)
     return render(request, "segments/_live_count.html", context)
+
+
+# --- suggested segments (analytics clustering) -----------------------------------------------
+
+
+def _suggestion_ref(params: Any) -> tuple[int, str]:
+    index = _int(params.get("index"))
+    if index is None:
+        raise Http404
+    return index, params.get("key", "")
+
+
+@member_required(Perm.SEGMENT_MANAGE)
+def suggestion_save(request: HttpRequest) -> HttpResponse:
+    """ "Save as segment" on the suggested segments page: one click, one dynamic segment."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    actor = current_actor(request)
+    index, key = _suggestion_ref(request.POST)
+    try:
+        segment = services.segment_create_from_suggestion(actor=actor, index=index, key=key)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+        return redirect("analytics:suggestions")
+    messages.success(
+        request,
+        _("Segment “%(name)s” saved. It stays up to date by itself.") % {"name": segment.name},
+    )
+    return redirect("segments:detail", segment_id=segment.pk)
+
+
+@member_required(Perm.SEGMENT_MANAGE)
+def suggestion_count(request: HttpRequest) -> HttpResponse:
+    """How many customers a suggested segment's rule selects now, and the rule in words (the
+    suggestions page loads one per suggestion, after the page)."""
+    actor = current_actor(request)
+    index, key = _suggestion_ref(request.GET)
+    context: dict[str, Any] = {"count": None, "error": None}
+    try:
+        suggestion = suggestion_get(actor=actor, index=index, key=key)
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        context["error"] = exc.message
+    else:
+        context["count"] = selectors.segment_count(actor=actor, tree=suggestion.rule)
+        context["summary"] = rules_describe(actor.workspace, suggestion.rule)
+        context["size"] = suggestion.size
+    return render(request, "segments/_suggestion_count.html", context)
 
 
 # --- detail, snapshots ---------------------------------------------------------------------------

@@ -67,11 +67,49 @@ def test_finds_and_explains_two_planted_groups(
     assert found[1].explanation("th") == found[1].explanation_th
     assert found[0].centroid["recency_days"] < 20 < 200 < found[1].centroid["recency_days"]
     assert 800 <= found[0].centroid["monetary_baht"] <= 1200
-    # a representative rule in the segments format
-    assert found[0].rule["op"] == "and"
-    assert 1 <= len(found[0].rule["items"]) <= 2
-    assert all(item["field"] for item in found[0].rule["items"])
+    # a representative rule in the segments format, which separates the planted groups
+    for s in found:
+        assert s.rule["op"] == "and"
+        assert 1 <= len(s.rule["items"]) <= 4
+        assert all(item["field"] for item in s.rule["items"])
+        assert (s.rule_precision, s.rule_recall) == (1.0, 1.0)
     assert len(found[0].ranges) == 2
+
+
+def test_rules_are_valid_segment_rules(planted: tuple[Workspace, set[int], set[int]]) -> None:
+    from samphan.segments.rules import rules_validate
+
+    ws, _, _ = planted
+    for k in (2, None):
+        for s in suggest_segments(workspace=ws, k=k, now=NOW):
+            assert rules_validate(ws, s.rule) == s.rule
+
+
+def test_recency_rule_counts_the_days_since_the_recompute(
+    planted: tuple[Workspace, set[int], set[int]],
+) -> None:
+    ws, _, _ = planted
+
+    def days(now: dt.datetime) -> int:
+        loyal = suggest_segments(workspace=ws, k=2, now=now)[0]
+        item = next(i for i in loyal.rule["items"] if i["operator"] == "within_days")
+        assert item["field"] == "last_purchase"
+        return int(item["value"])
+
+    # loyal buyers bought 7–13 days before the recompute (the lapsed ones 210 or more)
+    assert 13 <= days(NOW) <= 14
+    assert days(NOW + dt.timedelta(days=30)) == days(NOW) + 30
+
+
+def test_a_rule_never_takes_in_customers_who_never_bought() -> None:
+    from samphan.analytics.clustering import HAS_BOUGHT, _representative_rule
+
+    spent = np.array([10.0, 20.0, 30.0, 900.0, 1000.0, 1100.0])
+    members = np.array([True, True, True, False, False, False])
+    rule, precision, recall = _representative_rule({"total_spent": spent}, members, {})
+    # "total spent at most 30" alone would also select every customer who never bought
+    assert rule["items"] == [HAS_BOUGHT, {"field": "total_spent", "operator": "lte", "value": 30}]
+    assert (precision, recall) == (1.0, 1.0)
 
 
 def test_auto_k_keeps_the_planted_groups_apart(

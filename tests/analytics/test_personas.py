@@ -230,8 +230,14 @@ def test_pages_render(shop: Membership, language: str) -> None:
     assert 'href="/analytics/personas/?cluster=0"' in html
     if language == "en":
         assert "bought recently" in html
+        assert "this rule approximates the group" in html
     else:
         assert "ซื้อล่าสุดไม่นาน" in html
+    # Each suggestion can be saved as a segment, opened in the builder, and counted.
+    assert html.count('action="/segments/from-suggestion/"') == html.count('class="suggestion"')
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'hx-get="/segments/from-suggestion/count/?index=0&amp;key=' in html
+    assert 'href="/segments/new/?suggestion=0&amp;key=' in html
 
     for query in ("", "?rfm=champions", "?cluster=0"):
         response = client.get(f"/analytics/personas/{query}")
@@ -241,6 +247,9 @@ def test_pages_render(shop: Membership, language: str) -> None:
         for section in ("who", "what", "when", "where", "how", "why", "whom"):
             assert f'id="{section}"' in html
     assert BKK in client.get("/analytics/personas/").content.decode()
+    if language == "th":
+        # "Who" on the persona page has its own msgctxt; elsewhere it is "ผู้ทำรายการ" (actor).
+        assert "ผู้ทำรายการ" not in client.get("/analytics/personas/").content.decode()
     css = finders.find("analytics/analytics.css")
     assert css and "@media print" in Path(css).read_text(encoding="utf-8")
 

@@ -1,5 +1,6 @@
 """A marketer builds a segment in the browser: province = กรุงเทพมหานคร AND at least 2 orders,
-watches the live count, saves it and finds it in the list."""
+watches the live count, saves it and finds it in the list; and saves a suggested segment
+(analytics clustering) in one click."""
 
 from __future__ import annotations
 
@@ -58,8 +59,8 @@ def test_build_a_segment_with_two_conditions_and_save_it(
 
     # The navigation leads to the segments list, and from there to the builder.
     page.locator("nav.bottombar summary").click()
-    page.locator(".more-sheet a[href='/segments/list/']").click()
-    page.wait_for_url(f"{base}/segments/list/")
+    page.locator(".more-sheet a[href='/segments/']").click()
+    page.wait_for_url(f"{base}/segments/")
     page.locator("main a[href='/segments/new/']").first.click()
     page.wait_for_url(f"{base}/segments/new/")
 
@@ -107,12 +108,47 @@ def test_build_a_segment_with_two_conditions_and_save_it(
         ],
     }
 
-    page.goto(f"{base}/segments/list/")
+    page.goto(f"{base}/segments/")
     row = page.locator("tr", has_text="กรุงเทพฯ ซื้อซ้ำ")
     row.wait_for()
     # The list loads each segment's live count after the page.
     row.locator(f"#live-count-value[data-count='{expected}']").wait_for()
     page.screenshot(path=str(ARTIFACTS / "segment-list.png"), full_page=True)
+
+
+def test_save_a_suggested_segment_in_one_click(
+    live_server: Any, page: Any, shop: Membership
+) -> None:
+    from samphan.analytics.recompute import metrics_recompute
+
+    metrics_recompute(workspace=shop.workspace)
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", "marketer@shop.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{base}/")
+
+    page.goto(f"{base}/analytics/suggestions/")
+    first = page.locator("#cluster-0")
+    # The rule's live count arrives after the page, from the segments app.
+    count = first.locator(".suggestion-count-value")
+    count.wait_for()
+    expected = int(count.get_attribute("data-count"))
+    assert expected > 0
+    expect_text(page, "#cluster-0", "approximates the group")
+    page.screenshot(path=str(ARTIFACTS / "suggested-segments.png"), full_page=True)
+
+    first.get_by_role("button", name="Save as segment").click()
+    page.wait_for_url(f"{base}/segments/*/")
+    segment = Segment.objects.get(workspace=shop.workspace)
+    assert segment.name.startswith("Suggested: ")
+    expect_text(page, "main", "saved")
+    assert segment.name in page.content()
+
+    page.goto(f"{base}/segments/")
+    row = page.locator("tr", has_text=segment.name)
+    row.locator(f"#live-count-value[data-count='{expected}']").wait_for()
 
 
 def expect_text(page: Any, selector: str, text: str) -> None:

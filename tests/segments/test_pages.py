@@ -57,7 +57,7 @@ def test_pages_render_in_thai(owner_client: Client, segment: Segment) -> None:
         html = response.content.decode()
         assert '<html lang="th"' in html, url
         # The navigation's Segments item is the current one on every segment page.
-        assert re.search(r'href="/segments/list/" aria-current="page">.*?กลุ่มลูกค้า', html), url
+        assert re.search(r'href="/segments/" aria-current="page">.*?กลุ่มลูกค้า', html), url
 
 
 def test_pages_render_in_english(owner_membership: Membership, segment: Segment) -> None:

@@ -12,6 +12,7 @@ from samphan.analytics.models import CustomerMetrics
 from samphan.commerce.models import Order, OrderLine, Product, ProductCategory, SalesChannel
 from samphan.core.models import Branch, Workspace
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
+from samphan.customers.summary import purchase_summaries_rebuild
 from tests.segments.evaluate import Consent, Person, Purchase, World
 
 NOW = dt.datetime(2026, 11, 23, 20, 30, tzinfo=dt.UTC)  # 03:30 on 24 November in Bangkok
@@ -154,4 +155,7 @@ def _person(
         first_order_at=min((o.placed_at for o in paid), default=None),
         last_order_at=max((o.placed_at for o in paid), default=None),
     )
+    # The product / category purchase rows come from the code under test: the Python filter
+    # that rules are checked against reads the orders above, not these rows.
+    purchase_summaries_rebuild(Customer.objects.filter(pk=customer.pk))
     return person

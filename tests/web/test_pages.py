@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.utils import timezone
 from samphan.commerce.models import OrderStatus
 from samphan.commerce.services import customer_summaries_refresh
 from samphan.core.middleware import SESSION_WORKSPACE
-from samphan.core.models import Membership
+from samphan.core.models import Branch, Membership, User, Workspace
 from samphan.core.roles import Role
 from tests.conftest import PASSWORD
 from tests.factories import (
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.django_db
 
 PAGES = [
     "web:dashboard",
-    "web:segments",
-    "web:analytics",
+    "segments:list",
+    "analytics:index",
     "web:loyalty",
     "web:campaigns",
     "web:service",
@@ -83,8 +84,8 @@ def test_pages_with_ids_render(owner_client: Client, owner_membership: Membershi
     from tests.factories import BranchFactory
 
     ws = owner_membership.workspace
-    staff = MembershipFactory(workspace=ws, role=Role.STAFF)
-    branch = BranchFactory(workspace=ws)
+    staff = cast(Membership, MembershipFactory(workspace=ws, role=Role.STAFF))
+    branch = cast(Branch, BranchFactory(workspace=ws))
     from samphan.core.access import actor_for_membership
 
     key = api_key_create(
@@ -159,10 +160,10 @@ def test_language_switch_is_saved_on_the_user(
     owner_client: Client, owner_membership: Membership
 ) -> None:
     response = owner_client.post(
-        reverse("web:set_language"), {"language": "en", "next": reverse("web:segments")}
+        reverse("web:set_language"), {"language": "en", "next": reverse("segments:list")}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:segments")
+    assert response["Location"] == reverse("segments:list")
     owner_membership.user.refresh_from_db()
     assert owner_membership.user.language == "en"
     # The user's choice wins over a stale cookie on a new device.
@@ -194,7 +195,7 @@ def test_anonymous_user_is_sent_to_login(client: Client) -> None:
 
 
 def test_user_without_a_shop_sees_an_explanation(client: Client) -> None:
-    user = UserFactory()
+    user = cast(User, UserFactory())
     client.force_login(user)
     response = client.get(reverse("web:dashboard"))
     assert response.status_code == 403
@@ -204,7 +205,7 @@ def test_user_without_a_shop_sees_an_explanation(client: Client) -> None:
 def test_workspace_switcher_lists_and_switches_memberships(
     owner_client: Client, owner_membership: Membership
 ) -> None:
-    other = MembershipFactory(user=owner_membership.user, role=Role.MARKETER)
+    other = cast(Membership, MembershipFactory(user=owner_membership.user, role=Role.MARKETER))
     html = owner_client.get(reverse("web:dashboard")).content.decode()
     assert reverse("web:workspace_switch") in html
     assert other.workspace.name in html
@@ -219,7 +220,7 @@ def test_workspace_switcher_lists_and_switches_memberships(
 
 
 def test_workspace_switch_to_a_shop_you_are_not_in_is_404(owner_client: Client) -> None:
-    stranger = WorkspaceFactory()
+    stranger = cast(Workspace, WorkspaceFactory())
     response = owner_client.post(reverse("web:workspace_switch"), {"workspace": stranger.pk})
     assert response.status_code == 404
     assert owner_client.session[SESSION_WORKSPACE] != stranger.pk
@@ -230,14 +231,32 @@ def test_staff_navigation_hides_what_the_role_cannot_open(staff_client: Client) 
     assert reverse("customers:list") in html
     assert reverse("web:service") in html
     assert reverse("web:settings") not in html
-    assert reverse("web:segments") not in html
+    assert f'href="{reverse("segments:list")}"' not in html
+    assert f'href="{reverse("analytics:index")}"' not in html
     assert reverse("web:campaigns") not in html
 
 
 def test_coming_soon_page_is_honest(owner_client: Client) -> None:
-    html = owner_client.get(reverse("web:segments")).content.decode()
+    html = owner_client.get(reverse("web:loyalty")).content.decode()
     assert "เร็ว ๆ นี้" in html
-    assert "RFM" in html
+    assert 'class="coming-soon"' in html
+
+
+@pytest.mark.parametrize(
+    "url,view", [("/segments/", "segments:list"), ("/analytics/", "analytics:index")]
+)
+def test_built_areas_have_no_coming_soon_page(owner_client: Client, url: str, view: str) -> None:
+    response = owner_client.get(url)
+    assert response.status_code == 200
+    assert response.resolver_match.view_name == view
+    assert 'class="coming-soon"' not in response.content.decode()
+    assert f'href="{url}" aria-current="page"' in response.content.decode()
+
+
+def test_old_segment_list_address_redirects_permanently(owner_client: Client) -> None:
+    response = owner_client.get("/segments/list/?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == "/segments/?x=1"
 
 
 # --- dashboard figures --------------------------------------------------------------------
@@ -254,7 +273,9 @@ def shop_with_sales(owner_membership: Membership) -> dict[str, object]:
     one_time = CustomerFactory(workspace=ws, created_at=earlier)
     CustomerFactory(workspace=ws, created_at=earlier)  # never bought
 
-    def order(customer, placed_at, total, status=OrderStatus.PAID):  # type: ignore[no-untyped-def]
+    def order(
+        customer: object, placed_at: dt.datetime, total: int, status: str = OrderStatus.PAID
+    ) -> None:
         OrderFactory(
             workspace=ws,
             customer=customer,

@@ -22,28 +22,6 @@ class Area:
 
 
 AREAS: dict[str, Area] = {
-    "segments": Area(
-        _("Segments"),
-        _("Group customers by what they do, so each group gets the right message."),
-        (
-            _(
-                "RFM segments: recent, frequent and high-spending customers, and those slipping away"
-            ),
-            _("Rule-based segments (province, channel, tier, last purchase, tags …)"),
-            _("Saved segments with member counts over time"),
-            _("Export a segment or send it a campaign"),
-        ),
-    ),
-    "analytics": Area(
-        _("Analytics"),
-        _("Understand who your customers are and what each one is worth."),
-        (
-            _("Customer lifetime value (CLV) and the chance each customer is still active"),
-            _("Cohorts: how many new customers come back month after month"),
-            _("Acquisition cost per channel and CLV:CAC"),
-            _("Persona cards computed from real purchase data"),
-        ),
-    ),
     "loyalty": Area(
         _("Loyalty"),
         _("Reward regular customers and give them a reason to come back."),
@@ -87,8 +65,6 @@ AREAS: dict[str, Area] = {
 }
 
 AREA_PERMS: dict[str, Perm] = {
-    "segments": Perm.SEGMENT_MANAGE,
-    "analytics": Perm.ANALYTICS_VIEW,
     "loyalty": Perm.CUSTOMER_VIEW,
     "campaigns": Perm.CAMPAIGN_MANAGE,
     "service": Perm.TICKET_MANAGE,
