@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.recompute_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    "customers-duplicates-nightly": {
+        "task": "customers.duplicates_scan_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -58,6 +58,7 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
     ),
     "survivor_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
     "merged_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
+    "other_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
     "merge_id": lambda ws, m: (
         __import__("samphan.customers.merge", fromlist=["customer_merge"])
         .customer_merge(

@@ -170,15 +170,14 @@ class CustomerProductPurchase(PurchaseSummary):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.CASCADE, related_name="product_purchases"
     )
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         indexes = [
-            # Every column a segment condition reads, so PostgreSQL answers from the index.
+            # Every column a segment condition reads, in customer order: PostgreSQL answers from
+            # the index alone and can merge it with the customers' (workspace, id) index.
             models.Index(
-                fields=["workspace", "product", "last_at", "first_at", "customer"],
+                fields=["workspace", "product", "customer", "last_at", "first_at"],
                 name="purchase_product_item",
             ),
         ]
@@ -197,9 +196,10 @@ class CustomerCategoryPurchase(PurchaseSummary):
 
     class Meta:
         indexes = [
-            # Every column a segment condition reads, so PostgreSQL answers from the index.
+            # Every column a segment condition reads, in customer order: PostgreSQL answers from
+            # the index alone and can merge it with the customers' (workspace, id) index.
             models.Index(
-                fields=["workspace", "category", "last_at", "first_at", "customer"],
+                fields=["workspace", "category", "customer", "last_at", "first_at"],
                 name="purchase_category_item",
             ),
         ]

@@ -17,13 +17,15 @@ from samphan.commerce.models import (
     Product,
     SalesChannel,
 )
+from samphan.commerce.selectors import order_list
 from samphan.core.access import Actor, require
+from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch, Workspace
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
 from samphan.customers.summary import customer_summaries_update
-from samphan.timeline.events import order_placed_event
+from samphan.timeline.events import order_placed_event, order_status_changed_event
 
 
 def channels_ensure_defaults(*, workspace: Workspace) -> list[SalesChannel]:
@@ -446,11 +448,6 @@ def order_status_change(
     and lifecycle stage recomputed from the orders still paid. Asking for the status the order
     already has writes nothing (``changed=False``), so a retry or a double submit is safe.
     """
-    # Imported here, not at the top: only this service needs them.
-    from samphan.commerce.selectors import order_list
-    from samphan.core.audit import audit_record
-    from samphan.timeline.events import order_status_changed_event
-
     if not actor.can(Perm.ORDER_CANCEL):
         require(actor, Perm.ORDER_REFUND)
     with transaction.atomic():
@@ -471,7 +468,7 @@ def order_status_change(
         order.status = status
         order.save(update_fields=["status"])
         if order.customer_id is not None:
-            event = order_status_changed_event(
+            order_status_changed_event(
                 workspace_id=actor.workspace.pk,
                 customer_id=order.customer_id,
                 actor=actor,
@@ -480,10 +477,8 @@ def order_status_change(
                 old_status=old_status,
                 new_status=status,
                 total_satang=order.total_satang,
+                reason=reason,
             )
-            # The writer takes no reason yet; add it to the payload before the row commits.
-            event.payload["reason"] = reason
-            event.save(update_fields=["payload"])
             customer_summaries_refresh(workspace=actor.workspace, customer_ids=[order.customer_id])
         audit_record(
             action="order.status_changed",

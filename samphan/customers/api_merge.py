@@ -1,4 +1,5 @@
-"""API: possible duplicates, merging two customers, the merge log and undoing a merge."""
+"""API: possible duplicates (stored, dismissible, rescannable), merging two customers, the
+merge log and undoing a merge."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from samphan.api.auth import actor_of
-from samphan.customers import merge
+from samphan.customers import duplicates, merge
 from samphan.customers.api import CustomerOut
 
 router = Router(tags=["customers"])
@@ -38,21 +39,122 @@ class DuplicateOut(Schema):
     "/duplicates",
     response=list[DuplicateOut],
     summary="Possible duplicate customers, most likely first",
+    description=(
+        "The pairs stored by the last scan (nightly, `POST /duplicates/scan`, and for a "
+        "customer right after it is created or its name, phone or birthday changes), best "
+        "first; page with `limit` (at most 200) and `offset`. Pairs marked as different "
+        "people (`POST /duplicates/dismissals`) are never listed. `GET /duplicates/scan` says "
+        "when the workspace was last scanned."
+    ),
 )
-def duplicate_list(request: HttpRequest, limit: int = 50) -> object:
-    pairs = merge.duplicate_candidates(actor=actor_of(request), limit=max(1, min(limit, 200)))
+def duplicate_list(request: HttpRequest, limit: int = 50, offset: int = 0) -> object:
+    limit, offset = max(1, min(limit, 200)), max(0, offset)
+    rows = duplicates.duplicate_list(actor=actor_of(request))[offset : offset + limit]
     return [
         {
             "score": pair.score,
             "reasons": [
-                {"code": r.code, "detail": r.detail, "text": merge.reason_text(r)}
+                {"code": r.code, "detail": r.detail, "text": duplicates.reason_text(r)}
                 for r in pair.reasons
             ],
             "survivor": pair.survivor,
             "merged": pair.merged,
         }
-        for pair in pairs
+        for pair in duplicates.duplicate_pairs(rows)
     ]
+
+
+class ScanOut(Schema):
+    scanned_at: dt.datetime | None = Field(
+        description="when the last full scan finished; null: never scanned"
+    )
+    candidates: int = Field(description="pairs that scan stored")
+    running: bool = Field(description="a full scan is in progress")
+
+
+def _scan_out(status: duplicates.ScanStatus) -> dict[str, Any]:
+    return {
+        "scanned_at": status.scanned_at,
+        "candidates": status.candidates,
+        "running": status.running_since is not None,
+    }
+
+
+@router.get("/duplicates/scan", response=ScanOut, summary="When duplicates were last scanned")
+def duplicate_scan_status(request: HttpRequest) -> object:
+    return _scan_out(duplicates.duplicate_scan_status(actor=actor_of(request)))
+
+
+@router.post(
+    "/duplicates/scan",
+    response={202: ScanOut},
+    summary="Scan the workspace for duplicates again",
+    description=(
+        "Queues a full scan (runs in the background; immediately in the embedded mode). "
+        "409 `duplicate_scan_running` while one is running."
+    ),
+)
+def duplicate_scan(request: HttpRequest) -> object:
+    actor = actor_of(request)
+    duplicates.duplicates_scan_request(actor=actor)
+    return Status(202, _scan_out(duplicates.duplicate_scan_status(actor=actor)))
+
+
+class DismissalIn(Schema):
+    model_config = {"json_schema_extra": {"example": {"customer_id": 1042, "other_id": 1043}}}
+
+    customer_id: int
+    other_id: int = Field(description="the other customer of the pair")
+
+
+class DismissalOut(Schema):
+    customer_a: CustomerOut = Field(description="the customer with the lower id")
+    customer_b: CustomerOut
+    dismissed_at: dt.datetime
+    dismissed_by: str = Field(description="the member's email, or api")
+
+    @staticmethod
+    def resolve_dismissed_by(obj: Any) -> str:
+        return str(obj.dismissed_by.email) if obj.dismissed_by is not None else "api"
+
+
+@router.get(
+    "/duplicates/dismissals",
+    response=list[DismissalOut],
+    summary="Pairs marked as different people, newest first",
+)
+@paginate(LimitOffsetPagination)
+def duplicate_dismissal_list(request: HttpRequest) -> object:
+    return duplicates.duplicate_dismissal_list(actor=actor_of(request))
+
+
+@router.post(
+    "/duplicates/dismissals",
+    response={200: DismissalOut, 201: DismissalOut},
+    summary="Mark two customers as different people",
+    description=(
+        "The pair is no longer listed in `/duplicates` and no scan suggests it again. 201 when "
+        "marked now, 200 when it already was. 404 if either customer is not in this workspace "
+        "(or was merged away). Undo with `DELETE /duplicates/dismissals/{customer_id}/{other_id}`."
+    ),
+)
+def duplicate_dismiss(request: HttpRequest, payload: DismissalIn) -> object:
+    result = duplicates.duplicate_dismiss(
+        actor=actor_of(request), customer_id=payload.customer_id, other_id=payload.other_id
+    )
+    return Status(201 if result.created else 200, result.dismissal)
+
+
+@router.delete(
+    "/duplicates/dismissals/{customer_id}/{other_id}",
+    response={204: None},
+    summary="Undo “different people”: the pair may be suggested again",
+)
+def duplicate_restore(request: HttpRequest, customer_id: int, other_id: int) -> object:
+    duplicates.duplicate_restore(
+        actor=actor_of(request), customer_id=customer_id, other_id=other_id
+    )
+    return Status(204, None)
 
 
 class MergeIn(Schema):

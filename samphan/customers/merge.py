@@ -1,7 +1,5 @@
-"""Duplicates and merging (Customer 360).
+"""Merging (Customer 360); finding possible duplicates is ``samphan.customers.duplicates``.
 
-* ``duplicate_candidates``: pairs of live customers that are probably one person, scored, with
-  the reasons (same last 4 phone digits + similar name, same name and birthday, …).
 * ``customer_merge``: move everything of one customer to another (orders, contacts, consents,
   timeline, interactions, follow-ups, addresses, tags, referrals, and whatever apps added later
   point at a customer), keep the merged record as a hidden tombstone, log what moved.
@@ -15,34 +13,16 @@ adds a model that points at a customer.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
-from itertools import combinations
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.reverse_related import ForeignObjectRel, ManyToManyRel
-from django.db.models.functions import (
-    Cast,
-    Concat,
-    Greatest,
-    Least,
-    Length,
-    Lower,
-    Replace,
-    Right,
-    StrIndex,
-    Substr,
-    Trim,
-)
-from django.db.models.lookups import Exact, StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,10 +30,20 @@ from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.roles import Perm
-from samphan.core.thai.names import TITLES, clean_text, split_title
-from samphan.customers.models import Address, ContactKind, ContactPoint, Customer, MergeLog
+from samphan.customers.duplicates import duplicates_forget, duplicates_scan_later
+from samphan.customers.models import (
+    Customer,
+    DuplicateCandidate,
+    DuplicateDismissal,
+    MergeLog,
+)
 from samphan.customers.summary import customer_summary_recompute
 from samphan.timeline.events import customer_merge_recorded_event, customer_merge_undone_event
+
+# Rows about a pair of customer records, not the customer's own data: they stay where they are.
+# (A merge removes the merged-away customer's duplicate candidates; dismissals are kept, so an
+# undo brings them back.)
+NOT_MOVED: tuple[type[models.Model], ...] = (MergeLog, DuplicateCandidate, DuplicateDismissal)
 
 # --- which rows point at a customer -------------------------------------------------------------
 
@@ -83,13 +73,14 @@ class CustomerLink:
 def customer_links() -> tuple[CustomerLink, ...]:
     """Every foreign key that points at a customer, from any installed app, including hidden
     ones (``related_name="+"``) and the through tables of many-to-many fields (tags). Not the
-    merge log itself and not ``Customer.merged_into``, which record the merge."""
+    merge log itself and not ``Customer.merged_into``, which record the merge, nor the
+    duplicate pairs (``NOT_MOVED``)."""
     found: dict[str, CustomerLink] = {}
 
     def add(model: type[models.Model], fk: Any) -> None:
         if not isinstance(fk, models.ForeignKey) or model._meta.proxy:
             return
-        if model is MergeLog or (model is Customer and fk.name == "merged_into"):
+        if model in NOT_MOVED or (model is Customer and fk.name == "merged_into"):
             return
         link = CustomerLink(model=model, field=fk)
         found.setdefault(link.key, link)
@@ -373,6 +364,8 @@ def customer_merge(
         merged.merged_into = survivor
         merged.save(update_fields=["merged_into"])
         customer_summary_recompute([survivor.pk, merged.pk])
+        duplicates_forget(workspace=actor.workspace, customer_ids=[merged.pk])
+        duplicates_scan_later(workspace_id=actor.workspace.pk, customer_ids=[survivor.pk])
 
         log = MergeLog.objects.create(
             workspace=actor.workspace,
@@ -494,6 +487,9 @@ def merge_undo(*, actor: Actor, merge_id: int) -> MergeLog:
         merged.merged_into = None
         merged.save(update_fields=["merged_into"])
         customer_summary_recompute([survivor.pk, merged.pk])
+        duplicates_scan_later(
+            workspace_id=actor.workspace.pk, customer_ids=[survivor.pk, merged.pk]
+        )
 
         log.undone_at = timezone.now()
         log.undone_by = actor.user
@@ -620,406 +616,16 @@ def merge_preview(*, actor: Actor, survivor_id: int, merged_id: int) -> MergePre
     return MergePreview(survivor=survivor, merged=merged, fields=fields, counts=counts)
 
 
-# --- possible duplicates -------------------------------------------------------------------------
-
-# A blocking key shared by more customers than this says little (a common name, a shared shop
-# address): such blocks are skipped rather than compared pair by pair.
-MAX_BLOCK = 20
-# Upper bound on the pairs scored per call, so a very large workspace stays fast.
-MAX_PAIRS = 20_000
-THRESHOLD = 50
-HANDLE_KINDS = (ContactKind.SHOPEE, ContactKind.LAZADA, ContactKind.TIKTOK, ContactKind.SOCIAL)
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str  # same_name, swapped_name, similar_name, same_first_name, same_nickname,
-    # phone_suffix, phone_digits, same_birthday, same_username, same_address
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class DuplicatePair:
-    survivor: Customer  # the suggested survivor: more orders, then the older record
-    merged: Customer
-    score: int  # 0–100
-    reasons: list[Reason]
-
-
-@dataclass
-class _Person:
-    pk: int
-    first: str
-    last: str
-    nickname: str
-    birthday: dt.date | None
-    orders_count: int
-    created_at: dt.datetime
-    phones: list[str] = field(default_factory=list)  # digits only
-    identifiers: set[str] = field(default_factory=set)  # email local parts and usernames
-    addresses: set[str] = field(default_factory=set)
-
-
-def name_parts(first_name: str, last_name: str = "") -> tuple[str, str]:
-    """(first, last) for comparing: title removed (นางสาว, Mr., …), invisible characters and
-    case folded away; a full name typed into the first-name field is split at its space."""
-    _title, rest = split_title(clean_text(f"{first_name} {last_name}"))
-    first, _sep, last = rest.casefold().partition(" ")
-    return first, last.strip()
-
-
-def _ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b).ratio() if a and b else 0.0
-
-
-def _name_evidence(a: _Person, b: _Person) -> tuple[int, list[Reason]]:
-    reasons: list[Reason] = []
-    points = 0
-    if a.first and a.last and b.first and b.last:
-        if (a.first, a.last) == (b.first, b.last):
-            points, code = 50, "same_name"
-        elif (a.first, a.last) == (b.last, b.first):
-            points, code = 50, "swapped_name"
-        else:
-            straight = _ratio(f"{a.first} {a.last}", f"{b.first} {b.last}")
-            swapped = _ratio(f"{a.first} {a.last}", f"{b.last} {b.first}")
-            best = max(straight, swapped)
-            points = 40 if best >= 0.85 else 25 if best >= 0.7 else 0
-            code = "similar_name"
-        if points:
-            reasons.append(Reason(code))
-        if a.nickname and a.nickname == b.nickname:
-            points += 10
-            reasons.append(Reason("same_nickname", a.nickname))
-        return points, reasons
-    # At least one record has only part of a name: compare what there is.
-    tokens_a = {t for t in (a.first, a.last) if t}
-    tokens_b = {t for t in (b.first, b.last) if t}
-    nick_a = {t for t in (a.nickname,) if t}
-    nick_b = {t for t in (b.nickname,) if t}
-    if tokens_a & tokens_b:
-        return 30, [Reason("same_first_name", sorted(tokens_a & tokens_b)[0])]
-    shared_nick = (nick_a & (nick_b | tokens_b)) | (nick_b & tokens_a)
-    if shared_nick:
-        return 25, [Reason("same_nickname", sorted(shared_nick)[0])]
-    best = max((_ratio(x, y) for x in tokens_a for y in tokens_b), default=0.0)
-    if best >= 0.85:
-        return 20, [Reason("similar_name")]
-    return 0, []
-
-
-def _trailing_digits(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(reversed(a), reversed(b), strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def score_pair(a: _Person, b: _Person) -> tuple[int, list[Reason]]:
-    """How likely two records are one person (0–100) and why."""
-    points, reasons = _name_evidence(a, b)
-    evidence = 0
-    best = max((_trailing_digits(x, y) for x in a.phones for y in b.phones), default=0)
-    if best >= 7:  # one digit mistyped near the start
-        points += 40
-        evidence += 1
-        reasons.append(Reason("phone_digits", str(best)))
-    elif best >= 4:
-        points += 30
-        evidence += 1
-        shared = next(x[-4:] for x in a.phones for y in b.phones if _trailing_digits(x, y) >= 4)
-        reasons.append(Reason("phone_suffix", shared))
-    if a.birthday and a.birthday == b.birthday:
-        points += 30
-        evidence += 1
-        reasons.append(Reason("same_birthday", a.birthday.isoformat()))
-    shared_ids = a.identifiers & b.identifiers
-    if shared_ids:
-        points += 35
-        evidence += 1
-        reasons.append(Reason("same_username", sorted(shared_ids)[0]))
-    if a.addresses & b.addresses:
-        points += 20
-        evidence += 1
-        reasons.append(Reason("same_address"))
-    name_points = sum(1 for r in reasons if r.code.endswith("name") or r.code == "same_nickname")
-    if not name_points and evidence < 2:
-        return 0, []  # without any name in common, one shared detail is a coincidence
-    return min(points, 100), reasons
-
-
-class TitleFree(models.Func):
-    """SQL: a first name without a leading title (นางสาว, คุณ, Mr., …), lower-cased, as
-    ``split_title`` does in Python. Names written through the services and importers are stored
-    without titles already; this catches rows written any other way."""
-
-    output_field = models.CharField()
-
-    def __init__(self, expression: Any) -> None:
-        super().__init__(expression)
-
-    def _case(self) -> Any:
-        source = self.source_expressions[0]
-        whens = [
-            When(
-                Q(StartsWith(Lower(source), title.lower()))
-                & ~Q(Exact(Lower(source), title.lower())),
-                then=Trim(Substr(source, len(title) + 1)),
-            )
-            for title in TITLES
-        ]
-        return Lower(Case(*whens, default=source, output_field=models.CharField()))
-
-    def as_sql(
-        self,
-        compiler: Any,
-        connection: Any,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> Any:
-        return compiler.compile(self._case().resolve_expression(compiler.query))
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # One regular expression instead of a CASE with a LIKE per title: much faster at size.
-        sql, params = compiler.compile(self.source_expressions[0])
-        pattern = "^(" + "|".join(re.escape(t) for t in TITLES) + r")\s*(?=\S)"
-        return f"LOWER(REGEXP_REPLACE({sql}, %s, '', 'i'))", [*params, pattern]
-
-
-def _key_branches(actor: Actor) -> list[QuerySet[Any]]:
-    """One UNION ALL of (key, customer id, weak, need_weak) rows: every blocking key of every live
-    customer. ``weak`` marks a token from an incomplete name; keys with ``need_weak`` only pair
-    a record with an incomplete name with others (otherwise "same first name and same last 4
-    digits" would pair strangers in a large shop)."""
-    ws = actor.workspace
-    live = Customer.objects.filter(workspace=ws, merged_into__isnull=True)
-    phones = ContactPoint.objects.filter(
-        workspace=ws, kind=ContactKind.PHONE, customer__merged_into__isnull=True
-    )
-
-    def named(qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
-        empty = Q(**{f"{prefix}first_name": ""}) | Q(**{f"{prefix}last_name": ""})
-        return qs.annotate(
-            f=TitleFree(F(f"{prefix}first_name")),
-            l=Lower(f"{prefix}last_name"),
-            nk=Lower(f"{prefix}nickname"),
-            weak=Case(When(empty, then=Value(1)), default=Value(0)),
-        )
-
-    def rows(qs: QuerySet[Any], key: Any, cid: str, weak: Any = 0, need: int = 0) -> Any:
-        weak_expr = weak if not isinstance(weak, int) else Value(weak)
-        return qs.annotate(k=key, cid=F(cid), wk=weak_expr, nd=Value(need)).values_list(
-            "k", "cid", "wk", "nd"
-        )
-
-    suffix = Right("value", 4)
-    sep = Value("|")
-    p = named(phones, "customer__").annotate(suffix=suffix)
-    # Only suffixes that a record with an incomplete name has can make a "q" block.
-    weak_suffixes = p.filter(weak=1).values("suffix")
-    c = named(live, "")
-    full = Q(f__gt="") & Q(l__gt="")
-    full_name = (Least("f", "l"), sep, Greatest("f", "l"))  # either order
-    branches = [
-        # same last 4 phone digits + the same (title-free) full name
-        rows(p.filter(full), Concat(Value("p|"), "suffix", sep, *full_name), "customer_id"),
-        # same full name (Thai surnames are nearly unique to a family)
-        rows(c.filter(full), Concat(Value("n|"), *full_name), "pk"),
-    ]
-    for token in ("f", "l", "nk"):
-        has = Q(**{f"{token}__gt": ""})
-        # same last 4 digits + a name part, when one record's name is incomplete
-        branches.append(
-            rows(
-                p.filter(has, suffix__in=weak_suffixes),
-                Concat(Value("q|"), "suffix", sep, token),
-                "customer_id",
-                F("weak"),
-                1,
-            )
-        )
-        # same birthday + a name part
-        branches.append(
-            rows(
-                c.filter(has, birthday__isnull=False),
-                Concat(Value("b|"), Cast("birthday", models.CharField()), sep, token),
-                "pk",
-            )
-        )
-    emails = ContactPoint.objects.filter(
-        workspace=ws, kind=ContactKind.EMAIL, customer__merged_into__isnull=True
-    ).annotate(local=Substr("value", 1, StrIndex("value", Value("@")) - 1))
-    emails = emails.annotate(n=Length("local")).filter(n__gte=4)
-    branches.append(rows(emails, Concat(Value("i|"), "local"), "customer_id"))
-    handles = ContactPoint.objects.filter(
-        workspace=ws, kind__in=HANDLE_KINDS, customer__merged_into__isnull=True
-    ).annotate(n=Length("value"))
-    branches.append(rows(handles.filter(n__gte=4), Concat(Value("i|"), "value"), "customer_id"))
-    addresses = Address.objects.filter(
-        workspace=ws, customer__merged_into__isnull=True, line__gt=""
-    ).annotate(norm=Replace(Lower("line"), Value(" "), Value("")))
-    branches.append(rows(addresses, Concat(Value("a|"), "postcode", sep, "norm"), "customer_id"))
-    return branches
-
-
-# Strongest keys first: when MAX_PAIRS is reached, what is left out is the weakest evidence.
-_KEY_ORDER = {"n": 0, "p": 1, "b": 2, "i": 3, "q": 4, "a": 5}
-
-
-def _blocks(actor: Actor) -> dict[str, list[tuple[int, int]]]:
-    """Blocking keys shared by 2..MAX_BLOCK live customers → [(customer id, weak)]. Grouped in
-    the database (GROUP BY … HAVING), so only the members of real blocks come back."""
-    first, *rest = _key_branches(actor)
-    sql, params = first.union(*rest, all=True).query.sql_with_params()
-    query = (
-        f"WITH keyrows (k, cid, wk, nd) AS ({sql}) "
-        "SELECT keyrows.k, keyrows.cid, keyrows.wk FROM keyrows JOIN ("
-        "  SELECT k FROM keyrows GROUP BY k"
-        # COUNT(*), not COUNT(DISTINCT cid): much faster, and a block whose rows all belong to
-        # one customer yields no pair anyway.
-        "  HAVING COUNT(*) BETWEEN 2 AND %s AND SUM(wk) >= MAX(nd)"
-        ") shared ON shared.k = keyrows.k"
-    )
-    blocks: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*params, MAX_BLOCK])
-        for key, cid, weak in cursor.fetchall():
-            blocks[key].append((int(cid), int(weak)))
-    return blocks
-
-
-def _candidate_pairs(blocks: dict[str, list[tuple[int, int]]]) -> set[tuple[int, int]]:
-    pairs: set[tuple[int, int]] = set()
-    for key in sorted(blocks, key=lambda k: (_KEY_ORDER.get(k[0], 9), k)):
-        members = blocks[key]
-        weak = {cid for cid, w in members if w}
-        ids = sorted({cid for cid, _w in members})
-        for a, b in combinations(ids, 2):
-            if key.startswith("q|") and a not in weak and b not in weak:
-                continue
-            pairs.add((a, b))
-        if len(pairs) >= MAX_PAIRS:
-            break
-    return pairs
-
-
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
-
-
-def _people(ids: Iterable[int]) -> dict[int, _Person]:
-    people: dict[int, _Person] = {}
-    ids = sorted(set(ids))
-    size = min(connection.features.max_query_params or 5000, 5000) - 10
-    for chunk in _chunks(ids, size):
-        for row in Customer.objects.filter(pk__in=chunk).values(
-            "pk", "first_name", "last_name", "nickname", "birthday", "orders_count", "created_at"
-        ):
-            first, last = name_parts(row["first_name"], row["last_name"])
-            people[row["pk"]] = _Person(
-                pk=row["pk"],
-                first=first,
-                last=last,
-                nickname=clean_text(row["nickname"]).casefold(),
-                birthday=row["birthday"],
-                orders_count=row["orders_count"],
-                created_at=row["created_at"],
-            )
-        for cid, kind, value in ContactPoint.objects.filter(customer_id__in=chunk).values_list(
-            "customer_id", "kind", "value"
-        ):
-            person = people[cid]
-            if kind == ContactKind.PHONE:
-                person.phones.append(_digits(value))
-            elif kind == ContactKind.EMAIL:
-                local = value.partition("@")[0]
-                if len(local) >= 4:
-                    person.identifiers.add(local)
-            elif kind in HANDLE_KINDS and len(value) >= 4:
-                person.identifiers.add(value)
-        for cid, line, postcode in Address.objects.filter(customer_id__in=chunk).values_list(
-            "customer_id", "line", "postcode"
-        ):
-            if line.strip():
-                people[cid].addresses.add(f"{postcode}|{line.lower().replace(' ', '')}")
-    return people
-
-
-def duplicate_candidates(*, actor: Actor, limit: int = 50) -> list[DuplicatePair]:
-    """Pairs of live customers that are probably the same person, best first.
-
-    Candidates are found in the database by shared keys (same last 4 phone digits + name, same
-    full name in either order, birthday + name, same email name or marketplace username, same
-    address), each key shared by at most ``MAX_BLOCK`` customers; only those pairs are scored
-    here, comparing Thai names without titles and with a similarity ratio."""
-    require(actor, Perm.CUSTOMER_VIEW)
-    pairs = _candidate_pairs(_blocks(actor))
-    if not pairs:
-        return []
-    people = _people({pk for pair in pairs for pk in pair})
-    scored: list[tuple[int, int, int, list[Reason]]] = []
-    for a, b in pairs:
-        if a not in people or b not in people:
-            continue
-        score, reasons = score_pair(people[a], people[b])
-        if score >= THRESHOLD:
-            x, y = people[a], people[b]
-            # Suggest keeping the record with more orders, then the older one.
-            if (y.orders_count, -y.created_at.timestamp(), -y.pk) > (
-                x.orders_count,
-                -x.created_at.timestamp(),
-                -x.pk,
-            ):
-                x, y = y, x
-            scored.append((score, x.pk, y.pk, reasons))
-    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-    scored = scored[: max(1, min(limit, 500))]
-    customers = Customer.objects.filter(pk__in={pk for s in scored for pk in s[1:3]})
-    by_id = {c.pk: c for c in customers.prefetch_related("contacts")}
-    return [
-        DuplicatePair(survivor=by_id[s], merged=by_id[m], score=score, reasons=reasons)
-        for score, s, m, reasons in scored
-    ]
-
-
-def reason_text(reason: Reason) -> str:
-    """A reason in the user's language, e.g. "Same last 4 phone digits (6920)"."""
-    texts = {
-        "same_name": _("Same name"),
-        "swapped_name": _("Same name, first and last name swapped"),
-        "similar_name": _("Similar name"),
-        "same_first_name": _("Same first name (%(detail)s)"),
-        "same_nickname": _("Same nickname (%(detail)s)"),
-        "phone_suffix": _("Same last 4 phone digits (%(detail)s)"),
-        "phone_digits": _("Phone numbers share the last %(detail)s digits"),
-        "same_birthday": _("Same birthday"),
-        "same_username": _("Same username or email name (%(detail)s)"),
-        "same_address": _("Same address"),
-    }
-    text = texts.get(reason.code, reason.code)
-    return text % {"detail": reason.detail} if "%(detail)s" in text else text
-
-
 __all__ = [
     "MERGE_FIELDS",
     "CustomerLink",
-    "DuplicatePair",
     "FieldChoice",
     "MergePreview",
-    "Reason",
     "customer_links",
     "customer_merge",
     "default_side",
-    "duplicate_candidates",
     "merge_get",
     "merge_log_list",
     "merge_preview",
     "merge_undo",
-    "name_parts",
-    "reason_text",
-    "score_pair",
 ]

@@ -114,6 +114,16 @@ class Customer(models.Model):
             models.Index(fields=["workspace", "lifecycle_stage"], name="customer_ws_stage"),
             models.Index(fields=["workspace", "province"], name="customer_ws_province"),
             models.Index(fields=["workspace", "-last_order_at"], name="customer_ws_last_order"),
+            # A duplicate check looks up customers born on the same day.
+            models.Index(fields=["workspace", "birthday"], name="customer_ws_birthday"),
+            # The live customers of a workspace, in id order: a segment count whose conditions
+            # are all on other tables (analytics, purchase rows) reads this instead of the
+            # customer table, and can merge it with those tables' customer-ordered indexes.
+            models.Index(
+                fields=["workspace", "id"],
+                condition=models.Q(merged_into__isnull=True),
+                name="customer_ws_live",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,3 +342,78 @@ class MergeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"
+
+
+class DuplicateCandidate(models.Model):
+    """A stored "possible duplicate" pair (``customer_a_id < customer_b_id``), written by
+    ``duplicates.duplicates_scan`` so the duplicates page reads rows instead of recomputing."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    customer_a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()  # 0–100
+    reasons = models.JSONField(default=list)  # [{"code": "phone_suffix", "detail": "6920"}]
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "customer_a", "customer_b"], name="dup_candidate_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(customer_a__lt=models.F("customer_b")),
+                name="dup_candidate_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "-score", "customer_a", "customer_b"],
+                name="dup_candidate_ws_score",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_a_id} ~ {self.customer_b_id} ({self.score})"
+
+
+class DuplicateDismissal(models.Model):
+    """Someone said two customers are not the same person (ไม่ใช่คนเดียวกัน): the pair
+    (``customer_a_id < customer_b_id``) is never suggested again until restored."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    customer_a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-dismissed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "customer_a", "customer_b"], name="dup_dismissal_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(customer_a__lt=models.F("customer_b")),
+                name="dup_dismissal_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_a_id} ≠ {self.customer_b_id}"
+
+
+class DuplicateScan(models.Model):
+    """One full duplicate scan of a workspace: "last scanned at" on the duplicates page."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    candidates = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-started_at"], name="dup_scan_ws_started")]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} @ {self.started_at:%Y-%m-%d %H:%M}"

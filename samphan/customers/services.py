@@ -21,6 +21,7 @@ from samphan.core.thai.address import address_validate, format_address
 from samphan.core.thai.names import clean_text, split_title
 from samphan.core.thai.phone import format_phone_display
 from samphan.customers.contacts import contact_normalize
+from samphan.customers.duplicates import duplicates_customer_changed
 from samphan.customers.models import (
     AcquisitionSource,
     Address,
@@ -106,6 +107,7 @@ def customer_create(
         if existing is not None:
             customer, matched_by = existing
             _attach(actor, customer, normalised)
+            duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
             return CustomerResult(customer=customer, created=False, matched_by=matched_by)
         customer = Customer.objects.create(
             workspace=actor.workspace,
@@ -124,6 +126,7 @@ def customer_create(
             actor=actor,
             source="api" if actor.user is None else "manual",
         )
+        duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
     return CustomerResult(customer=customer, created=True)
 
 
@@ -444,6 +447,9 @@ def customer_update(*, actor: Actor, customer_id: int, data: dict[str, Any]) -> 
                 actor=actor,
                 changes=changes,
             )
+            duplicates_customer_changed(
+                workspace_id=actor.workspace.pk, customer_id=customer.pk, changes=changes
+            )
     return customer
 
 
@@ -565,6 +571,7 @@ def contact_add(
             kind=kind,
             value=normalised,
         )
+        duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
     return ContactResult(contact=contact, created=True)
 
 
@@ -616,6 +623,7 @@ def contact_remove(*, actor: Actor, customer_id: int, contact_id: int) -> None:
             changes={f"contact.{contact.kind}": {"from": contact.value, "to": None}},
             section="contacts",
         )
+        duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
 
 
 # --- notes -------------------------------------------------------------------------------------

@@ -67,7 +67,10 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
             customers.filter(**{"orders__status": PAID, f"{item_path}__isnull": False})
             .annotate(p_ws=F("workspace_id"), p_customer=F("pk"), p_item=F(item_path))
             .values("p_ws", "p_customer", "p_item")
-            .annotate(p_first=Min("orders__placed_at"), p_last=Max("orders__placed_at"))
+            .annotate(
+                p_first=Min("orders__placed_at"),
+                p_last=Max("orders__placed_at"),
+            )
             .values("p_ws", "p_customer", "p_item", "p_first", "p_last")
             .order_by()
         )

@@ -144,10 +144,10 @@ def seed_shop(
     # Lifecycle stage is derived from the purchase summary the chunks wrote: one set-based UPDATE;
     # the product / category purchase rows are folded from the orders: one INSERT … SELECT each.
     with transaction.atomic():
-        customers = Customer.objects.filter(workspace_id=ws_id)
-        lifecycle_refresh(customers, now=end)
+        shop_customers = Customer.objects.filter(workspace_id=ws_id)
+        lifecycle_refresh(shop_customers, now=end)
         with indexes_rebuilt(PURCHASE_MODELS):
-            purchase_summaries_rebuild(customers)
+            purchase_summaries_rebuild(shop_customers)
     result.server_cpu_seconds = writer.server_cpu_seconds
     totals["contacts"] -= result.dropped_contacts
     result.counts = totals

@@ -410,14 +410,21 @@ def _bought_item(
     if low is not None or high is not None:
         settled = _in_period("first_at", low, high) | _in_period("last_at", low, high)
         if low is not None and high is not None:
-            lookup = "product_id__in" if kind == "product" else "product__category_id__in"
-            lines = OrderLine.objects.filter(order_id=OuterRef("pk"), **{lookup: ids})
-            orders = _paid_orders(ctx, OuterRef("customer_id"), low, high)
-            settled |= Q(first_at__lt=low, last_at__gte=high) & Q(
-                Exists(orders.filter(Exists(lines)))
-            )
+            spanning = _spanning(ctx, kind, ids, low, high)
+            settled |= Q(first_at__lt=low, last_at__gte=high) & spanning
         rows = rows.filter(settled)
     return Exists(rows)
+
+
+def _spanning(
+    ctx: Context, kind: Literal["product", "category"], ids: list[int], low: Any, high: Any
+) -> Q:
+    """For a row that bought before and after [low, high): did that customer buy inside it?
+    The row cannot tell, so the customer's paid orders in the period and their lines can."""
+    lookup = "product_id__in" if kind == "product" else "product__category_id__in"
+    lines = OrderLine.objects.filter(order_id=OuterRef("pk"), **{lookup: ids})
+    orders = _paid_orders(ctx, OuterRef("customer_id"), low, high)
+    return Q(Exists(orders.filter(Exists(lines))))
 
 
 def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builder:

@@ -158,19 +158,24 @@ def order_status_changed_event(
     old_status: str,
     new_status: str,
     total_satang: int,
+    reason: str = "",
 ) -> TimelineEvent:
-    """A refund, return or cancellation of an order."""
+    """A refund, return or cancellation of an order (with the reason a person gave; imports,
+    which copy a marketplace's status, give none)."""
+    payload: dict[str, Any] = {
+        "number": number,
+        "from": old_status,
+        "to": new_status,
+        "total_satang": total_satang,
+    }
+    if reason:
+        payload["reason"] = reason
     return _event(
         workspace_id=workspace_id,
         customer_id=customer_id,
         type=EventType.ORDER_STATUS_CHANGED,
         actor=actor,
-        payload={
-            "number": number,
-            "from": old_status,
-            "to": new_status,
-            "total_satang": total_satang,
-        },
+        payload=payload,
         links={"order": order_id},
     )
 

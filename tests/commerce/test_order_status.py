@@ -514,3 +514,13 @@ def test_customer_timeline_links_to_the_order_page(
     order = _sale(owner, channel, customer)
     html = owner_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert f'href="{_page(order)}"' in html
+
+
+def test_customer_timeline_shows_the_status_change_in_words_with_the_reason(
+    owner_client: Client, owner: Actor, channel: SalesChannel, customer: Customer
+) -> None:
+    order = _sale(owner, channel, customer)
+    order_status_change(actor=owner, order_id=order.pk, status="refunded", reason="สินค้าชำรุด")
+    html = owner_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "ชำระแล้ว → คืนเงินแล้ว" in html  # the labels, not "paid → refunded"
+    assert "สินค้าชำรุด" in html

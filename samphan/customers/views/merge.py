@@ -14,12 +14,23 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_date
+from samphan.customers.duplicates import (
+    duplicate_dismiss,
+    duplicate_dismissal_list,
+    duplicate_list,
+    duplicate_pairs,
+    duplicate_restore,
+    duplicate_scan_status,
+    duplicates_scan_request,
+    reason_text,
+)
 from samphan.customers.merge import (
     BOTH,
     MERGED,
@@ -27,18 +38,17 @@ from samphan.customers.merge import (
     FieldChoice,
     MergePreview,
     customer_merge,
-    duplicate_candidates,
     merge_get,
     merge_log_list,
     merge_preview,
     merge_undo,
-    reason_text,
 )
 from samphan.customers.models import Customer, CustomFieldDefinition, MergeLog
 from samphan.customers.services import PREFERRED_CHANNELS, PREFERRED_LANGUAGES
 from samphan.web.decorators import current_actor, member_required
 
 MERGES_PER_PAGE = 25
+DUPLICATES_PER_PAGE = 20
 
 FIELD_LABELS: dict[str, Promise] = {
     "title": gettext_lazy("Title"),
@@ -94,13 +104,107 @@ def _moved_summary(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 @member_required(Perm.CUSTOMER_VIEW)
 def duplicates(request: HttpRequest) -> HttpResponse:
+    """The stored pairs, best first, a page at a time (see ``duplicates.duplicates_scan``)."""
     actor = current_actor(request)
-    pairs = duplicate_candidates(actor=actor, limit=50)
-    rows = [(pair, [reason_text(r) for r in pair.reasons]) for pair in pairs]
+    page = Paginator(duplicate_list(actor=actor), DUPLICATES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(pair, [reason_text(r) for r in pair.reasons]) for pair in duplicate_pairs(page)]
     return render(
         request,
         "customers/merge/duplicates.html",
-        {"rows": rows, "can_edit": actor.can(Perm.CUSTOMER_EDIT)},
+        {
+            "page": page,
+            "rows": rows,
+            "status": duplicate_scan_status(actor=actor),
+            "dismissed_count": duplicate_dismissal_list(actor=actor).count(),
+            "can_edit": actor.can(Perm.CUSTOMER_EDIT),
+        },
+    )
+
+
+def _back_to_duplicates(request: HttpRequest) -> HttpResponse:
+    page = request.POST.get("page", "")
+    url = reverse("customers:duplicates")
+    return redirect(f"{url}?page={page}" if page.isdigit() and page != "1" else url)
+
+
+@member_required(Perm.CUSTOMER_EDIT)
+@require_POST
+def duplicates_scan(request: HttpRequest) -> HttpResponse:
+    """ "Scan again": queue a full scan (in the embedded mode it runs before the redirect)."""
+    try:
+        duplicates_scan_request(actor=current_actor(request))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Scanning for duplicates. The list below updates when it finishes.")
+        )
+    return redirect(reverse("customers:duplicates"))
+
+
+def _pair_or_404(
+    actor: Actor, survivor_id: int, merged_id: int, *, live: bool = True
+) -> tuple[Customer, Customer]:
+    """Both customers of a pair in the actor's workspace (not merged away, when ``live``)."""
+    found = Customer.objects.filter(workspace=actor.workspace, pk__in=[survivor_id, merged_id])
+    if live:
+        found = found.filter(merged_into__isnull=True)
+    rows = {c.pk: c for c in found}
+    if survivor_id not in rows or merged_id not in rows:
+        raise NotFound("customer_not_found", _("Customer not found."))
+    return rows[survivor_id], rows[merged_id]
+
+
+@member_required(Perm.CUSTOMER_EDIT)
+def duplicate_dismiss_view(request: HttpRequest, survivor_id: int, merged_id: int) -> HttpResponse:
+    """POST: "Not the same person" (ไม่ใช่คนเดียวกัน). GET only leads back to the list."""
+    actor = current_actor(request)
+    first, second = _pair_or_404(actor, survivor_id, merged_id)
+    if request.method != "POST":
+        return redirect(reverse("customers:duplicates"))
+    try:
+        duplicate_dismiss(actor=actor, customer_id=survivor_id, other_id=merged_id)
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "%(first)s and %(second)s are marked as different people and will not be "
+                "suggested again. Changed your mind? See “Not the same person”."
+            )
+            % {"first": first.display_name, "second": second.display_name},
+        )
+    return _back_to_duplicates(request)
+
+
+@member_required(Perm.CUSTOMER_EDIT)
+def duplicate_restore_view(request: HttpRequest, survivor_id: int, merged_id: int) -> HttpResponse:
+    """POST: undo "Not the same person"; the pair may be suggested again after the rescan."""
+    actor = current_actor(request)
+    _pair_or_404(actor, survivor_id, merged_id, live=False)
+    if request.method == "POST":
+        duplicate_restore(actor=actor, customer_id=survivor_id, other_id=merged_id)
+        messages.success(
+            request, _("The pair can be suggested again if the two records still look alike.")
+        )
+    return redirect(reverse("customers:duplicates_dismissed"))
+
+
+@member_required(Perm.CUSTOMER_VIEW)
+def duplicates_dismissed(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    page = Paginator(duplicate_dismissal_list(actor=actor), MERGES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "customers/merge/dismissed.html",
+        {"page": page, "can_edit": actor.can(Perm.CUSTOMER_EDIT)},
     )
 
 
@@ -307,6 +411,18 @@ def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("customers/duplicates/", duplicates, name="duplicates"),
+    path("customers/duplicates/scan/", duplicates_scan, name="duplicates_scan"),
+    path("customers/duplicates/different/", duplicates_dismissed, name="duplicates_dismissed"),
+    path(
+        "customers/duplicates/<int:survivor_id>/<int:merged_id>/different/",
+        duplicate_dismiss_view,
+        name="duplicate_dismiss",
+    ),
+    path(
+        "customers/duplicates/<int:survivor_id>/<int:merged_id>/restore/",
+        duplicate_restore_view,
+        name="duplicate_restore",
+    ),
     path("customers/merge/<int:survivor_id>/<int:merged_id>/", merge, name="merge"),
     path("customers/merges/", merge_log, name="merge_log"),
     path("customers/merges/<int:merge_id>/undo/", undo, name="merge_undo"),

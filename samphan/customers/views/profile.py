@@ -429,6 +429,13 @@ def _value_text(name: str, value: Any, language: str, be: bool) -> str:
     return str(value)
 
 
+def _order_status_labels() -> dict[str, str]:
+    """Order status → its label, read from ``Customer.orders``' model (customers never
+    imports commerce)."""
+    order_model: Any = Customer._meta.get_field("orders").related_model
+    return {value: str(label) for value, label in order_model._meta.get_field("status").choices}
+
+
 def _describe(
     event: TimelineEvent, *, language: str, be: bool, definitions: dict[str, str]
 ) -> TimelineItem:
@@ -513,7 +520,11 @@ def _describe(
         item.tone = "ok"
     elif event.type == EventType.ORDER_STATUS_CHANGED:
         item.title = _("Order %(number)s") % {"number": p.get("number", "")}
-        item.lines.append(f"{p.get('from', '')} → {p.get('to', '')}")
+        statuses = _order_status_labels()
+        old, new = p.get("from", ""), p.get("to", "")
+        item.lines.append(f"{statuses.get(old, old)} → {statuses.get(new, new)}")
+        if p.get("reason"):
+            item.lines.append(_("Reason: %(reason)s") % {"reason": p["reason"]})
         item.tone = "warn"
     elif event.type == EventType.INTERACTION_LOGGED:
         item.title = str(kind_labels.get(p.get("kind", ""), item.title))

@@ -14,6 +14,7 @@ from samphan.core.models import Branch, Membership, User, Workspace
 from samphan.core.roles import Role
 from samphan.core.services import workspace_create
 from samphan.customers.models import Customer
+from samphan.customers.tasks import duplicates_scan_task
 from samphan.web.management.commands.serve import serve
 
 DEMO_EMAIL = "owner@samphan.demo"
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             first_branch = Branch.objects.filter(workspace=workspace).order_by("pk").first()
             if staff is not None and first_branch is not None:
                 staff.branches.set([first_branch])
+            duplicates_scan_task.apply(args=(workspace.pk,))  # fill the possible-duplicates list
         else:
             self.stdout.write(f"Reusing the demo shop “{workspace.name}”.")
         url = f"http://{opts['host']}:{opts['port']}/"
