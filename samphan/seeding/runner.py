@@ -54,7 +54,13 @@ from samphan.seeding.generator import (
     Shop,
     generate_chunk,
 )
-from samphan.seeding.writers import Writer, indexes_rebuilt, next_id, writer_for
+from samphan.seeding.writers import (
+    Writer,
+    indexes_rebuilt,
+    next_id,
+    vacuum_analyze,
+    writer_for,
+)
 from samphan.timeline.models import TimelineEvent
 
 PURCHASE_MODELS = (CustomerProductPurchase, CustomerCategoryPurchase)
@@ -148,6 +154,7 @@ def seed_shop(
         lifecycle_refresh(shop_customers, now=end)
         with indexes_rebuilt(PURCHASE_MODELS):
             purchase_summaries_rebuild(shop_customers)
+    vacuum_analyze((Customer, *PURCHASE_MODELS))
     result.server_cpu_seconds = writer.server_cpu_seconds
     totals["contacts"] -= result.dropped_contacts
     result.counts = totals
