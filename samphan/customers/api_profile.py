@@ -10,7 +10,13 @@ from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
 
 from samphan.api.auth import actor_of
-from samphan.customers import selectors, services
+from samphan.customers import (
+    consent_services,
+    contact_services,
+    interaction_services,
+    selectors,
+    services,
+)
 from samphan.customers.api import CustomerDetailOut
 from samphan.customers.api import router as customers_router
 
@@ -151,7 +157,7 @@ def contact_list(request: HttpRequest, customer_id: int) -> object:
     ),
 )
 def contact_add(request: HttpRequest, customer_id: int, payload: ContactAddIn) -> object:
-    result = services.contact_add(
+    result = contact_services.contact_add(
         actor=actor_of(request),
         customer_id=customer_id,
         kind=payload.kind,
@@ -167,7 +173,9 @@ def contact_add(request: HttpRequest, customer_id: int, payload: ContactAddIn) -
     summary="Remove a contact",
 )
 def contact_remove(request: HttpRequest, customer_id: int, contact_id: int) -> object:
-    services.contact_remove(actor=actor_of(request), customer_id=customer_id, contact_id=contact_id)
+    contact_services.contact_remove(
+        actor=actor_of(request), customer_id=customer_id, contact_id=contact_id
+    )
     return Status(204, None)
 
 
@@ -251,7 +259,7 @@ def consent_list(request: HttpRequest, customer_id: int) -> object:
     description="The ledger is append-only: a withdrawal is a new row with `granted: false`.",
 )
 def consent_record(request: HttpRequest, customer_id: int, payload: ConsentIn) -> object:
-    consent = services.consent_record(
+    consent = consent_services.consent_record(
         actor=actor_of(request),
         customer_id=customer_id,
         purpose=payload.purpose,
@@ -382,7 +390,7 @@ def interaction_list(request: HttpRequest, customer_id: int, limit: int = 50) ->
     summary="Log an interaction, optionally with a follow-up task",
 )
 def interaction_log(request: HttpRequest, customer_id: int, payload: InteractionIn) -> object:
-    result = services.interaction_log(
+    result = interaction_services.interaction_log(
         actor=actor_of(request),
         customer_id=customer_id,
         kind=payload.kind,
@@ -392,7 +400,7 @@ def interaction_log(request: HttpRequest, customer_id: int, payload: Interaction
         pain_points=payload.pain_points,
         next_step=payload.next_step,
         followup=(
-            services.FollowUpInput(
+            interaction_services.FollowUpInput(
                 title=payload.follow_up.title,
                 due_at=payload.follow_up.due_at,
                 assignee_id=payload.follow_up.assignee_id,
@@ -434,7 +442,7 @@ def task_list(request: HttpRequest, query: Query[TaskQuery]) -> object:
     summary="Schedule a follow-up task on a customer",
 )
 def task_create(request: HttpRequest, customer_id: int, payload: FollowUpIn) -> object:
-    task = services.followup_create(
+    task = interaction_services.followup_create(
         actor=actor_of(request),
         customer_id=customer_id,
         title=payload.title,
@@ -459,6 +467,6 @@ class TaskCloseIn(Schema):
 def task_complete(
     request: HttpRequest, followup_id: int, payload: TaskCloseIn | None = None
 ) -> object:
-    return services.followup_complete(
+    return interaction_services.followup_complete(
         actor=actor_of(request), followup_id=followup_id, note=payload.note if payload else ""
     )

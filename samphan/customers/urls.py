@@ -1,4 +1,20 @@
-from samphan.customers.views import lists, merge, profile
+from samphan.customers.views import (
+    addresses,
+    consent,
+    interactions,
+    lists,
+    merge,
+    profile,
+    timeline,
+)
 
 app_name = "customers"
-urlpatterns = [*lists.urlpatterns, *profile.urlpatterns, *merge.urlpatterns]
+urlpatterns = [
+    *lists.urlpatterns,
+    *profile.urlpatterns,
+    *timeline.urlpatterns,
+    *consent.urlpatterns,
+    *addresses.urlpatterns,
+    *interactions.urlpatterns,
+    *merge.urlpatterns,
+]

@@ -14,7 +14,7 @@ from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError, PermissionDenied
 from samphan.core.models import Membership
 from samphan.core.roles import Role
-from samphan.customers import services
+from samphan.customers import consent_services
 from samphan.customers.models import ConsentEvent, ConsentPurpose, Customer
 from samphan.customers.selectors import consent_state
 from samphan.timeline.models import TimelineEvent
@@ -29,14 +29,14 @@ def customer(owner: Actor) -> Customer:
 def test_state_is_the_latest_row_per_purpose(owner: Actor, customer: Customer) -> None:
     assert consent_state(customer=customer) == dict.fromkeys(ConsentPurpose.values)
     earlier = timezone.now() - dt.timedelta(days=30)
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="marketing_line", granted=True,
         notice_version="2026-01", source="paper", evidence="แบบฟอร์มเลขที่ 12", recorded_at=earlier,
     )  # fmt: skip
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="marketing_line", granted=False
     )
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="marketing_email", granted=True
     )
     state = consent_state(customer=customer)
@@ -59,10 +59,10 @@ def test_state_is_the_latest_row_per_purpose(owner: Actor, customer: Customer) -
 def test_a_backdated_grant_does_not_override_a_later_withdrawal(
     owner: Actor, customer: Customer
 ) -> None:
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="profiling", granted=False
     )
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner,
         customer_id=customer.pk,
         purpose="profiling",
@@ -74,7 +74,7 @@ def test_a_backdated_grant_does_not_override_a_later_withdrawal(
 
 
 def test_each_decision_is_on_the_timeline(owner: Actor, customer: Customer) -> None:
-    consent = services.consent_record(
+    consent = consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="sharing", granted=True, source="line"
     )
     event = TimelineEvent.objects.get(customer=customer, type="consent.changed")
@@ -85,10 +85,12 @@ def test_each_decision_is_on_the_timeline(owner: Actor, customer: Customer) -> N
 
 def test_bad_purpose_and_future_time_are_refused(owner: Actor, customer: Customer) -> None:
     with pytest.raises(ApplicationError) as exc:
-        services.consent_record(actor=owner, customer_id=customer.pk, purpose="spam", granted=True)
+        consent_services.consent_record(
+            actor=owner, customer_id=customer.pk, purpose="spam", granted=True
+        )
     assert exc.value.details["field"] == "purpose"
     with pytest.raises(ApplicationError) as exc:
-        services.consent_record(
+        consent_services.consent_record(
             actor=owner,
             customer_id=customer.pk,
             purpose="marketing_sms",
@@ -106,7 +108,7 @@ def test_only_roles_that_edit_customers_record_consent(
         MembershipFactory(workspace=owner_membership.workspace, role=Role.MARKETER)
     )
     with pytest.raises(PermissionDenied):
-        services.consent_record(
+        consent_services.consent_record(
             actor=marketer, customer_id=customer.pk, purpose="marketing_line", granted=True
         )
 

@@ -18,6 +18,7 @@ from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import AuditLog, Membership
 from samphan.customers import duplicates
+from samphan.customers.contact_services import contact_add
 from samphan.customers.duplicates import (
     DuplicatePair,
     duplicate_candidates,
@@ -39,7 +40,7 @@ from samphan.customers.models import (
     DuplicateDismissal,
     DuplicateScan,
 )
-from samphan.customers.services import contact_add, customer_create, customer_update
+from samphan.customers.services import customer_create, customer_update
 from samphan.customers.tasks import duplicates_scan_all_task
 from tests.factories import ContactPointFactory, CustomerFactory, MembershipFactory, OrderFactory
 

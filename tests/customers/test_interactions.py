@@ -13,7 +13,7 @@ from samphan.core.access import Actor, actor_for_api_key
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Membership
 from samphan.core.roles import Role
-from samphan.customers import selectors, services
+from samphan.customers import consent_services, interaction_services, selectors
 from samphan.customers.models import Customer, FollowUp, Interaction
 from samphan.timeline.models import TimelineEvent
 from tests.factories import CustomerFactory, MembershipFactory
@@ -36,7 +36,7 @@ def _types(customer: Customer) -> list[str]:
 
 def test_call_with_follow_up_in_one_transaction(owner: Actor, customer: Customer) -> None:
     due = timezone.now() + TOMORROW
-    result = services.interaction_log(
+    result = interaction_services.interaction_log(
         actor=owner,
         customer_id=customer.pk,
         kind="call",
@@ -44,7 +44,7 @@ def test_call_with_follow_up_in_one_transaction(owner: Actor, customer: Customer
         outcome="สนใจ",
         pain_points="ล็อตก่อนส่งช้า",
         next_step="ส่งใบเสนอราคา",
-        followup=services.FollowUpInput(title="โทรถามผล", due_at=due),
+        followup=interaction_services.FollowUpInput(title="โทรถามผล", due_at=due),
     )
     assert result.followup is not None
     assert result.followup.interaction_id == result.interaction.pk
@@ -59,12 +59,12 @@ def test_call_with_follow_up_in_one_transaction(owner: Actor, customer: Customer
 def test_a_bad_follow_up_rolls_the_interaction_back(owner: Actor, customer: Customer) -> None:
     outsider = MembershipFactory()  # a member of another shop
     with pytest.raises(ApplicationError) as exc:
-        services.interaction_log(
+        interaction_services.interaction_log(
             actor=owner,
             customer_id=customer.pk,
             kind="visit",
             summary="มาดูสินค้า",
-            followup=services.FollowUpInput(
+            followup=interaction_services.FollowUpInput(
                 title="นัดส่งของ", due_at=timezone.now() + TOMORROW, assignee_id=outsider.user_id
             ),
         )
@@ -90,24 +90,24 @@ def test_interaction_is_checked(
     code: str,  # type: ignore[type-arg]
 ) -> None:
     with pytest.raises(ApplicationError) as exc:
-        services.interaction_log(actor=owner, customer_id=customer.pk, **kwargs)
+        interaction_services.interaction_log(actor=owner, customer_id=customer.pk, **kwargs)
     assert exc.value.code == code
 
 
 def test_follow_up_done_and_cancelled_close_once(owner: Actor, customer: Customer) -> None:
-    a = services.followup_create(
+    a = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="ส่งตัวอย่าง", due_at=timezone.now() + TOMORROW
     )
-    b = services.followup_create(
+    b = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="โทรยืนยัน", due_at=timezone.now() + TOMORROW
     )
-    services.followup_complete(actor=owner, followup_id=a.pk, note="ส่งแล้ว")
-    services.followup_cancel(actor=owner, followup_id=b.pk)
+    interaction_services.followup_complete(actor=owner, followup_id=a.pk, note="ส่งแล้ว")
+    interaction_services.followup_cancel(actor=owner, followup_id=b.pk)
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.status, b.status) == ("done", "cancelled") and a.done_at is not None
     with pytest.raises(ApplicationError) as exc:
-        services.followup_complete(actor=owner, followup_id=a.pk)
+        interaction_services.followup_complete(actor=owner, followup_id=a.pk)
     assert exc.value.code == "followup_closed" and exc.value.status == 409
     done = TimelineEvent.objects.filter(customer=customer, type="followup.done").order_by("id")
     assert [e.payload["status"] for e in done] == ["done", "cancelled"]
@@ -120,7 +120,7 @@ def test_follow_ups_of_another_shop_are_not_found(owner: Actor) -> None:
         workspace=elsewhere.workspace, customer=elsewhere, title="x", due_at=timezone.now()
     )
     with pytest.raises(NotFound):
-        services.followup_complete(actor=owner, followup_id=task.pk)
+        interaction_services.followup_complete(actor=owner, followup_id=task.pk)
     with pytest.raises(NotFound):
         selectors.followup_get(actor=owner, followup_id=task.pk)
 
@@ -130,23 +130,23 @@ def test_my_tasks_and_overdue(
 ) -> None:
     colleague = MembershipFactory(workspace=owner_membership.workspace, role=Role.STAFF)
     now = timezone.now()
-    mine_late = services.followup_create(
+    mine_late = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="late", due_at=now - TOMORROW
     )
-    mine_soon = services.followup_create(
+    mine_soon = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="soon", due_at=now + TOMORROW
     )
-    theirs_late = services.followup_create(
+    theirs_late = interaction_services.followup_create(
         actor=owner,
         customer_id=customer.pk,
         title="theirs",
         due_at=now - 2 * TOMORROW,
         assignee_id=colleague.user_id,
     )
-    done_late = services.followup_create(
+    done_late = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="done", due_at=now - 3 * TOMORROW
     )
-    services.followup_complete(actor=owner, followup_id=done_late.pk)
+    interaction_services.followup_complete(actor=owner, followup_id=done_late.pk)
     mine = selectors.followup_list(actor=owner, mine=True)
     assert list(mine) == [mine_late, mine_soon]
     overdue = selectors.followup_list(actor=owner, overdue=True)
@@ -161,14 +161,14 @@ def test_my_tasks_and_overdue(
 def test_timeline_pages_by_keyset_without_gaps_or_repeats(owner: Actor, customer: Customer) -> None:
     same_moment = timezone.now() - dt.timedelta(hours=1)
     for i in range(25):  # many events at the same instant: the id breaks the tie
-        services.interaction_log(
+        interaction_services.interaction_log(
             actor=owner,
             customer_id=customer.pk,
             kind="chat",
             summary=f"{i}",
             occurred_at=same_moment,
         )
-    services.note_add(actor=owner, customer_id=customer.pk, text="ล่าสุด")
+    interaction_services.note_add(actor=owner, customer_id=customer.pk, text="ล่าสุด")
     seen: list[int] = []
     before = ""
     while True:
@@ -239,8 +239,10 @@ def test_timeline_fragment_filters_and_pages_for_htmx(
     owner: Actor, owner_client: Client, customer: Customer
 ) -> None:
     for i in range(25):
-        services.note_add(actor=owner, customer_id=customer.pk, text=f"โน้ต {i}")
-    services.consent_record(actor=owner, customer_id=customer.pk, purpose="profiling", granted=True)
+        interaction_services.note_add(actor=owner, customer_id=customer.pk, text=f"โน้ต {i}")
+    consent_services.consent_record(
+        actor=owner, customer_id=customer.pk, purpose="profiling", granted=True
+    )
     url = reverse("customers:timeline", args=[customer.pk])
     headers = {"HX-Request": "true"}
     first = owner_client.get(url, {"type": "note.added"}, headers=headers)
@@ -256,7 +258,7 @@ def test_timeline_fragment_filters_and_pages_for_htmx(
 
 
 def test_tasks_page_and_done_button(owner: Actor, owner_client: Client, customer: Customer) -> None:
-    late = services.followup_create(
+    late = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="โทรตาม", due_at=timezone.now() - TOMORROW
     )
     for show in ("mine", "overdue", "open", "bogus"):
@@ -291,7 +293,7 @@ def test_follow_up_page_and_cancel(owner_client: Client, customer: Customer) -> 
 def test_marketer_cannot_log_or_close(
     owner: Actor, owner_membership: Membership, customer: Customer
 ) -> None:
-    task = services.followup_create(
+    task = interaction_services.followup_create(
         actor=owner, customer_id=customer.pk, title="x", due_at=timezone.now()
     )
     membership = MembershipFactory(workspace=owner_membership.workspace, role=Role.MARKETER)

@@ -12,7 +12,7 @@ from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import Membership
 from samphan.core.roles import Role
-from samphan.customers import services
+from samphan.customers import consent_services, contact_services, interaction_services, services
 from samphan.customers.models import (
     Address,
     ContactPoint,
@@ -245,12 +245,12 @@ def test_another_workspace_or_merged_customer_is_not_found(owner: Actor) -> None
 
 
 def test_contact_add_normalises_and_is_idempotent(owner: Actor, customer: Customer) -> None:
-    first = services.contact_add(
+    first = contact_services.contact_add(
         actor=owner, customer_id=customer.pk, kind="phone", value="๐๘๙-๑๒๓-๔๕๖๗"
     )
     assert first.created and first.contact.value == "+66891234567"
     assert not first.contact.is_primary  # the customer already had a primary phone
-    again = services.contact_add(
+    again = contact_services.contact_add(
         actor=owner, customer_id=customer.pk, kind="phone", value="+66 89 123 4567"
     )
     assert not again.created and again.contact.pk == first.contact.pk
@@ -263,7 +263,9 @@ def test_contact_of_another_customer_is_a_clear_error_suggesting_a_merge(
 ) -> None:
     other = CustomerFactory(workspace=owner.workspace, first_name="สมศรี")
     with pytest.raises(ApplicationError) as exc:
-        services.contact_add(actor=owner, customer_id=other.pk, kind="phone", value="0813596920")
+        contact_services.contact_add(
+            actor=owner, customer_id=other.pk, kind="phone", value="0813596920"
+        )
     assert exc.value.code == "contact_taken" and exc.value.status == 409
     assert exc.value.details["customer_id"] == customer.pk
     assert exc.value.details["merge_suggested"] is True
@@ -271,7 +273,7 @@ def test_contact_of_another_customer_is_a_clear_error_suggesting_a_merge(
     # The same phone in another shop is fine: uniqueness is per workspace.
     elsewhere = CustomerFactory()
     ContactPointFactory(customer=elsewhere, value="+66891110000")
-    result = services.contact_add(
+    result = contact_services.contact_add(
         actor=owner, customer_id=customer.pk, kind="phone", value="0891110000"
     )
     assert result.created
@@ -281,16 +283,16 @@ def test_contact_remove_keeps_a_primary_and_records_it(owner: Actor, customer: C
     primary = ContactPoint.objects.get(customer=customer)
     primary.is_primary = True
     primary.save()
-    second = services.contact_add(
+    second = contact_services.contact_add(
         actor=owner, customer_id=customer.pk, kind="phone", value="0891234567"
     ).contact
-    services.contact_remove(actor=owner, customer_id=customer.pk, contact_id=primary.pk)
+    contact_services.contact_remove(actor=owner, customer_id=customer.pk, contact_id=primary.pk)
     second.refresh_from_db()
     assert second.is_primary
     [event] = _events(customer, "customer.updated")
     assert event.payload["changes"] == {"contact.phone": {"from": "+66813596920", "to": None}}
     with pytest.raises(NotFound):
-        services.contact_remove(actor=owner, customer_id=customer.pk, contact_id=primary.pk)
+        contact_services.contact_remove(actor=owner, customer_id=customer.pk, contact_id=primary.pk)
 
 
 def test_bad_contact_values_name_the_field(owner: Actor, customer: Customer) -> None:
@@ -301,7 +303,9 @@ def test_bad_contact_values_name_the_field(owner: Actor, customer: Customer) -> 
         ("fax", "1", "invalid_contact_kind"),
     ):
         with pytest.raises(ApplicationError) as exc:
-            services.contact_add(actor=owner, customer_id=customer.pk, kind=kind, value=value)
+            contact_services.contact_add(
+                actor=owner, customer_id=customer.pk, kind=kind, value=value
+            )
         assert exc.value.code == code and exc.value.details["field"] == "value"
 
 
@@ -311,16 +315,16 @@ def test_bad_contact_values_name_the_field(owner: Actor, customer: Customer) -> 
 def test_note_goes_on_the_timeline_and_a_pinned_one_on_top(
     owner: Actor, customer: Customer
 ) -> None:
-    services.note_add(actor=owner, customer_id=customer.pk, text="ชอบหวานน้อย")
+    interaction_services.note_add(actor=owner, customer_id=customer.pk, text="ชอบหวานน้อย")
     customer.refresh_from_db()
     assert customer.notes == ""
-    services.note_add(actor=owner, customer_id=customer.pk, text="แพ้ถั่ว", pin=True)
+    interaction_services.note_add(actor=owner, customer_id=customer.pk, text="แพ้ถั่ว", pin=True)
     customer.refresh_from_db()
     assert customer.notes == "แพ้ถั่ว"
     texts = [e.payload["text"] for e in _events(customer, "note.added")]
     assert texts == ["ชอบหวานน้อย", "แพ้ถั่ว"]
     with pytest.raises(ApplicationError) as exc:
-        services.note_add(actor=owner, customer_id=customer.pk, text="   ")
+        interaction_services.note_add(actor=owner, customer_id=customer.pk, text="   ")
     assert exc.value.code == "note_empty"
 
 
@@ -330,7 +334,7 @@ def test_note_goes_on_the_timeline_and_a_pinned_one_on_top(
 def test_address_is_checked_against_geothai_and_stored_canonical(
     owner: Actor, customer: Customer
 ) -> None:
-    address = services.address_add(
+    address = contact_services.address_add(
         actor=owner,
         customer_id=customer.pk,
         line="99/1",
@@ -370,18 +374,18 @@ def test_address_errors_name_the_field(
     owner: Actor, customer: Customer, parts: dict[str, str], code: str, field: str
 ) -> None:
     with pytest.raises(ApplicationError) as exc:
-        services.address_add(actor=owner, customer_id=customer.pk, **parts)
+        contact_services.address_add(actor=owner, customer_id=customer.pk, **parts)
     assert (exc.value.code, exc.value.details["field"]) == (code, field)
     assert not Address.objects.exists()
 
 
 def test_address_update_and_remove_move_the_primary(owner: Actor, customer: Customer) -> None:
-    home = services.address_add(actor=owner, customer_id=customer.pk, province="เชียงใหม่")
-    office = services.address_add(
+    home = contact_services.address_add(actor=owner, customer_id=customer.pk, province="เชียงใหม่")
+    office = contact_services.address_add(
         actor=owner, customer_id=customer.pk, subdistrict="สีลม", postcode="10500"
     )
     assert not office.is_primary
-    office = services.address_update(
+    office = contact_services.address_update(
         actor=owner,
         customer_id=customer.pk,
         address_id=office.pk,
@@ -395,7 +399,7 @@ def test_address_update_and_remove_move_the_primary(owner: Actor, customer: Cust
     customer.refresh_from_db()
     assert office.is_primary and not home.is_primary
     assert customer.province == "กรุงเทพมหานคร"
-    services.address_remove(actor=owner, customer_id=customer.pk, address_id=office.pk)
+    contact_services.address_remove(actor=owner, customer_id=customer.pk, address_id=office.pk)
     home.refresh_from_db()
     customer.refresh_from_db()
     assert home.is_primary and customer.province == "เชียงใหม่"
@@ -412,7 +416,7 @@ def test_customer_page_renders_in_thai_with_the_360_header(
         customer_id=customer.pk,
         data={"behaviour_type": "impatient", "lifecycle_stage": "loyal", "tags": ["VIP"]},
     )
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="marketing_sms", granted=False
     )
     response = owner_client.get(reverse("customers:detail", args=[customer.pk]))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from samphan.commerce.models import ChannelKind
 from samphan.core.access import actor_for_membership
 from samphan.core.models import Membership
-from samphan.customers import services
+from samphan.customers import consent_services, contact_services, services
 from samphan.customers.models import FollowUp, Interaction
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS
@@ -51,10 +51,10 @@ def malee(shop: Membership) -> int:
             "notes": "แพ้นมวัว ใช้นมโอ๊ตแทน",
         },
     )
-    services.consent_record(
+    consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="marketing_line", granted=True
     )
-    services.address_add(
+    contact_services.address_add(
         actor=owner,
         customer_id=customer.pk,
         line="99/1 ซ.พหลโยธิน 24",

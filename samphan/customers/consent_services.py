@@ -1,0 +1,80 @@
+"""Writes for the PDPA consent ledger (append-only); each change writes its timeline event."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samphan.core.access import Actor, require
+from samphan.core.roles import Perm
+from samphan.core.thai.names import clean_text
+from samphan.customers.models import ConsentEvent, ConsentPurpose
+from samphan.customers.services import NOTE_MAX, _customer_for_update, _invalid
+from samphan.timeline.events import consent_changed_event
+
+# --- PDPA consent ledger -----------------------------------------------------------------------
+
+
+def consent_record(
+    *,
+    actor: Actor,
+    customer_id: int,
+    purpose: str,
+    granted: bool,
+    notice_version: str = "",
+    source: str = "",
+    evidence: str = "",
+    recorded_at: dt.datetime | None = None,
+) -> ConsentEvent:
+    """Append one consent decision (given or withdrawn) to the ledger. Rows are never updated
+    or deleted: the current state per purpose is the latest row (``selectors.consent_state``).
+    Withdrawing takes exactly the same call as granting."""
+    require(actor, Perm.CUSTOMER_EDIT)
+    if purpose not in ConsentPurpose.values:
+        raise _invalid("invalid_purpose", _("Unknown consent purpose."), "purpose")
+    now = timezone.now()
+    recorded_at = recorded_at or now
+    if timezone.is_naive(recorded_at):
+        recorded_at = timezone.make_aware(recorded_at)
+    if recorded_at > now + dt.timedelta(minutes=5):
+        raise _invalid(
+            "consent_in_future", _("Consent cannot be recorded in the future."), "recorded_at"
+        )
+    source = clean_text(source or ("api" if actor.user is None else "staff"))[:32]
+    notice_version = clean_text(notice_version)[:32]
+    evidence = (evidence or "").strip()
+    if len(evidence) > NOTE_MAX:
+        raise _invalid("too_long", _("The evidence text is too long."), "evidence")
+    with transaction.atomic():
+        customer = _customer_for_update(actor, customer_id)
+        consent = ConsentEvent.objects.create(
+            workspace=actor.workspace,
+            customer=customer,
+            purpose=purpose,
+            granted=bool(granted),
+            notice_version=notice_version,
+            source=source,
+            evidence=evidence,
+            recorded_at=recorded_at,
+            actor=actor.user,
+        )
+        consent_changed_event(
+            workspace_id=actor.workspace.pk,
+            customer_id=customer.pk,
+            actor=actor,
+            consent_id=consent.pk,
+            purpose=purpose,
+            granted=consent.granted,
+            source=source,
+            notice_version=notice_version,
+            occurred_at=recorded_at,
+        )
+    return consent
+
+
+__all__ = [
+    "consent_record",
+]
