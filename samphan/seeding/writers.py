@@ -349,7 +349,15 @@ def indexes_rebuilt(
         return
     qn = connection.ops.quote_name
     statements: list[str] = []
+
+    def run_pending_checks(cursor: Any) -> None:
+        # PostgreSQL alters no table that has deferred foreign-key checks queued (the caller's
+        # transaction may have written the customers these rows point at): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
     with connection.cursor() as cursor:
+        run_pending_checks(cursor)
         for model in models_:
             table = model._meta.db_table
             cursor.execute(
@@ -371,6 +379,7 @@ def indexes_rebuilt(
                 statements.insert(0, definition)
     yield
     with connection.cursor() as cursor:
+        run_pending_checks(cursor)
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for statement in statements:
             cursor.execute(statement)

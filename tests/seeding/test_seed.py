@@ -6,6 +6,7 @@ test's transaction for ``db`` tests, over its own connections for ``transaction=
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from io import StringIO
@@ -201,6 +202,40 @@ def test_customer_summaries_count_paid_orders_only(shop: Workspace) -> None:
         assert c.last_order_at == c.last
         if c.first_any is not None:
             assert c.created_at == c.first_any  # created with their first order
+
+
+def test_purchase_rows_are_built_from_paid_orders(shop: Workspace) -> None:
+    """The seed builds the product / category purchase rows in bulk (on PostgreSQL with the
+    indexes and foreign keys dropped and rebuilt); they match the paid order lines."""
+    from collections import defaultdict
+
+    from samphan.commerce.models import (
+        CustomerCategoryPurchase,
+        CustomerProductPurchase,
+        OrderLine,
+    )
+
+    lines = OrderLine.objects.filter(
+        order__workspace=shop, order__status=OrderStatus.PAID, product__isnull=False
+    ).values_list("order__customer_id", "product_id", "product__category_id", "order__placed_at")
+    products: dict[tuple[int, int], list[dt.datetime]] = defaultdict(list)
+    categories: dict[tuple[int, int], list[dt.datetime]] = defaultdict(list)
+    for customer_id, product_id, category_id, placed_at in lines:
+        products[customer_id, product_id].append(placed_at)
+        if category_id is not None:
+            categories[customer_id, category_id].append(placed_at)
+    assert products and categories
+    for model, item, expected in (
+        (CustomerProductPurchase, "product_id", products),
+        (CustomerCategoryPurchase, "category_id", categories),
+    ):
+        rows = model.objects.filter(workspace=shop).values_list(
+            "customer_id", item, "first_at", "last_at"
+        )
+        assert {(c, i): (f, la) for c, i, f, la in rows} == {
+            key: (min(times), max(times)) for key, times in expected.items()
+        }
+        assert len(rows) == len(expected)
 
 
 def test_phones_are_e164_and_unique(shop: Workspace) -> None:
