@@ -176,7 +176,7 @@ def main() -> None:
         ("1-minute load average before / after", f"{load_before:.1f} / {load_after:.1f}"),
     ]
     order = ["read", "summary", "fit_bgnbd", "fit_gamma_gamma", "calibration", "predict"]
-    order += ["write", "segments"]
+    order += ["write", "vacuum", "segments"]
     steps = {k: run.timings[k] for k in order if k in run.timings}
     if "segments_error" in run.params:
         print("segments refresh failed:", run.params["segments_error"])
