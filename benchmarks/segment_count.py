@@ -206,7 +206,7 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
                 True,
             ),
             (
-                "bought from a category between two dates (rows, lines for spans)",
+                "bought from a category between two dates, 2 months (purchase lines)",
                 {
                     "op": "and",
                     "items": [
@@ -221,8 +221,40 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
                 True,
             ),
         ]
+        found.append(
+            (
+                "bought from a category between two dates, 12 months (purchase lines)",
+                {
+                    "op": "and",
+                    "items": [
+                        c(
+                            "bought_category",
+                            "any",
+                            [category],
+                            period={"from": _days_ago(540), "to": _days_ago(180)},
+                        ),
+                    ],
+                },
+                True,
+            )
+        )
     if product is not None:
         found += [
+            (
+                "bought the best-selling product between two dates, 2 months (purchase lines)",
+                {
+                    "op": "and",
+                    "items": [
+                        c(
+                            "bought_product",
+                            "any",
+                            [product],
+                            period={"from": _days_ago(240), "to": _days_ago(180)},
+                        ),
+                    ],
+                },
+                True,
+            ),
             (
                 "bought the best-selling product in the last 90 days AND ≥ 3 orders",
                 {

@@ -208,6 +208,41 @@ class CustomerCategoryPurchase(PurchaseSummary):
         return f"{self.customer_id} bought from category {self.category_id}"
 
 
+class CustomerPurchaseLine(models.Model):
+    """A paid order line with a product, folded down to who bought which product (and
+    category) when: what a segment asks of "bought … between two dates", where the first and
+    last purchase of a ``PurchaseSummary`` row cannot tell a customer who bought before and
+    after the period from one who also bought inside it. Kept with the purchase summaries by
+    ``customers.summary.customer_summaries_update``."""
+
+    workspace = models.ForeignKey(
+        "core.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="purchase_lines"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    category = models.ForeignKey(
+        ProductCategory, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    placed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "product", "placed_at", "customer"],
+                name="purchase_line_product",
+            ),
+            models.Index(
+                fields=["workspace", "category", "placed_at", "customer"],
+                name="purchase_line_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} bought product {self.product_id} at {self.placed_at}"
+
+
 class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", _("Customers (CSV/XLSX)")
     ORDERS = "orders", _("Orders (CSV/XLSX)")

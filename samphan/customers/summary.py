@@ -52,10 +52,9 @@ PURCHASE_SUMMARIES = (
 
 
 def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
-    """Replace the product and category purchase rows of ``customers`` with rows folded from
-    their paid orders: one DELETE and one ``INSERT … SELECT … GROUP BY`` per table, so a whole
-    workspace never travels through Python. Call inside the caller's transaction."""
-    quote = connection.ops.quote_name
+    """Replace the product and category purchase rows and the purchase lines of ``customers``
+    with rows built from their paid orders: one DELETE and one ``INSERT … SELECT`` per table,
+    so a whole workspace never travels through Python. Call inside the caller's transaction."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             # A whole workspace groups ~10 million order lines: room to hash them in memory.
@@ -74,16 +73,43 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
             .values("p_ws", "p_customer", "p_item", "p_first", "p_last")
             .order_by()
         )
-        select_sql, params = select.query.sql_with_params()
         columns = ("workspace_id", "customer_id", item_column, "first_at", "last_at")
-        sources = ("p_ws", "p_customer", "p_item", "p_first", "p_last")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} "
-                f"({', '.join(quote(c) for c in columns)}) "
-                f"SELECT {', '.join('m.' + quote(c) for c in sources)} FROM ({select_sql}) AS m",
-                params,
-            )
+        _insert_select(
+            model, columns, ("p_ws", "p_customer", "p_item", "p_first", "p_last"), select
+        )
+    # One row per paid order line with a product (the purchase lines, for closed periods).
+    model = cast(Any, Customer._meta.get_field("purchase_lines").related_model)
+    model.objects.filter(customer__in=customers.values("pk")).delete()
+    lines = (
+        customers.filter(orders__status=PAID, orders__lines__product__isnull=False)
+        .annotate(
+            p_ws=F("workspace_id"),
+            p_customer=F("pk"),
+            p_product=F("orders__lines__product_id"),
+            p_category=F("orders__lines__product__category_id"),
+            p_at=F("orders__placed_at"),
+        )
+        .values("p_ws", "p_customer", "p_product", "p_category", "p_at")
+        .order_by()
+    )
+    columns = ("workspace_id", "customer_id", "product_id", "category_id", "placed_at")
+    _insert_select(model, columns, ("p_ws", "p_customer", "p_product", "p_category", "p_at"), lines)
+
+
+def _insert_select(
+    model: Any, columns: tuple[str, ...], sources: tuple[str, ...], select: QuerySet[Any]
+) -> None:
+    """``INSERT INTO model (columns) SELECT sources FROM (select)``: rows never pass through
+    Python."""
+    quote = connection.ops.quote_name
+    select_sql, params = select.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(c) for c in columns)}) "
+            f"SELECT {', '.join('m.' + quote(c) for c in sources)} FROM ({select_sql}) AS m",
+            params,
+        )
 
 
 def customer_summary_recompute(customer_ids: Iterable[int]) -> int:

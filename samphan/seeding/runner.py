@@ -30,6 +30,7 @@ from tqdm import tqdm
 from samphan.commerce.models import (
     CustomerCategoryPurchase,
     CustomerProductPurchase,
+    CustomerPurchaseLine,
     Order,
     OrderLine,
     Product,
@@ -63,7 +64,7 @@ from samphan.seeding.writers import (
 )
 from samphan.timeline.models import TimelineEvent
 
-PURCHASE_MODELS = (CustomerProductPurchase, CustomerCategoryPurchase)
+PURCHASE_MODELS = (CustomerProductPurchase, CustomerCategoryPurchase, CustomerPurchaseLine)
 SEEDED_MODELS = (Customer, ContactPoint, Order, OrderLine, TimelineEvent)
 DEFAULT_BATCH_SIZE = 20_000
 # Below this many customers every phone number goes through normalize_phone.

@@ -27,8 +27,8 @@ from samphan.analytics.models import RfmSegment
 from samphan.commerce.models import (
     CustomerCategoryPurchase,
     CustomerProductPurchase,
+    CustomerPurchaseLine,
     Order,
-    OrderLine,
     OrderStatus,
     Product,
     ProductCategory,
@@ -396,35 +396,23 @@ def _bought_item(
     ids: list[int],
     period: dict[str, Any] | None,
 ) -> Exists:
-    """A paid purchase of one of the products / categories (in the period), answered from the
-    customer's purchase rows (first and last purchase per item). A row whose first or last
-    purchase falls in the period settles it; a row that only spans the period (bought before
-    and after it) is checked against the order lines, for that customer alone."""
-    model = CustomerProductPurchase if kind == "product" else CustomerCategoryPurchase
-    rows = model.objects.filter(customer_id=OuterRef("pk"), **{f"{kind}_id__in": ids})
-    if connection.vendor == "postgresql":
-        # The (workspace, item, last_at, first_at, customer) index answers the whole
-        # condition; SQLite, which runs the subquery per customer, walks (customer) instead.
-        rows = rows.filter(workspace=ctx.workspace)
+    """A paid purchase of one of the products / categories (in the period). Ever, or a period
+    open at one end, is answered by the customer's purchase rows (first and last purchase per
+    item); a period closed at both ends by the purchase lines (one row per paid line)."""
     low, high = _period_bounds(ctx, period)
-    if low is not None or high is not None:
-        settled = _in_period("first_at", low, high) | _in_period("last_at", low, high)
-        if low is not None and high is not None:
-            spanning = _spanning(ctx, kind, ids, low, high)
-            settled |= Q(first_at__lt=low, last_at__gte=high) & spanning
-        rows = rows.filter(settled)
+    if low is not None and high is not None:
+        rows: Any = CustomerPurchaseLine.objects.filter(placed_at__gte=low, placed_at__lt=high)
+    else:
+        model = CustomerProductPurchase if kind == "product" else CustomerCategoryPurchase
+        rows = model.objects.filter(_in_period("first_at", None, high)).filter(
+            _in_period("last_at", low, None)
+        )
+    rows = rows.filter(customer_id=OuterRef("pk"), **{f"{kind}_id__in": ids})
+    if connection.vendor == "postgresql":
+        # The (workspace, item, …, customer) indexes answer the whole condition; SQLite,
+        # which runs the subquery per customer, walks the (customer) index instead.
+        rows = rows.filter(workspace=ctx.workspace)
     return Exists(rows)
-
-
-def _spanning(
-    ctx: Context, kind: Literal["product", "category"], ids: list[int], low: Any, high: Any
-) -> Q:
-    """For a row that bought before and after [low, high): did that customer buy inside it?
-    The row cannot tell, so the customer's paid orders in the period and their lines can."""
-    lookup = "product_id__in" if kind == "product" else "product__category_id__in"
-    lines = OrderLine.objects.filter(order_id=OuterRef("pk"), **{lookup: ids})
-    orders = _paid_orders(ctx, OuterRef("customer_id"), low, high)
-    return Q(Exists(orders.filter(Exists(lines))))
 
 
 def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builder:

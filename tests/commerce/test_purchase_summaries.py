@@ -9,6 +9,7 @@ from django.utils import timezone
 from samphan.commerce.models import (
     CustomerCategoryPurchase,
     CustomerProductPurchase,
+    CustomerPurchaseLine,
     OrderStatus,
     ProductCategory,
 )
@@ -61,6 +62,11 @@ def test_rows_fold_paid_orders_per_product_and_category(owner) -> None:  # type:
     }
     assert _rows(CustomerCategoryPurchase, customer.pk, "category_id") == {(drinks.pk, t1, t2)}
     assert CustomerCategoryPurchase.objects.get().workspace_id == ws.pk
+    # One purchase line per paid line with a product; the refunded cake is not there.
+    lines = CustomerPurchaseLine.objects.filter(customer=customer)
+    assert sorted((r.product_id, r.category_id, r.placed_at) for r in lines) == sorted(
+        [(tea.pk, drinks.pk, t1), (coffee.pk, drinks.pk, t1), (tea.pk, drinks.pk, t2)]
+    )
 
 
 def test_order_create_keeps_the_rows(owner) -> None:  # type: ignore[no-untyped-def]

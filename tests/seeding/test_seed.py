@@ -212,6 +212,7 @@ def test_purchase_rows_are_built_from_paid_orders(shop: Workspace) -> None:
     from samphan.commerce.models import (
         CustomerCategoryPurchase,
         CustomerProductPurchase,
+        CustomerPurchaseLine,
         OrderLine,
     )
 
@@ -236,6 +237,7 @@ def test_purchase_rows_are_built_from_paid_orders(shop: Workspace) -> None:
             key: (min(times), max(times)) for key, times in expected.items()
         }
         assert len(rows) == len(expected)
+    assert CustomerPurchaseLine.objects.filter(workspace=shop).count() == len(lines)
 
 
 def test_phones_are_e164_and_unique(shop: Workspace) -> None:
