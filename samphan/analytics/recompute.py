@@ -62,6 +62,7 @@ from samphan.analytics.clv.clv import DAYS_PER_MONTH, MIN_REPEAT_CUSTOMERS
 from samphan.analytics.kpis import workspace_tz
 from samphan.analytics.models import CustomerMetrics, ModelRun, RfmSegment
 from samphan.commerce.models import Order, OrderStatus
+from samphan.core.bulk import vacuum_analyze
 from samphan.core.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -364,7 +365,10 @@ def metrics_recompute(
             run.calibration = _json_safe(calibration)
             run.save()
         with step("vacuum"):
-            _metrics_vacuum()
+            # The old rows' space, the visibility map and the statistics, so that the segment
+            # counts joining this table plan on its new contents and a nightly rewrite does
+            # not keep growing it.
+            vacuum_analyze([CustomerMetrics])
         run.finished_at = timezone.now()
         run.timings = {**timer.timings, "total": round(time.perf_counter() - started, 3)}
         run.save(update_fields=["finished_at", "timings"])
@@ -649,18 +653,6 @@ def _frame(scores: Scores, workspace_id: int) -> pl.DataFrame:
             "clv_12m_satang": scores.clv_satang,
         }
     )
-
-
-def _metrics_vacuum() -> None:
-    """On PostgreSQL, after the commit: make the old rows' space reusable, mark the pages
-    all-visible (index-only scans) and refresh the planner's statistics, so the segment counts
-    that join this table plan on its new contents and a nightly rewrite does not keep growing
-    it. Autovacuum would get there later; a recompute should not leave it to chance. Skipped
-    inside an outer transaction (VACUUM cannot run there)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {CustomerMetrics._meta.db_table}")
 
 
 def _metrics_replace(*, workspace: Workspace, scores: Scores, computed_at: dt.datetime) -> None:

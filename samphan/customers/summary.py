@@ -1,6 +1,7 @@
 """The cached purchase summaries of a customer, recomputed from the customer's paid orders:
-the totals on Customer (orders, spend, first/last order, lifecycle stage) and the rows of
-``commerce.CustomerProductPurchase`` / ``CustomerCategoryPurchase`` (what was bought, when).
+the totals on Customer (orders, spend, first/last order, lifecycle stage), the rows of
+``commerce.CustomerProductPurchase`` / ``CustomerCategoryPurchase`` (what was bought, first and
+last time) and ``commerce.CustomerPurchaseLine`` (every paid line with a product, and when).
 
 Customers sit below commerce (ARCHITECTURE rule 1), so this reaches orders only through the
 reverse relation ``Customer.orders`` that commerce declares, never by importing it. It is the
@@ -16,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from samphan.core.bulk import insert_select
 from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import Customer
 
@@ -74,9 +76,7 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
             .order_by()
         )
         columns = ("workspace_id", "customer_id", item_column, "first_at", "last_at")
-        _insert_select(
-            model, columns, ("p_ws", "p_customer", "p_item", "p_first", "p_last"), select
-        )
+        insert_select(model, columns, select, ("p_ws", "p_customer", "p_item", "p_first", "p_last"))
     # One row per paid order line with a product (the purchase lines, for closed periods).
     model = cast(Any, Customer._meta.get_field("purchase_lines").related_model)
     model.objects.filter(customer__in=customers.values("pk")).delete()
@@ -93,23 +93,7 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
         .order_by()
     )
     columns = ("workspace_id", "customer_id", "product_id", "category_id", "placed_at")
-    _insert_select(model, columns, ("p_ws", "p_customer", "p_product", "p_category", "p_at"), lines)
-
-
-def _insert_select(
-    model: Any, columns: tuple[str, ...], sources: tuple[str, ...], select: QuerySet[Any]
-) -> None:
-    """``INSERT INTO model (columns) SELECT sources FROM (select)``: rows never pass through
-    Python."""
-    quote = connection.ops.quote_name
-    select_sql, params = select.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({', '.join(quote(c) for c in columns)}) "
-            f"SELECT {', '.join('m.' + quote(c) for c in sources)} FROM ({select_sql}) AS m",
-            params,
-        )
+    insert_select(model, columns, lines, ("p_ws", "p_customer", "p_product", "p_category", "p_at"))
 
 
 def customer_summary_recompute(customer_ids: Iterable[int]) -> int:

@@ -38,6 +38,7 @@ from samphan.commerce.models import (
     SalesChannel,
 )
 from samphan.commerce.services import channels_ensure_defaults
+from samphan.core.bulk import vacuum_analyze
 from samphan.core.models import Branch, Workspace
 from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import ContactPoint, Customer
@@ -55,13 +56,7 @@ from samphan.seeding.generator import (
     Shop,
     generate_chunk,
 )
-from samphan.seeding.writers import (
-    Writer,
-    indexes_rebuilt,
-    next_id,
-    vacuum_analyze,
-    writer_for,
-)
+from samphan.seeding.writers import Writer, indexes_rebuilt, next_id, writer_for
 from samphan.timeline.models import TimelineEvent
 
 PURCHASE_MODELS = (CustomerProductPurchase, CustomerCategoryPurchase, CustomerPurchaseLine)

@@ -383,18 +383,3 @@ def indexes_rebuilt(
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for statement in statements:
             cursor.execute(statement)
-
-
-def vacuum_analyze(
-    models_: Sequence[type[models.Model]], connection: BaseDatabaseWrapper | None = None
-) -> None:
-    """On PostgreSQL, outside a transaction: ``VACUUM (ANALYZE)`` the tables a bulk load just
-    rewrote, so their pages are marked all-visible (index-only scans) and the planner knows
-    their size, instead of waiting for autovacuum. Elsewhere, or inside a transaction (a test),
-    it does nothing."""
-    connection = connection or default_connection
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        for model in models_:
-            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")

@@ -379,17 +379,6 @@ def _in_period(column: str, low: dt.datetime | None, high: dt.datetime | None) -
     return q
 
 
-def _paid_orders(
-    ctx: Context, customer: OuterRef, low: dt.datetime | None, high: dt.datetime | None
-) -> Any:
-    orders = Order.objects.filter(customer_id=customer, status=OrderStatus.PAID)
-    if (low or high) and connection.vendor == "postgresql":
-        # Lets PostgreSQL find the period's orders by the (workspace, placed_at) index;
-        # SQLite would pick that index over (customer, placed_at) and scan per customer.
-        orders = orders.filter(workspace=ctx.workspace)
-    return orders.filter(_in_period("placed_at", low, high))
-
-
 def _bought_item(
     ctx: Context,
     kind: Literal["product", "category"],
@@ -425,7 +414,12 @@ def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builde
         if kind in ("product", "category"):
             return _bought_item(ctx, kind, ids, period)
         low, high = _period_bounds(ctx, period)
-        orders = _paid_orders(ctx, OuterRef("pk"), low, high)
+        orders = Order.objects.filter(customer_id=OuterRef("pk"), status=OrderStatus.PAID)
+        if period and connection.vendor == "postgresql":
+            # Lets PostgreSQL find the period's orders by the (workspace, placed_at) index;
+            # SQLite would pick that index over (customer, placed_at) and scan per customer.
+            orders = orders.filter(workspace=ctx.workspace)
+        orders = orders.filter(_in_period("placed_at", low, high))
         return Exists(orders.filter(**{f"{kind}_id__in": ids}))
 
     def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:

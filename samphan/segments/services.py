@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from samphan.analytics.clustering import Suggestion, suggestion_get
 from samphan.core.access import Actor, require
+from samphan.core.bulk import insert_select
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
@@ -193,20 +194,12 @@ def segment_snapshot(
             created_by=created_by if created_by is not None and created_by.pk else None,
         )
         select = members.annotate(member_snapshot=Value(snapshot.pk), member_customer=F("pk"))
-        select_sql, params = select.values(
-            "member_snapshot", "member_customer"
-        ).query.sql_with_params()
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(SegmentMember._meta.db_table)} "
-                f"({quote('snapshot_id')}, {quote('customer_id')}) "
-                f"SELECT m.{quote('member_snapshot')}, m.{quote('member_customer')} "
-                f"FROM ({select_sql}) AS m",
-                params,
-            )
-            size = cursor.rowcount
-        snapshot.size = size
+        snapshot.size = insert_select(
+            SegmentMember,
+            ("snapshot_id", "customer_id"),
+            select.values("member_snapshot", "member_customer"),
+            ("member_snapshot", "member_customer"),
+        )
         snapshot.save(update_fields=["size"])
     return snapshot
 
