@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from samphan.commerce.models import Order, SalesChannel
+from samphan.commerce.models import Order, OrderStatus, SalesChannel
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
+from samphan.core.models import AuditLog
 from samphan.core.roles import Perm
+from samphan.timeline.models import EventType, TimelineEvent
 
 
 def channel_list(*, actor: Actor) -> QuerySet[SalesChannel]:
@@ -35,3 +41,59 @@ def order_get(*, actor: Actor, order_id: int) -> Order:
     if order is None:
         raise NotFound("order_not_found", _("Order not found."))
     return order
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One line of the order's status history."""
+
+    at: dt.datetime
+    old: str
+    new: str
+    reason: str
+    by: str
+
+
+def _status_label(value: str) -> str:
+    return str(OrderStatus(value).label) if value in OrderStatus.values else value
+
+
+def _by(user: Any, label: str) -> str:
+    if user is not None:
+        return str(user.get_full_name() or user.email)
+    return _("API") if label.startswith("api-key:") else label
+
+
+def order_status_history(*, actor: Actor, order: Order) -> list[StatusChange]:
+    """The order's status changes, oldest first: from the customer's timeline (which also holds
+    the changes imports made), or from the audit log for an order without a customer."""
+    if order.customer_id is not None:
+        events = TimelineEvent.objects.filter(
+            workspace=actor.workspace,
+            customer_id=order.customer_id,
+            type=EventType.ORDER_STATUS_CHANGED,
+            links__order=order.pk,
+        ).select_related("actor")
+        return [
+            StatusChange(
+                at=e.occurred_at,
+                old=_status_label(str(e.payload.get("from", ""))),
+                new=_status_label(str(e.payload.get("to", ""))),
+                reason=str(e.payload.get("reason", "")),
+                by=_by(e.actor, e.actor_label),
+            )
+            for e in events.order_by("occurred_at", "id")
+        ]
+    entries = AuditLog.objects.filter(
+        workspace=actor.workspace, action="order.status_changed", data__order_id=order.pk
+    ).select_related("actor")
+    return [
+        StatusChange(
+            at=a.created_at,
+            old=_status_label(str(a.data.get("from", ""))),
+            new=_status_label(str(a.data.get("to", ""))),
+            reason=str(a.data.get("reason", "")),
+            by=_by(a.actor, a.actor_label),
+        )
+        for a in entries.order_by("created_at", "id")
+    ]

@@ -3,10 +3,6 @@ returned (choose and give a reason, then confirm on a second step; works without
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,12 +19,9 @@ from samphan.commerce.services import (
     order_status_targets,
 )
 from samphan.commerce.views.sale import PAYMENT_METHODS
-from samphan.core.access import Actor
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
-from samphan.core.models import AuditLog
 from samphan.core.roles import Perm
-from samphan.timeline.models import EventType, TimelineEvent
 from samphan.web.decorators import current_actor, member_required
 
 # What each change means, for the choice and the confirm step.
@@ -57,62 +50,6 @@ DONE_MESSAGES: dict[str, Promise] = {
 STATUS_TONES: dict[str, str] = {OrderStatus.PAID: "ok", OrderStatus.CANCELLED: "off"}
 
 
-@dataclass(frozen=True)
-class StatusChange:
-    """One line of the order's status history."""
-
-    at: dt.datetime
-    old: str
-    new: str
-    reason: str
-    by: str
-
-
-def _status_label(value: str) -> str:
-    return str(OrderStatus(value).label) if value in OrderStatus.values else value
-
-
-def _by(user: Any, label: str) -> str:
-    if user is not None:
-        return str(user.get_full_name() or user.email)
-    return _("API") if label.startswith("api-key:") else label
-
-
-def _status_history(actor: Actor, order: Order) -> list[StatusChange]:
-    """The order's status changes, oldest first: from the customer's timeline (which also holds
-    the changes imports made), or from the audit log for an order without a customer."""
-    if order.customer_id is not None:
-        events = TimelineEvent.objects.filter(
-            workspace=actor.workspace,
-            customer_id=order.customer_id,
-            type=EventType.ORDER_STATUS_CHANGED,
-            links__order=order.pk,
-        ).select_related("actor")
-        return [
-            StatusChange(
-                at=e.occurred_at,
-                old=_status_label(str(e.payload.get("from", ""))),
-                new=_status_label(str(e.payload.get("to", ""))),
-                reason=str(e.payload.get("reason", "")),
-                by=_by(e.actor, e.actor_label),
-            )
-            for e in events.order_by("occurred_at", "id")
-        ]
-    entries = AuditLog.objects.filter(
-        workspace=actor.workspace, action="order.status_changed", data__order_id=order.pk
-    ).select_related("actor")
-    return [
-        StatusChange(
-            at=a.created_at,
-            old=_status_label(str(a.data.get("from", ""))),
-            new=_status_label(str(a.data.get("to", ""))),
-            reason=str(a.data.get("reason", "")),
-            by=_by(a.actor, a.actor_label),
-        )
-        for a in entries.order_by("created_at", "id")
-    ]
-
-
 def _render(
     request: HttpRequest,
     order: Order,
@@ -133,10 +70,10 @@ def _render(
         {
             "order": order,
             "lines": list(order.lines.all()),
-            "status_label": _status_label(order.status),
+            "status_label": order.get_status_display(),
             "status_tone": STATUS_TONES.get(order.status, "warn"),
             "payment_label": dict(PAYMENT_METHODS).get(order.payment_method, order.payment_method),
-            "history": _status_history(actor, order),
+            "history": selectors.order_status_history(actor=actor, order=order),
             "choices": [(s, CHANGE_LABELS[s], CHANGE_HELP[s]) for s in targets],
             # Staff who may cancel only today's sales get told why there is no form.
             "today_only": not targets
