@@ -301,7 +301,7 @@ def test_pairs_found_beyond_the_full_scans_limit_are_kept_while_they_qualify(
     owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A large shop in miniature: the full scan stops after the first block.
-    monkeypatch.setattr(duplicates, "MAX_PAIRS", 1)
+    monkeypatch.setattr(duplicates.scan, "MAX_PAIRS", 1)
     strong = (
         _customer(owner, "กานดา", "ศรีสุข", phone="+66813590001"),
         _customer(owner, "กานดา", "ศรีสุข", phone="+66823590001"),
