@@ -24,9 +24,8 @@ from samphan.core.errors import ApplicationError
 from samphan.core.money import satang_to_baht
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_month
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.models import Customer
-from samphan.web.decorators import current_actor, member_required
-from samphan.web.forms import add_application_error
 
 
 def _warning_text(code: str) -> str:

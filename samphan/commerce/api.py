@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from samphan.api.auth import actor_of
 from samphan.commerce import selectors, services
 from samphan.commerce.models import Product
+from samphan.core.api_auth import actor_of
 from samphan.core.audit import client_ip
 
 router = Router(tags=["commerce"])

@@ -13,9 +13,9 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params import FileEx, FormEx, P
 
-from samphan.api.auth import actor_of
 from samphan.commerce import imports
 from samphan.commerce.models import ImportJob
+from samphan.core.api_auth import actor_of
 from samphan.core.errors import ApplicationError
 
 router = Router(tags=["imports"])

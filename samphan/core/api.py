@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from samphan.api.auth import actor_of
 from samphan.core import selectors, services
+from samphan.core.api_auth import actor_of
 
 router = Router(tags=["workspace"])
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from samphan.api.auth import actor_of
+from samphan.core.api_auth import actor_of
 from samphan.customers import selectors, services
 
 router = Router(tags=["customers"])

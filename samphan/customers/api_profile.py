@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
 
-from samphan.api.auth import actor_of
+from samphan.core.api_auth import actor_of
 from samphan.customers import (
     consent_services,
     contact_services,

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from samphan.analytics.clustering import workspace_suggestions
-from samphan.api.auth import actor_of
+from samphan.core.api_auth import actor_of
 from samphan.customers.api import CustomerOut
 from samphan.segments import selectors, services
 from samphan.segments.models import Segment

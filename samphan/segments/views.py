@@ -21,6 +21,7 @@ from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_date
+from samphan.core.web import current_actor, member_required
 from samphan.segments import selectors, services
 from samphan.segments.builder import (
     apply_action,
@@ -31,7 +32,6 @@ from samphan.segments.builder import (
 )
 from samphan.segments.models import Segment, SegmentSnapshot
 from samphan.segments.rules import RuleError, rules_check, rules_describe, segment_queryset
-from samphan.web.decorators import current_actor, member_required
 
 CHART_DAYS = 90
 

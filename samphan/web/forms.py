@@ -7,13 +7,11 @@ from functools import cache
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from samphan.commerce.models import ChannelKind
-from samphan.core.errors import ApplicationError
 from samphan.core.models import ApiKey, Branch
 from samphan.core.roles import Role
 
@@ -24,21 +22,6 @@ CURRENCIES = [("THB", _("Thai baht (THB)"))]
 def timezone_choices() -> list[tuple[str, str]]:
     names = sorted(zoneinfo.available_timezones() - {"Asia/Bangkok"})
     return [("Asia/Bangkok", "Asia/Bangkok"), *((n, n) for n in names if "/" in n)]
-
-
-def add_application_error(form: forms.Form, exc: ApplicationError | ValidationError) -> None:
-    """Show a service error on the form: on its field when the error names one."""
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                target = field if field in form.fields else None
-                for error in errors:
-                    form.add_error(target, error)
-        else:
-            form.add_error(None, exc)
-        return
-    name = exc.details.get("field")
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 class WorkspaceProfileForm(forms.Form):

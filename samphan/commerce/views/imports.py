@@ -25,7 +25,7 @@ from samphan.commerce import imports
 from samphan.commerce.importers.fields import fields_for
 from samphan.commerce.models import ImportJob, ImportKind, ImportStatus, SalesChannel
 from samphan.core.errors import ApplicationError
-from samphan.web.decorators import current_actor, member_required
+from samphan.core.web import current_actor, member_required
 
 ERRORS_ON_PAGE = 1000
 

@@ -22,7 +22,7 @@ from samphan.commerce.views.sale import PAYMENT_METHODS
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
-from samphan.web.decorators import current_actor, member_required
+from samphan.core.web import current_actor, member_required
 
 # What each change means, for the choice and the confirm step.
 CHANGE_LABELS: dict[str, Promise] = {

@@ -29,10 +29,10 @@ from samphan.core.roles import Perm
 from samphan.core.selectors import branch_list
 from samphan.core.thai.names import split_full_name
 from samphan.core.thai.phone import InvalidPhone, normalize_phone, thai_digits_to_arabic
+from samphan.core.web import current_actor, member_required
 from samphan.customers import selectors as customer_selectors
 from samphan.customers.models import AcquisitionSource, ContactKind, Customer
 from samphan.customers.services import customer_create
-from samphan.web.decorators import current_actor, member_required
 
 PAYMENT_METHODS = [
     ("cash", gettext_lazy("Cash")),

@@ -22,10 +22,9 @@ from samphan.core.thai.address import (
     postcode_lookup,
     subdistrict_parts,
 )
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import contact_services, selectors
 from samphan.customers.models import Address, Customer
-from samphan.web.decorators import current_actor, member_required
-from samphan.web.forms import add_application_error
 
 
 class AddressForm(forms.Form):

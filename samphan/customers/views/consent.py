@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy
 from samphan.core.access import require
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import consent_services, selectors
 from samphan.customers.models import ConsentEvent, ConsentPurpose, Customer
-from samphan.web.decorators import current_actor, member_required
-from samphan.web.forms import add_application_error
 
 
 class ConsentForm(forms.Form):

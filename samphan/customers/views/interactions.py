@@ -17,11 +17,10 @@ from django.utils.translation import gettext_lazy
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import interaction_services, selectors
 from samphan.customers.models import FollowUpStatus, InteractionKind
 from samphan.customers.views.profile import _error_field
-from samphan.web.decorators import current_actor, member_required
-from samphan.web.forms import add_application_error
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -14,12 +14,11 @@ from django.utils.translation import gettext_lazy
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.forms import CustomerCreateForm, CustomerFilterForm
 from samphan.customers.listing import customer_filter, customer_page
 from samphan.customers.selectors import SearchHit, customer_search
 from samphan.customers.services import customer_create
-from samphan.web.decorators import current_actor, member_required
-from samphan.web.forms import add_application_error
 
 
 @member_required(Perm.CUSTOMER_VIEW)

@@ -21,6 +21,7 @@ from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_date
+from samphan.core.web import current_actor, member_required
 from samphan.customers.duplicates import (
     duplicate_dismiss,
     duplicate_dismissal_list,
@@ -45,7 +46,6 @@ from samphan.customers.merge import (
 )
 from samphan.customers.models import Customer, CustomFieldDefinition, MergeLog
 from samphan.customers.services import PREFERRED_CHANNELS, PREFERRED_LANGUAGES
-from samphan.web.decorators import current_actor, member_required
 
 MERGES_PER_PAGE = 25
 DUPLICATES_PER_PAGE = 20

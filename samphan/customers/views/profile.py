@@ -24,6 +24,7 @@ from samphan.core.roles import Perm
 from samphan.core.selectors import branch_list
 from samphan.core.thai.address import GEOTHAI_CREDIT, GEOTHAI_URL, format_address
 from samphan.core.thai.dates import format_date
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import contact_services, interaction_services, selectors, services
 from samphan.customers.models import (
     AcquisitionSource,
@@ -37,8 +38,6 @@ from samphan.customers.models import (
 from samphan.customers.views.addresses import _address_parts
 from samphan.customers.views.consent import _consent_rows
 from samphan.customers.views.timeline import _timeline_context
-from samphan.web.decorators import current_actor, member_required
-from samphan.web.forms import add_application_error
 
 # --- forms (input shapes only; the rules live in the services) ---------------------------------
 

@@ -18,6 +18,7 @@ from samphan.core.money import format_baht
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_date
 from samphan.core.thai.phone import format_phone_display
+from samphan.core.web import current_actor, member_required
 from samphan.customers import selectors, services
 from samphan.customers.models import (
     AcquisitionSource,
@@ -32,7 +33,6 @@ from samphan.customers.models import (
 )
 from samphan.customers.views.consent import _CONSENT_SOURCES
 from samphan.timeline.models import EventType, TimelineEvent
-from samphan.web.decorators import current_actor, member_required
 
 TIMELINE_PAGE = 20
 

@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from samphan.core.roles import Perm
-from samphan.web.decorators import member_required
+from samphan.core.web import member_required
 
 
 @dataclass(frozen=True)

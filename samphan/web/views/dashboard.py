@@ -11,7 +11,7 @@ from samphan.analytics.kpis import dashboard_kpis
 from samphan.core.money import satang_to_baht
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_month
-from samphan.web.decorators import current_actor, member_required
+from samphan.core.web import current_actor, member_required
 
 
 @member_required(Perm.DASHBOARD_VIEW)

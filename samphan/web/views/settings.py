@@ -19,7 +19,7 @@ from samphan.core import services as core_services
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
-from samphan.web.decorators import current_actor, member_required
+from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.web.forms import (
     ApiKeyForm,
     BranchEditForm,
@@ -28,7 +28,6 @@ from samphan.web.forms import (
     MemberAddForm,
     MemberRoleForm,
     WorkspaceProfileForm,
-    add_application_error,
 )
 from samphan.web.invitations import send_member_invite
 from samphan.web.navigation import SETTINGS_NAV, visible

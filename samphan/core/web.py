@@ -1,4 +1,5 @@
-"""Page guards: a logged-in member of the current workspace with the right role."""
+"""What every app's pages share: the page guards (a logged-in member of the current workspace
+with the right role) and showing a service error on a form."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -58,3 +61,18 @@ def member_required(perm: Perm | None = None) -> Callable[[View], View]:
         return cast(View, login_required(wrapper))
 
     return decorator
+
+
+def add_application_error(form: forms.Form, exc: ApplicationError | ValidationError) -> None:
+    """Show a service error on the form: on its field when the error names one."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                target = field if field in form.fields else None
+                for error in errors:
+                    form.add_error(target, error)
+        else:
+            form.add_error(None, exc)
+        return
+    name = exc.details.get("field")
+    form.add_error(name if name in form.fields else None, exc.message)
