@@ -110,6 +110,8 @@ class Order(models.Model):
             models.UniqueConstraint(
                 fields=["workspace", "channel", "external_id"], name="order_unique_external_id"
             ),
+            # Also the index that finds an order by its number.
+            models.UniqueConstraint(fields=["workspace", "number"], name="order_unique_number"),
         ]
         indexes = [
             models.Index(fields=["workspace", "placed_at"], name="order_ws_placed"),
@@ -119,11 +121,30 @@ class Order(models.Model):
                 name="order_ws_placed_revenue",
             ),
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
-            models.Index(fields=["workspace", "number"], name="order_ws_number"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class OrderSequence(models.Model):
+    """The last running number handed out per order-number prefix ("ST-2611-") in a workspace.
+
+    ``commerce.services`` locks the row inside the order's transaction, so two sales at the same
+    moment never get the same number (PostgreSQL: a row lock; SQLite: the write lock that
+    ``BEGIN IMMEDIATE`` takes)."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    prefix = models.CharField(max_length=32)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "prefix"], name="order_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last}"
 
 
 class OrderLine(models.Model):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,7 @@ from samphan.commerce.models import (
     ChannelKind,
     Order,
     OrderLine,
+    OrderSequence,
     OrderStatus,
     Product,
     SalesChannel,
@@ -206,6 +209,14 @@ def order_create(
             ).first()
             if existing is not None:
                 return OrderResult(order=existing, created=False)
+        given = number.strip()
+        if given and Order.objects.filter(workspace=actor.workspace, number=given).exists():
+            raise ApplicationError(
+                "order_number_exists",
+                _("Another order already has the number “%(number)s”.") % {"number": given},
+                {"field": "number"},
+                status=409,
+            ) from exc
         raise ApplicationError(
             "order_conflict", _("The order could not be saved."), status=409
         ) from exc
@@ -276,15 +287,50 @@ _CHANNEL_PREFIX: dict[str, str] = {
 
 
 def _next_number(workspace: Workspace, channel: SalesChannel, placed_at: dt.datetime) -> str:
-    """``ST-2611-000042``: channel, year-month (Bangkok), then a running number for the month."""
+    """``ST-2611-000042``: channel, year-month (Bangkok), then a running number for the month.
+
+    Call inside the order's transaction: the prefix's ``OrderSequence`` row stays locked until
+    the order is saved (PostgreSQL: ``SELECT … FOR UPDATE``; SQLite: the write lock that the
+    ``BEGIN IMMEDIATE`` of ``settings.DATABASES`` takes), so concurrent sales queue for it and
+    never share a number. A rollback returns the number with the order.
+    """
     local = timezone.localtime(placed_at)
     prefix = f"{_CHANNEL_PREFIX.get(channel.kind, 'OR')}-{local:%y%m}-"
-    count = Order.objects.filter(workspace=workspace, number__startswith=prefix).count()
-    number = f"{prefix}{count + 1:06d}"
-    while Order.objects.filter(workspace=workspace, number=number).exists():
-        count += 1
-        number = f"{prefix}{count + 1:06d}"
-    return number
+    sequence = _sequence_locked(workspace, prefix)
+    n = sequence.last + 1
+    # Numbers written without the sequence (imports, the seeder, a number given by the caller)
+    # are skipped, not reused.
+    while Order.objects.filter(workspace=workspace, number=f"{prefix}{n:06d}").exists():
+        n += 1
+    OrderSequence.objects.filter(pk=sequence.pk).update(last=n)
+    return f"{prefix}{n:06d}"
+
+
+def _sequence_locked(workspace: Workspace, prefix: str) -> OrderSequence:
+    locked = OrderSequence.objects.select_for_update().filter(workspace=workspace, prefix=prefix)
+    sequence = locked.first()
+    if sequence is None:
+        # First order with this prefix since the sequences exist: start above the numbers in
+        # use. ON CONFLICT DO NOTHING: a concurrent first order may insert the row first.
+        OrderSequence.objects.bulk_create(
+            [OrderSequence(workspace=workspace, prefix=prefix, last=_last_used(workspace, prefix))],
+            ignore_conflicts=True,
+        )
+        sequence = locked.get()
+    return sequence
+
+
+def _last_used(workspace: Workspace, prefix: str) -> int:
+    """The highest running number among the workspace's orders numbered ``<prefix><digits>``."""
+    top = (
+        Order.objects.filter(workspace=workspace, number__startswith=prefix)
+        .filter(number__regex=rf"^{re.escape(prefix)}[0-9]+$")
+        .annotate(width=Length("number"))
+        .order_by("-width", "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return int(top[len(prefix) :]) if top else 0
 
 
 def product_create(
