@@ -23,7 +23,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from samphan.analytics.models import RfmSegment
 from samphan.commerce.models import (
     CustomerCategoryPurchase,
     CustomerProductPurchase,
@@ -176,7 +175,6 @@ class FieldSpec:
 SECTION_PROFILE = gettext_lazy("Profile")
 SECTION_CONTACT = gettext_lazy("Contact and consent")
 SECTION_PURCHASES = gettext_lazy("Purchases")
-SECTION_ANALYTICS = gettext_lazy("Analytics (RFM, CLV)")
 
 # --- compiling helpers ------------------------------------------------------------------------
 
@@ -201,7 +199,7 @@ def _compare(lhs: str, op: str, value: Any) -> Q:
     raise AssertionError(op)
 
 
-def _choice_column(column: str, *, nullable: str = "") -> Builder:
+def choice_column(column: str, *, nullable: str = "") -> Builder:
     """Equality operators on a customer column. NOT NULL columns may be negated directly; for
     a nullable one (``nullable`` names the column that may be NULL) ``ne`` / ``not_in`` are
     guarded so that an unknown value never matches."""
@@ -221,7 +219,7 @@ def _choice_column(column: str, *, nullable: str = "") -> Builder:
     return build
 
 
-def _number_column(lhs: str, *, money: bool = False) -> Builder:
+def number_column(lhs: str, *, money: bool = False) -> Builder:
     def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
         if money and value is not None:
             value = (
@@ -234,7 +232,7 @@ def _number_column(lhs: str, *, money: bool = False) -> Builder:
     return build
 
 
-def _date_column(column: str) -> Builder:
+def date_column(column: str) -> Builder:
     def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
         if op == "within_days":
             return Q(**{f"{column}__gte": ctx.now - dt.timedelta(days=value)})
@@ -274,30 +272,7 @@ def _birthday_month(ctx: Context, op: str, value: Any, period: dict[str, Any] | 
         op, value = "eq", ctx.today().month % 12 + 1
     if op in SET_OPS:
         return _compare("birthday", op, None)
-    return _choice_column("birthday__month", nullable="birthday")(ctx, op, value, period)
-
-
-def _metrics_choice(column: str, all_values: list[str]) -> Builder:
-    """Choice operators on the analytics row. ``ne`` / ``not_in`` become ``in`` over the other
-    choices, so a customer without an analytics row (or with a blank value) never matches."""
-    lhs = f"metrics__{column}"
-
-    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
-        if op == "eq":
-            return Q(**{lhs: value})
-        if op == "in":
-            return Q(**{f"{lhs}__in": value})
-        if op == "ne":
-            return Q(**{f"{lhs}__in": [v for v in all_values if v != value]})
-        if op == "not_in":
-            return Q(**{f"{lhs}__in": [v for v in all_values if v not in value]})
-        if op == "is_set":
-            return Q(**{f"{lhs}__in": all_values})
-        if op == "is_not_set":
-            return Q(metrics__isnull=True) | Q(**{lhs: ""})
-        raise AssertionError(op)
-
-    return build
+    return choice_column("birthday__month", nullable="birthday")(ctx, op, value, period)
 
 
 def _text_name(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
@@ -438,7 +413,7 @@ def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builde
 # --- choices ----------------------------------------------------------------------------------
 
 
-def _static(choices: Iterable[tuple[Any, Any]]) -> Callable[[Workspace], ChoiceList]:
+def static_choices(choices: Iterable[tuple[Any, Any]]) -> Callable[[Workspace], ChoiceList]:
     frozen = list(choices)
     return lambda workspace: [(value, str(label)) for value, label in frozen]
 
@@ -546,12 +521,6 @@ def _bought_field(
     )
 
 
-RFM_VALUES = [v for v in RfmSegment.values if v]
-_NOT_COMPUTED = {
-    "is_set": gettext_lazy("is computed"),
-    "is_not_set": gettext_lazy("is not computed yet"),
-}
-
 FIELDS: dict[str, FieldSpec] = {
     spec.key: spec
     for spec in (
@@ -562,8 +531,8 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             CHOICE_OPS,
-            _choice_column("gender"),
-            _static(_with_blank(Gender.choices, gettext_lazy("Not given"))),
+            choice_column("gender"),
+            static_choices(_with_blank(Gender.choices, gettext_lazy("Not given"))),
         ),
         FieldSpec(
             "province",
@@ -571,7 +540,7 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             CHOICE_OPS,
-            _choice_column("province"),
+            choice_column("province"),
             _provinces,
         ),
         FieldSpec(
@@ -580,8 +549,8 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             CHOICE_OPS,
-            _choice_column("acquisition_source"),
-            _static(_with_blank(AcquisitionSource.choices, gettext_lazy("Unknown"))),
+            choice_column("acquisition_source"),
+            static_choices(_with_blank(AcquisitionSource.choices, gettext_lazy("Unknown"))),
         ),
         FieldSpec(
             "preferred_channel",
@@ -589,8 +558,8 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             CHOICE_OPS,
-            _choice_column("preferred_channel"),
-            _static(_with_blank(PREFERRED_CHANNELS, gettext_lazy("Not given"))),
+            choice_column("preferred_channel"),
+            static_choices(_with_blank(PREFERRED_CHANNELS, gettext_lazy("Not given"))),
         ),
         FieldSpec(
             "behaviour_type",
@@ -598,8 +567,8 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             CHOICE_OPS,
-            _choice_column("behaviour_type"),
-            _static(_with_blank(BehaviourType.choices, gettext_lazy("Not set"))),
+            choice_column("behaviour_type"),
+            static_choices(_with_blank(BehaviourType.choices, gettext_lazy("Not set"))),
         ),
         FieldSpec(
             "lifecycle_stage",
@@ -607,8 +576,8 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             CHOICE_OPS,
-            _choice_column("lifecycle_stage"),
-            _static(_with_blank(LifecycleStage.choices, gettext_lazy("Not set"))),
+            choice_column("lifecycle_stage"),
+            static_choices(_with_blank(LifecycleStage.choices, gettext_lazy("Not set"))),
         ),
         FieldSpec(
             "birthday_month",
@@ -625,7 +594,7 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PROFILE,
             "choice",
             (*CHOICE_OPS, *SET_OPS),
-            _choice_column("home_branch_id", nullable="home_branch_id"),
+            choice_column("home_branch_id", nullable="home_branch_id"),
             _branch_choices,
         ),
         FieldSpec(
@@ -662,7 +631,7 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PURCHASES,
             "number",
             NUMBER_OPS,
-            _number_column("orders_count"),
+            number_column("orders_count"),
             integer=True,
             minimum=0,
         ),
@@ -672,7 +641,7 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PURCHASES,
             "money",
             NUMBER_OPS,
-            _number_column("total_spent_satang", money=True),
+            number_column("total_spent_satang", money=True),
             minimum=0,
         ),
         FieldSpec(
@@ -681,7 +650,7 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PURCHASES,
             "date",
             (*DATE_OPS, *SET_OPS),
-            _date_column("first_order_at"),
+            date_column("first_order_at"),
             op_labels={
                 "is_set": gettext_lazy("has bought"),
                 "is_not_set": gettext_lazy("never bought"),
@@ -693,7 +662,7 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PURCHASES,
             "date",
             (*DATE_OPS, *SET_OPS),
-            _date_column("last_order_at"),
+            date_column("last_order_at"),
             op_labels={
                 "is_set": gettext_lazy("has bought"),
                 "is_not_set": gettext_lazy("never bought"),
@@ -703,71 +672,38 @@ FIELDS: dict[str, FieldSpec] = {
         _bought_field("bought_category", gettext_lazy("Bought from category"), "category"),
         _bought_field("bought_channel", gettext_lazy("Bought through channel"), "channel"),
         _bought_field("bought_branch", gettext_lazy("Bought at branch"), "branch"),
-        # analytics
-        FieldSpec(
-            "rfm_segment",
-            gettext_lazy("RFM segment"),
-            SECTION_ANALYTICS,
-            "choice",
-            (*CHOICE_OPS, *SET_OPS),
-            _metrics_choice("rfm_segment", RFM_VALUES),
-            _static((v, label) for v, label in RfmSegment.choices if v),
-            op_labels=_NOT_COMPUTED,
-        ),
-        *(
-            FieldSpec(
-                f"{letter}_score",
-                label,
-                SECTION_ANALYTICS,
-                "number",
-                NUMBER_OPS,
-                _number_column(f"metrics__{letter}_score"),
-                integer=True,
-                minimum=0,
-                maximum=5,
-                help=gettext_lazy("1 (lowest) to 5 (highest); 0 = no purchases"),
-            )
-            for letter, label in (
-                ("r", gettext_lazy("RFM recency score (1–5)")),
-                ("f", gettext_lazy("RFM frequency score (1–5)")),
-                ("m", gettext_lazy("RFM monetary score (1–5)")),
-            )
-        ),
-        FieldSpec(
-            "historical_clv",
-            gettext_lazy("Historical CLV (baht)"),
-            SECTION_ANALYTICS,
-            "money",
-            (*NUMBER_OPS, *SET_OPS),
-            _number_column("metrics__historical_clv_satang", money=True),
-            op_labels=_NOT_COMPUTED,
-        ),
-        FieldSpec(
-            "predicted_clv_12m",
-            gettext_lazy("Predicted CLV, next 12 months (baht)"),
-            SECTION_ANALYTICS,
-            "money",
-            (*NUMBER_OPS, *SET_OPS),
-            _number_column("metrics__clv_12m_satang", money=True),
-            op_labels=_NOT_COMPUTED,
-        ),
-        FieldSpec(
-            "p_alive",
-            gettext_lazy("P(alive): chance the customer is still active (0–1)"),
-            SECTION_ANALYTICS,
-            "number",
-            (*NUMBER_OPS, *SET_OPS),
-            _number_column("metrics__p_alive"),
-            minimum=0,
-            maximum=1,
-            op_labels=_NOT_COMPUTED,
-        ),
     )
 }
 
-SECTIONS: tuple[Promise, ...] = (
-    SECTION_PROFILE,
-    SECTION_CONTACT,
-    SECTION_PURCHASES,
-    SECTION_ANALYTICS,
-)
+# The builder's sections, in order; a registered field's section is added after these.
+SECTIONS: list[Promise] = [SECTION_PROFILE, SECTION_CONTACT, SECTION_PURCHASES]
+
+
+def register_field(spec: FieldSpec) -> FieldSpec:
+    """Add a field to the segment builder, from the module that knows its data.
+
+    Apps above segments (loyalty, messaging, service …) call this from their own module,
+    imported in their ``AppConfig.ready``; segments itself registers its analytics fields this
+    way (``samphan.segments.analytics_fields``). A registered field is offered in the builder,
+    validated and compiled like a built-in one: ``spec.build`` turns a condition into a ``Q``
+    on Customer (``number_column``, ``choice_column`` and ``date_column`` build the common
+    ones). Its section is added after the others the first time one of its fields is
+    registered."""
+    if spec.key in FIELDS:
+        raise ValueError(f"Segment field {spec.key!r} is already registered.")
+    unknown = sorted(set(spec.operators) - set(OPERATORS))
+    if unknown or not spec.operators:
+        raise ValueError(f"Segment field {spec.key!r} has unknown operators: {unknown}.")
+    if spec.type == "choice" and spec.choices is None:
+        raise ValueError(f"Segment field {spec.key!r} is a choice without choices.")
+    FIELDS[spec.key] = spec
+    if spec.section not in SECTIONS:
+        SECTIONS.append(spec.section)
+    return spec
+
+
+def unregister_field(key: str) -> None:
+    """Remove a registered field (and its section when it was the last one of it)."""
+    spec = FIELDS.pop(key)
+    if not any(other.section == spec.section for other in FIELDS.values()):
+        SECTIONS.remove(spec.section)
