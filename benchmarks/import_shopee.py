@@ -236,9 +236,10 @@ def drop_workspace(workspace_id: int) -> None:
     some of which a shared database may not have yet)."""
     from django.db import connection, transaction
 
-    from samphan.commerce.models import ImportJob, Order, OrderLine, SalesChannel
+    from samphan.commerce.models import Order, OrderLine, SalesChannel
     from samphan.core.models import Membership, User, Workspace
     from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
+    from samphan.imports.models import ImportJob
     from samphan.timeline.models import TimelineEvent
 
     users = list(

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "samphan.timeline",
     "samphan.customers",
     "samphan.commerce",
+    "samphan.imports",
     "samphan.analytics",
     "samphan.segments",
     "samphan.api",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("samphan.customers.urls")),
     path("", include("samphan.commerce.urls")),
+    path("", include("samphan.imports.urls")),
     path("", include("samphan.segments.urls")),
     path("", include("samphan.analytics.urls")),
     path("", include("samphan.web.urls")),

@@ -15,9 +15,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from samphan.api.api import api
-from samphan.commerce.models import ImportJob
 from samphan.core.models import ApiKey, Membership, Workspace
 from samphan.core.services import api_key_create
+from samphan.imports.models import ImportJob
 from tests.factories import (
     BranchFactory,
     ContactPointFactory,

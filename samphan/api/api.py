@@ -9,13 +9,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from samphan.commerce.api import router as commerce_router
-from samphan.commerce.api_imports import router as imports_router
 from samphan.core.api import router as core_router
 from samphan.core.api_auth import ApiKeyBearerAuth, ApiKeyHeaderAuth
 from samphan.core.errors import ApplicationError
 from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
 from samphan.customers.api_profile import router as profile_router
+from samphan.imports.api import router as imports_router
 from samphan.segments.api import router as segments_router
 
 api = NinjaAPI(

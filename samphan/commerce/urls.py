@@ -1,4 +1,4 @@
-from samphan.commerce.views import imports, orders, sale
+from samphan.commerce.views import orders, sale
 
 app_name = "commerce"
-urlpatterns = [*imports.urlpatterns, *orders.urlpatterns, *sale.urlpatterns]
+urlpatterns = [*orders.urlpatterns, *sale.urlpatterns]

@@ -1,6 +1,6 @@
 """Exporting a customer list as CSV or Excel, audit-logged.
 
-The columns are the ones the customers importer reads (``samphan.commerce.importers``), so an
+The columns are the ones the customers importer reads (``samphan.imports``), so an
 exported file can be edited and imported again: headings are written in Thai and English
 (``ชื่อ / First name``) and the importer matches either half; phones are written the Thai way
 (``081-359-6920``: Excel keeps the leading 0 of a number with dashes), dates as ISO

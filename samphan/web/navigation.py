@@ -44,9 +44,7 @@ MAIN_NAV: tuple[NavItem, ...] = (
         "commerce:sale_new", _("Quick sale"), Perm.ORDER_CREATE, "shop", ("commerce:sale",), True
     ),
     NavItem("customers:tasks", _("Follow-ups"), Perm.CUSTOMER_VIEW, "list", ("customers:task",)),
-    NavItem(
-        "commerce:import_list", _("Imports"), Perm.CUSTOMER_EDIT, "list", ("commerce:import_",)
-    ),
+    NavItem("imports:import_list", _("Imports"), Perm.CUSTOMER_EDIT, "list", ("imports:",)),
     NavItem("segments:list", _("Segments"), Perm.SEGMENT_MANAGE, "segments", ("segments:",)),
     NavItem("analytics:index", _("Analytics"), Perm.ANALYTICS_VIEW, "chart", ("analytics:",)),
     NavItem("web:loyalty", _("Loyalty"), Perm.CUSTOMER_VIEW, "gift"),

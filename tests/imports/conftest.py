@@ -10,10 +10,11 @@ from typing import Any, cast
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from samphan.commerce import imports
-from samphan.commerce.models import ChannelKind, ImportJob, SalesChannel
+from samphan.commerce.models import ChannelKind, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.models import Membership
+from samphan.imports import jobs as imports
+from samphan.imports.models import ImportJob
 from tests.factories import MembershipFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"

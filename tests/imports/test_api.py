@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from samphan.commerce.models import ImportJob, Order, SalesChannel
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.models import ApiKey
 from samphan.core.services import api_key_create
 from samphan.customers.models import Customer
+from samphan.imports.models import ImportJob
 from tests.conftest import ApiClient
 from tests.imports.conftest import FIXTURES, member
 

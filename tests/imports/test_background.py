@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from samphan.commerce import imports
-from samphan.commerce.importers import engine as engine_module
-from samphan.commerce.models import ImportJob, Order, SalesChannel
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import actor_for_membership
+from samphan.imports import engine as engine_module
+from samphan.imports import jobs as imports
+from samphan.imports.models import ImportJob
 from tests.imports.conftest import member, upload
 
 

@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from samphan.commerce.models import ImportJob, Order, SalesChannel
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor
 from samphan.customers.models import Customer
+from samphan.imports.models import ImportJob
 from tests.imports.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db

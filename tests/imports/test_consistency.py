@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from samphan.commerce import imports
-from samphan.commerce.importers import apply as apply_module
-from samphan.commerce.importers import engine as engine_module
-from samphan.commerce.importers.sink import RowSink
-from samphan.commerce.models import ImportJob, Order, OrderLine, SalesChannel
-from samphan.commerce.tasks import import_job_run_task
+from samphan.commerce.models import Order, OrderLine, SalesChannel
 from samphan.core.access import Actor
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer
+from samphan.imports import apply as apply_module
+from samphan.imports import engine as engine_module
+from samphan.imports import jobs as imports
+from samphan.imports.models import ImportJob
+from samphan.imports.sink import RowSink
+from samphan.imports.tasks import import_job_run_task
 from samphan.timeline.models import TimelineEvent
 from tests.imports.conftest import upload
 

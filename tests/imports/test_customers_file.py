@@ -9,11 +9,12 @@ from collections.abc import Callable
 import pytest
 from django.utils.translation import gettext, override
 
-from samphan.commerce import imports
-from samphan.commerce.importers.errors import MESSAGES
-from samphan.commerce.models import ImportJob, Order, SalesChannel
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer
+from samphan.imports import jobs as imports
+from samphan.imports.errors import MESSAGES
+from samphan.imports.models import ImportJob
 from samphan.timeline.models import EventType, TimelineEvent
 from tests.imports.conftest import upload
 

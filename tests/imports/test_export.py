@@ -13,14 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samphan.commerce import imports
-from samphan.commerce.models import ImportJob
 from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import PermissionDenied
 from samphan.core.models import AuditLog
 from samphan.core.roles import Role
 from samphan.customers.exports import EXPORT_COLUMNS, customers_export
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer
+from samphan.imports import jobs as imports
+from samphan.imports.models import ImportJob
 from tests.imports.conftest import member, upload
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from samphan.commerce.models import ImportJob, Order, OrderLine, SalesChannel
+from samphan.commerce.models import Order, OrderLine, SalesChannel
 from samphan.core.access import Actor
 from samphan.customers.models import ContactPoint, Customer
+from samphan.imports.models import ImportJob
 from samphan.timeline.models import EventType, TimelineEvent
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from samphan.commerce.models import ImportJob, Order, SalesChannel
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.models import Membership
 from samphan.core.roles import Role
 from samphan.customers.models import Customer
+from samphan.imports.models import ImportJob
 from tests.imports.conftest import FIXTURES, member
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_progress_page_polls_while_running(
     _upload(owner_client, "tiktok.csv", "tiktok")
     job = ImportJob.objects.get(workspace=owner.workspace)
     owner_client.post(f"/imports/{job.pk}/mapping/", {})  # unmapped → stays on the page
-    from samphan.commerce import imports
+    from samphan.imports import jobs as imports
 
     imports.import_job_run(actor=owner, job_id=job.pk)  # queued; the task has not started
     page = owner_client.get(f"/imports/{job.pk}/").content.decode()
@@ -144,7 +145,7 @@ def test_big_files_are_checked_in_the_background(
     owner_client: Client, owner: Actor, channels: dict[str, SalesChannel],
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any,
 ) -> None:  # fmt: skip
-    from samphan.commerce import imports
+    from samphan.imports import jobs as imports
 
     monkeypatch.setattr(imports, "PREVIEW_INLINE_ROWS", 3)  # lazada.csv has 8 rows
     _upload(owner_client, "lazada.csv", "lazada")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from samphan.commerce.importers.errors import CellError
-from samphan.commerce.importers.fields import header_key, suggest_mapping
-from samphan.commerce.importers.reader import detect_encoding, open_table
-from samphan.commerce.importers.values import (
+from samphan.imports.errors import CellError
+from samphan.imports.mapping import header_key, suggest_mapping
+from samphan.imports.reader import detect_encoding, open_table
+from samphan.imports.values import (
     clean_cell,
     parse_birthday,
     parse_date,

@@ -15,12 +15,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import get_language
 from tqdm import tqdm
 
-from samphan.commerce import imports
-from samphan.commerce.models import ImportKind, ImportStatus
 from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Membership, Workspace
 from samphan.core.roles import Role
+from samphan.imports import jobs as imports
+from samphan.imports.models import ImportKind, ImportStatus
 
 
 class Command(BaseCommand):

@@ -16,16 +16,17 @@ from django.http import (
     HttpResponseNotAllowed,
 )
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from samphan.commerce import imports
-from samphan.commerce.importers.fields import fields_for
-from samphan.commerce.models import ImportJob, ImportKind, ImportStatus, SalesChannel
+from samphan.commerce.models import SalesChannel
 from samphan.core.errors import ApplicationError
 from samphan.core.web import current_actor, member_required
+from samphan.imports import jobs
+from samphan.imports.mapping import fields_for
+from samphan.imports.models import ImportJob, ImportKind, ImportStatus
 
 ERRORS_ON_PAGE = 1000
 
@@ -80,11 +81,11 @@ def _method(request: HttpRequest, *allowed: str) -> HttpResponse | None:
 @member_required()
 def import_list(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
-    jobs = list(imports.import_job_list(actor=actor)[:50])
+    recent = list(jobs.import_job_list(actor=actor)[:50])
     return render(
         request,
-        "commerce/imports/list.html",
-        {"jobs": jobs},
+        "imports/list.html",
+        {"jobs": recent},
     )
 
 
@@ -118,9 +119,9 @@ class UploadForm(forms.Form):
 @member_required()
 def import_new(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
-    kinds = imports.import_kinds_allowed(actor)
+    kinds = jobs.import_kinds_allowed(actor)
     if not kinds:
-        imports.import_job_list(actor=actor)  # raises the usual permission error
+        jobs.import_job_list(actor=actor)  # raises the usual permission error
     channels = list(SalesChannel.objects.filter(workspace=actor.workspace, is_active=True))
     form = UploadForm(
         request.POST or None, request.FILES or None, kinds=kinds, channels=channels,
@@ -129,7 +130,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = imports.import_job_create(
+            job = jobs.import_job_create(
                 actor=actor,
                 file=upload,
                 kind=form.cleaned_data["kind"],
@@ -139,10 +140,10 @@ def import_new(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("file" if exc.details.get("field") == "file" else None, exc.message)
         else:
-            return redirect("commerce:import_mapping", import_id=job.pk)
+            return redirect("imports:import_mapping", import_id=job.pk)
     return render(
         request,
-        "commerce/imports/new.html",
+        "imports/new.html",
         {"form": form, "kind_help": KIND_HELP},
     )
 
@@ -153,35 +154,35 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @member_required()
 def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
     actor = current_actor(request)
-    job = imports.import_job_get(actor=actor, job_id=import_id)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "GET", "POST")) is not None:
         return refused
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE):
-        return redirect("commerce:import_detail", import_id=job.pk)
+        return redirect("imports:import_detail", import_id=job.pk)
     error: ApplicationError | None = None
-    columns = imports.import_job_columns(job=job)
+    columns = jobs.import_job_columns(job=job)
     if request.method == "POST":
         mapping = {
             str(col["index"]): request.POST.get(f"col_{col['index']}", "")
             for col in columns["columns"]
         }
         try:
-            imports.import_job_preview(
+            jobs.import_job_preview(
                 actor=actor,
                 job_id=job.pk,
                 mapping=mapping,
-                background=job.rows_total > imports.PREVIEW_INLINE_ROWS,
+                background=job.rows_total > jobs.PREVIEW_INLINE_ROWS,
             )
         except ApplicationError as exc:
             error = exc
             for col in columns["columns"]:
                 col["field"] = mapping.get(str(col["index"]), "")
         else:
-            return redirect("commerce:import_detail", import_id=job.pk)
+            return redirect("imports:import_detail", import_id=job.pk)
     required = [f for f in fields_for(job.kind) if f.required]
     return render(
         request,
-        "commerce/imports/mapping.html",
+        "imports/mapping.html",
         {
             "job": job,
             "columns": columns["columns"],
@@ -214,10 +215,10 @@ def _report_context(job: ImportJob) -> dict[str, Any]:
 @member_required()
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     actor = current_actor(request)
-    job = imports.import_job_get(actor=actor, job_id=import_id)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "GET")) is not None:
         return refused
-    progress = imports.import_job_progress(job=job)
+    progress = jobs.import_job_progress(job=job)
     running = job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and not progress["stale"]
     context = {
         "job": job,
@@ -227,20 +228,20 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         "kind_label": dict(ImportKind.choices).get(job.kind, job.kind),
         **_report_context(job),
     }
-    return render(request, "commerce/imports/detail.html", context)
+    return render(request, "imports/detail.html", context)
 
 
 @member_required()
 def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
     actor = current_actor(request)
-    job = imports.import_job_get(actor=actor, job_id=import_id)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "POST")) is not None:
         return refused
     try:
-        imports.import_job_run(actor=actor, job_id=job.pk)
+        jobs.import_job_run(actor=actor, job_id=job.pk)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect("commerce:import_detail", import_id=job.pk)
+    return redirect("imports:import_detail", import_id=job.pk)
 
 
 @member_required()
@@ -248,16 +249,16 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """The progress bar, polled by htmx every second; when the import has finished, the
     browser is sent to the report."""
     actor = current_actor(request)
-    job = imports.import_job_get(actor=actor, job_id=import_id)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "GET")) is not None:
         return refused
-    progress = imports.import_job_progress(job=job)
+    progress = jobs.import_job_progress(job=job)
     finished = job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) or progress["stale"]
     if finished and getattr(request, "htmx", False):
-        return HttpResponseClientRedirect(reverse("commerce:import_detail", args=[job.pk]))
+        return HttpResponseClientRedirect(reverse("imports:import_detail", args=[job.pk]))
     return render(
         request,
-        "commerce/imports/_progress.html",
+        "imports/_progress.html",
         {"job": job, "progress": progress, "running": not finished},
     )
 
@@ -265,23 +266,12 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
 @member_required()
 def import_errors_csv(request: HttpRequest, import_id: int) -> HttpResponse:
     actor = current_actor(request)
-    job = imports.import_job_get(actor=actor, job_id=import_id)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "GET")) is not None:
         return refused
     # At most MAX_ERRORS rows: small enough to send in one piece.
     response = HttpResponse(
-        b"".join(imports.import_job_errors_csv(job=job)), content_type="text/csv; charset=utf-8"
+        b"".join(jobs.import_job_errors_csv(job=job)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
     return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("imports/", import_list, name="import_list"),
-    path("imports/new/", import_new, name="import_new"),
-    path("imports/<int:import_id>/", import_detail, name="import_detail"),
-    path("imports/<int:import_id>/mapping/", import_mapping, name="import_mapping"),
-    path("imports/<int:import_id>/run/", import_run, name="import_run"),
-    path("imports/<int:import_id>/progress/", import_progress, name="import_progress"),
-    path("imports/<int:import_id>/problems.csv", import_errors_csv, name="import_errors_csv"),
-]

@@ -1,10 +1,7 @@
 """What each kind of import can read, and how file headings map to those fields.
 
-Headings are compared by :func:`header_key`: case, spaces, ``*`` (Shopee marks some headings
-with it), underscores and punctuation do not matter, so ``*Order ID``, ``order_id`` and
-``orderID`` are one heading. A heading written in two languages (``ชื่อ / First name``, as the
-customer export writes them, or Shopee's ``เลขอ้างอิง SKU (SKU Reference No.)``) also matches on
-either part.
+Headings are compared as ``spec.header_key`` says; the fields of the marketplace exports are
+in ``marketplaces``.
 
 A *mapping* is ``{column index: field key}``: the column at that position (0-based) is read
 into that field; columns not in the mapping are ignored.
@@ -12,59 +9,17 @@ into that field; columns not in the mapping are ignored.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from samphan.commerce.importers.errors import ImportFileError
-from samphan.commerce.models import ImportKind
+from samphan.imports.errors import ImportFileError
+from samphan.imports.marketplaces import MARKETPLACE_FIELDS
+from samphan.imports.models import ImportKind
+from samphan.imports.spec import FieldSpec, header_key, header_variants
+from samphan.imports.spec import field as _f
 
-_PUNCT = re.compile(r"[\s*_\-.:#()\[\]/\\'\"’“”,;|]+")
-
-
-def header_key(text: str) -> str:
-    """The comparable form of a heading: ``* Order  ID`` → ``orderid``."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", text or "").casefold())
-
-
-def header_variants(text: str) -> list[str]:
-    """The whole heading first, then its parts around ``/`` and inside/outside parentheses."""
-    variants = [text]
-    if "/" in text:
-        variants += text.split("/")
-    inner = re.findall(r"\(([^)]*)\)", text)
-    if inner:
-        variants.append(re.sub(r"\([^)]*\)", "", text))
-        variants += inner
-    keys: list[str] = []
-    for v in variants:
-        key = header_key(v)
-        if key and key not in keys:
-            keys.append(key)
-    return keys
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    key: str
-    label: str | Promise
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    help: str | Promise = ""
-
-
-def _f(
-    key: str,
-    label: str | Promise,
-    *aliases: str,
-    required: bool = False,
-    help: str | Promise = "",
-) -> FieldSpec:
-    return FieldSpec(key, label, aliases, required, help)
+__all__ = ["FieldSpec", "header_key", "header_variants"]
 
 
 # --- customers ----------------------------------------------------------------------------------
@@ -169,82 +124,10 @@ ORDER_FIELDS: tuple[FieldSpec, ...] = (
     _f("coupon_code", _("Coupon code"), "คูปอง", "โค้ดส่วนลด", "coupon", "coupon code", "promo code"),
 )  # fmt: skip
 
-# --- Shopee Seller Centre: one row per line item; Thai or English headings ------------------------
-
-SHOPEE_FIELDS: tuple[FieldSpec, ...] = (
-    _f("order_number", _("Order ID"), "หมายเลขคำสั่งซื้อ", "order id", "order sn", required=True),
-    _f("status", _("Order status"), "สถานะการสั่งซื้อ", "order status"),
-    _f("refund_status", _("Return / refund status"), "สถานะการคืนเงินหรือคืนสินค้า", "return refund status"),
-    _f(
-        "placed_at", _("Order creation date"),
-        "วันที่ทำการสั่งซื้อ", "วันที่สั่งซื้อ", "order creation date", "order created time",
-        required=True,
-    ),
-    _f("sku", _("SKU reference"), "เลขอ้างอิง sku", "sku reference no", "sku reference number"),
-    _f("parent_sku", _("Parent SKU reference"), "เลขอ้างอิง parent sku", "parent sku reference no"),
-    _f("product_name", _("Product name"), "ชื่อสินค้า", "product name", required=True),
-    _f("variation", _("Variation"), "ชื่อตัวเลือก", "variation name", "variation"),
-    _f("unit_price", _("Deal price"), "ราคาขาย", "deal price", required=True),
-    _f("quantity", _("Quantity"), "จำนวน", "quantity", required=True),
-    _f("shipping", _("Shipping fee paid by the buyer"), "ค่าจัดส่งที่ชำระโดยผู้ซื้อ", "buyer paid shipping fee"),
-    _f(
-        "order_total", _("Grand total (once per order)"),
-        "จำนวนเงินทั้งหมด", "ยอดรวมทั้งหมด", "grand total", "total amount", "order total amount",
-    ),
-    _f("payment_method", _("Payment method"), "ช่องทางการชำระเงิน", "payment method"),
-    _f("buyer_username", _("Buyer username"), "ชื่อผู้ใช้ (ผู้ซื้อ)", "ชื่อผู้ใช้ผู้ซื้อ", "username (buyer)", "buyer username"),
-    _f("buyer_name", _("Receiver name"), "ชื่อผู้รับ", "receiver name", "recipient name"),
-    _f("phone", _("Phone number (often masked)"), "หมายเลขโทรศัพท์", "phone number", "เบอร์โทรศัพท์"),
-    _f("province", _("Province"), "จังหวัด", "province"),
-)  # fmt: skip
-
-# --- Lazada Seller Center: one row per unit sold, grouped by orderNumber ---------------------------
-
-LAZADA_FIELDS: tuple[FieldSpec, ...] = (
-    _f("order_number", _("Order number"), "ordernumber", "order number", required=True),
-    _f("placed_at", _("Created at"), "createtime", "created at", "order date", required=True),
-    _f("sku", _("Seller SKU"), "sellersku", "seller sku"),
-    _f("product_name", _("Item name"), "itemname", "item name", required=True),
-    _f("variation", _("Variation"), "variation"),
-    _f("unit_price", _("Unit price"), "unitprice", "unit price", required=True),
-    _f("paid_price", _("Paid price"), "paidprice", "paid price"),
-    _f("shipping", _("Shipping fee (per item)"), "shippingfee", "shipping fee"),
-    _f("payment_method", _("Payment method"), "paymethod", "payment method"),
-    _f("status", _("Status"), "status"),
-    _f("buyer_username", _("Buyer ID"), "buyerid", "buyer id", "customerid", "customer id"),
-    _f("buyer_name", _("Customer name"), "customername", "customer name"),
-    _f("email", _("Customer email"), "customeremail", "customer email"),
-    _f("phone", _("Shipping phone (often masked)"), "shippingphone", "shipping phone"),
-    _f("province", _("Region / province"), "shippingregion", "shippingaddress5", "shipping region"),
-)  # fmt: skip
-
-# --- TikTok Shop: row 2 holds descriptions; Order Amount repeats on every SKU row -----------------
-
-TIKTOK_FIELDS: tuple[FieldSpec, ...] = (
-    _f("order_number", _("Order ID"), "order id", required=True),
-    _f("status", _("Order status"), "order status"),
-    _f("placed_at", _("Created time"), "created time", required=True),
-    _f("sku", _("Seller SKU"), "seller sku"),
-    _f("sku_id", _("SKU ID"), "sku id"),
-    _f("product_name", _("Product name"), "product name", required=True),
-    _f("variation", _("Variation"), "variation"),
-    _f("quantity", _("Quantity"), "quantity", required=True),
-    _f("unit_price", _("SKU unit original price"), "sku unit original price", required=True),
-    _f("shipping", _("Shipping fee after discount"), "shipping fee after discount"),
-    _f("order_total", _("Order amount (once per order)"), "order amount"),
-    _f("payment_method", _("Payment method"), "payment method"),
-    _f("buyer_username", _("Buyer username"), "buyer username"),
-    _f("buyer_name", _("Recipient"), "recipient"),
-    _f("phone", _("Phone # (often masked)"), "phone #", "phone"),
-    _f("province", _("Province"), "province"),
-)  # fmt: skip
-
 KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     ImportKind.CUSTOMERS: CUSTOMER_FIELDS,
     ImportKind.ORDERS: ORDER_FIELDS,
-    ImportKind.SHOPEE: SHOPEE_FIELDS,
-    ImportKind.LAZADA: LAZADA_FIELDS,
-    ImportKind.TIKTOK: TIKTOK_FIELDS,
+    **MARKETPLACE_FIELDS,
 }
 
 # At least one field of each group must be mapped (beyond each field's own ``required``).
@@ -371,14 +254,3 @@ def mapping_from_json(data: Mapping[str, object] | None) -> dict[int, str] | Non
     if not data:
         return None
     return {int(k): str(v) for k, v in data.items() if str(k).isdigit() and v}
-
-
-def field_labels(kind: str) -> dict[str, str]:
-    return {s.key: str(s.label) for s in fields_for(kind)}
-
-
-def describe(specs: Iterable[FieldSpec]) -> list[dict[str, object]]:
-    return [
-        {"key": s.key, "label": str(s.label), "required": s.required, "aliases": list(s.aliases)}
-        for s in specs
-    ]

@@ -24,8 +24,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from samphan.commerce.importers.errors import ImportFileError
-from samphan.commerce.importers.values import clean_cell
+from samphan.imports.errors import ImportFileError
+from samphan.imports.values import clean_cell
 
 # csv's default 128 KiB field limit is too small for some marketplace "note" columns.
 csv.field_size_limit(16 * 1024 * 1024)

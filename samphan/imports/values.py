@@ -1,7 +1,7 @@
 """Reading one cell: money, quantities, dates (Buddhist Era too), phones, emails, yes/no.
 
 Every parser takes the cell's text (already stripped) and returns the value or raises
-:class:`~samphan.commerce.importers.errors.CellError`. Parsers are called a few hundred thousand
+:class:`~samphan.imports.errors.CellError`. Parsers are called a few hundred thousand
 times for a large file, so the common shapes are tried first and repeated values are cached.
 """
 
@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from samphan.commerce.importers.errors import CellError, cell_error
 from samphan.core.errors import ApplicationError
 from samphan.core.thai.address import address_validate
 from samphan.core.thai.dates import BE_OFFSET, THAI_MONTHS, THAI_MONTHS_SHORT
@@ -24,6 +23,7 @@ from samphan.core.thai.names import clean_text
 from samphan.core.thai.phone import InvalidPhone, is_masked, normalize_phone, thai_digits_to_arabic
 from samphan.customers.contacts import LINE_USER_ID
 from samphan.customers.models import Gender
+from samphan.imports.errors import CellError, cell_error
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 # Zero-width characters and the BOM go; a no-break space is a space.

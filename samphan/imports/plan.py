@@ -24,12 +24,11 @@ few batched queries; ``apply.py`` then writes it, and the preview reports it as 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from samphan.commerce.importers.rows import UNPAID, Buyer, CustomerRow, Item, OrderRow
-from samphan.commerce.models import ImportKind, Order
+from samphan.commerce.models import Order
 from samphan.core.models import Workspace
 from samphan.customers.models import (
     AcquisitionSource,
@@ -38,6 +37,8 @@ from samphan.customers.models import (
     Customer,
     Tag,
 )
+from samphan.imports.models import ImportKind
+from samphan.imports.rows import UNPAID, Buyer, CustomerRow, Item, OrderRow
 
 CHUNK = 2000
 T = TypeVar("T")
@@ -418,11 +419,3 @@ class Planner:
         matched = {d.person.pk for d in plan.orders if d.person is not None and not d.person.is_new}
         plan.counts["customers_matched"] = len(matched)
         return plan
-
-
-def progress_chunks(items: list[T], size: int, tick: Callable[[int], None]) -> Iterator[list[T]]:
-    done = 0
-    for batch in chunks(items, size):
-        yield batch
-        done += len(batch)
-        tick(done)

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from samphan.commerce.importers.errors import CellError, RowError, cell_error
-from samphan.commerce.importers.fields import header_key
-from samphan.commerce.importers.values import (
+from samphan.commerce.models import OrderStatus, SalesChannel
+from samphan.core.models import Branch
+from samphan.core.thai.names import clean_text, split_full_name, split_title
+from samphan.core.thai.phone import is_masked
+from samphan.customers.models import ConsentPurpose, ContactKind
+from samphan.imports.errors import CellError, RowError, cell_error
+from samphan.imports.marketplaces import MARKETPLACE_CONTACT
+from samphan.imports.models import ImportKind
+from samphan.imports.spec import header_key
+from samphan.imports.values import (
     clean_cell,
     parse_birthday,
     parse_datetime,
@@ -34,11 +41,6 @@ from samphan.commerce.importers.values import (
     province_name,
     split_multi,
 )
-from samphan.commerce.models import ImportKind, OrderStatus, SalesChannel
-from samphan.core.models import Branch
-from samphan.core.thai.names import clean_text, split_full_name, split_title
-from samphan.core.thai.phone import is_masked
-from samphan.customers.models import ConsentPurpose, ContactKind
 
 UNPAID = "unpaid"  # not an OrderStatus: such orders are skipped until they are paid
 
@@ -318,11 +320,6 @@ def parse_customer_row(
 
 # --- orders (the shop's own files and marketplace exports) --------------------------------------
 
-_MARKETPLACE_CONTACT: dict[str, str] = {
-    ImportKind.SHOPEE: ContactKind.SHOPEE,
-    ImportKind.LAZADA: ContactKind.LAZADA,
-    ImportKind.TIKTOK: ContactKind.TIKTOK,
-}
 _ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_/#.]*$")
 
 
@@ -438,7 +435,7 @@ def parse_marketplace_row(
     contacts: list[tuple[str, str]] = []
     username = parse_username(row.text("buyer_username"))
     if username:
-        contacts.append((_MARKETPLACE_CONTACT[ctx.kind], username))
+        contacts.append((MARKETPLACE_CONTACT[ctx.kind], username))
     phone_text = row.text("phone")
     masked = bool(phone_text) and is_masked(phone_text)
     phone = phone_or_none(phone_text)

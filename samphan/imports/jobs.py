@@ -8,19 +8,7 @@ import without writing (what would be created, updated, skipped, and every bad r
 half-imported; a crash rolls everything back and the job is marked failed) and stores the
 report in the same transaction as the data.
 
-Progress lives outside that transaction, in a small JSON file per job under
-``MEDIA_ROOT/imports/progress/<job id>.json``, replaced atomically (write + ``os.replace``)
-at most twice a second. Why a file and not the job row or the cache:
-
-* the job row cannot carry it: the import transaction holds the database's write lock (SQLite
-  allows one writer; WAL lets readers in but a second writer would wait for the whole import),
-  and an update inside that transaction is invisible to other requests until the end;
-* Django's default cache is in-process (LocMem): a Celery worker process, or a gunicorn worker
-  other than the one that started the import, would not see it, and we configure no cache;
-* the upload itself already lives under ``MEDIA_ROOT``, which the web processes and every
-  worker must share anyway, so a file next to it works in every set-up: embedded mode (eager
-  Celery, the import in a background thread), several gunicorn workers, and separate Celery
-  worker processes.
+Progress lives outside that transaction, in ``samphan.imports.progress``.
 
 In embedded mode (``CELERY_TASK_ALWAYS_EAGER``) the task runs in a background thread, so the
 web request returns at once and its page can poll the progress; the thread closes its database
@@ -30,13 +18,11 @@ connection at the end. With a broker, the task is sent with ``.delay()``.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,49 +34,38 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from samphan.commerce.importers import ImportFileError, ImportRequest, run_import
-from samphan.commerce.importers.errors import both
-from samphan.commerce.importers.fields import (
+from samphan.commerce.models import SalesChannel
+from samphan.core.access import Actor, actor_for_membership, require
+from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
+from samphan.core.models import Membership, Workspace
+from samphan.core.roles import Perm, Role
+from samphan.imports.engine import ImportRequest, run_import
+from samphan.imports.errors import ImportFileError, both
+from samphan.imports.mapping import (
     fields_for,
     mapping_as_json,
     mapping_clean,
     mapping_from_json,
     suggest_mapping,
 )
-from samphan.commerce.importers.reader import read_preview, sha256_of
-from samphan.commerce.models import ImportJob, ImportKind, ImportStatus, SalesChannel
-from samphan.core.access import Actor, actor_for_membership, require
-from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
-from samphan.core.models import Membership, Workspace
-from samphan.core.roles import Perm, Role
+from samphan.imports.models import ImportJob, ImportKind, ImportStatus
+from samphan.imports.progress import (
+    ProgressFile,
+    ProgressListener,
+    import_job_progress,
+)
+from samphan.imports.reader import read_preview, sha256_of
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
-PROGRESS_DIR = Path("imports") / "progress"
-STALE_AFTER = dt.timedelta(minutes=10)
 # Pages check bigger files in the background (a preview of 100,000 rows takes seconds).
 PREVIEW_INLINE_ROWS = 5000
 # Embedded mode runs the task in a thread. Tests that keep their data in an open transaction
 # (pytest-django's ``db``) switch this off: another thread's connection could not see the job.
 RUN_EAGER_IN_THREAD = True
 _threads: dict[int, threading.Thread] = {}
-
-# Share of the progress bar per phase: (start %, end %).
-_PHASES_IMPORT = {"reading": (0, 50), "matching": (50, 55), "writing": (55, 95),
-                  "summaries": (95, 100)}  # fmt: skip
-_PHASES_PREVIEW = {"reading": (0, 90), "matching": (90, 100)}
-
-PHASE_LABELS = {
-    "queued": gettext_lazy("Waiting to start"),
-    "reading": gettext_lazy("Reading and checking rows"),
-    "matching": gettext_lazy("Matching customers and orders"),
-    "writing": gettext_lazy("Saving"),
-    "summaries": gettext_lazy("Updating customer totals"),
-    "done": gettext_lazy("Finished"),
-    "failed": gettext_lazy("Failed"),
-}
 
 _ALREADY_IMPORTED = gettext_lazy(
     "This file was already imported on %(date)s. Importing it again changes nothing that is "
@@ -160,108 +135,6 @@ def import_job_columns(*, job: ImportJob, sample_rows: int = 3) -> dict[str, Any
         for i, heading in enumerate(headers)
     ]
     return {"columns": columns, "fields": fields_for(job.kind), "rows_total": total}
-
-
-# --- progress ------------------------------------------------------------------------------------
-
-
-def _progress_path(job_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / PROGRESS_DIR / f"{job_id}.json"
-
-
-def _progress_write(job_id: int, data: dict[str, Any]) -> None:
-    path = _progress_path(job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps({**data, "updated_at": timezone.now().isoformat()}))
-    os.replace(tmp, path)
-
-
-def _progress_read(job_id: int) -> dict[str, Any] | None:
-    try:
-        data: dict[str, Any] = json.loads(_progress_path(job_id).read_text())
-    except (OSError, ValueError):
-        return None
-    return data
-
-
-def _percent(phases: dict[str, tuple[int, int]], phase: str, done: int, total: int) -> int:
-    start, end = phases.get(phase, (0, 100))
-    share = min(done / total, 1.0) if total else 1.0
-    return int(start + (end - start) * share)
-
-
-ProgressListener = Callable[[dict[str, Any]], None]
-
-
-class _ProgressFile:
-    """The engine's progress callback for one job: phase, rows and a percentage, written to
-    the job's progress file (and given to ``listener``, e.g. the command line's progress bar)."""
-
-    def __init__(
-        self,
-        job: ImportJob,
-        *,
-        dry_run: bool,
-        listener: ProgressListener | None = None,
-        to_file: bool = True,
-    ) -> None:
-        self.job_id = job.pk
-        self.rows_total = job.rows_total
-        self.phases = _PHASES_PREVIEW if dry_run else _PHASES_IMPORT
-        self.rows_done = 0
-        self.listener = listener
-        self.to_file = to_file
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        if phase == "reading":
-            self.rows_done, self.rows_total = done, max(total, done)
-        else:
-            self.rows_done = self.rows_total
-        self.write("running", phase, _percent(self.phases, phase, done, total))
-
-    def finish(self, status: str) -> None:
-        """The job's row now says how it ended: tell the listener, drop the file."""
-        if self.listener is not None:
-            self.write(status, status, 100, to_file=False)
-        _progress_path(self.job_id).unlink(missing_ok=True)
-
-    def write(self, status: str, phase: str, percent: int, *, to_file: bool = True) -> None:
-        data = {
-            "status": status,
-            "phase": phase,
-            "percent": percent,
-            "rows_done": self.rows_done,
-            "rows_total": self.rows_total,
-        }
-        if self.to_file and to_file:
-            _progress_write(self.job_id, data)
-        if self.listener is not None:
-            self.listener({**data, "phase_label": str(PHASE_LABELS.get(phase, ""))})
-
-
-def import_job_progress(*, job: ImportJob) -> dict[str, Any]:
-    """Where an import is: status, phase, percent, rows read. Readable while the import's
-    transaction is still open (it comes from the progress file, not the database)."""
-    data: dict[str, Any] = {
-        "status": job.status,
-        "phase": {"done": "done", "failed": "failed"}.get(str(job.status), ""),
-        "percent": 100 if job.status in (ImportStatus.DONE, ImportStatus.PREVIEWED) else 0,
-        "rows_done": job.rows_done,
-        "rows_total": job.rows_total,
-        "stale": False,
-    }
-    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-        data["phase"] = "queued"
-        found = _progress_read(job.pk)
-        if found and found.get("status") == "running":
-            keys = ("status", "phase", "percent", "rows_done", "rows_total")
-            data.update({k: found[k] for k in keys})
-        updated = dt.datetime.fromisoformat(found["updated_at"]) if found else None
-        since = updated or job.started_at or job.created_at
-        data["stale"] = since is not None and timezone.now() - since > STALE_AFTER
-    data["phase_label"] = str(PHASE_LABELS.get(data["phase"], ""))
-    return data
 
 
 # --- writes --------------------------------------------------------------------------------------
@@ -416,7 +289,7 @@ def import_job_preview(
             original_name=job.original_name,
             dry_run=True,
         ),
-        progress=_ProgressFile(job, dry_run=True, listener=listener, to_file=False),
+        progress=ProgressFile(job, dry_run=True, listener=listener, to_file=False),
     )
     _note_already_imported(job, report)
     with transaction.atomic():
@@ -492,7 +365,7 @@ def _queue(actor: Actor, job: ImportJob, mapping: dict[str, Any], *, launch: boo
 
 
 def _launch(job_id: int) -> None:
-    from samphan.commerce.tasks import import_job_run_task
+    from samphan.imports.tasks import import_job_run_task
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         import_job_run_task.delay(job_id)
@@ -508,7 +381,7 @@ def _launch(job_id: int) -> None:
 
 
 def _run_in_thread(job_id: int) -> None:
-    from samphan.commerce.tasks import import_job_run_task
+    from samphan.imports.tasks import import_job_run_task
 
     try:
         import_job_run_task(job_id)
@@ -587,7 +460,7 @@ def import_job_execute(*, job_id: int, listener: ProgressListener | None = None)
         return job
     if job.mapping.get("mode") == "preview":
         return _execute_preview(job, listener)
-    progress = _ProgressFile(job, dry_run=False, listener=listener)
+    progress = ProgressFile(job, dry_run=False, listener=listener)
     job.status = ImportStatus.RUNNING
     job.started_at = timezone.now()
     job.save(update_fields=["status", "started_at"])
@@ -642,7 +515,7 @@ def import_job_execute(*, job_id: int, listener: ProgressListener | None = None)
 
 def _execute_preview(job: ImportJob, listener: ProgressListener | None) -> ImportJob:
     """A dry run queued by ``import_job_preview(background=True)``: reads only."""
-    progress = _ProgressFile(job, dry_run=True, listener=listener)
+    progress = ProgressFile(job, dry_run=True, listener=listener)
     job.status = ImportStatus.RUNNING
     job.started_at = timezone.now()
     job.save(update_fields=["status", "started_at"])

@@ -1,6 +1,6 @@
 """One import, start to finish: read → check every row → plan → (write) → report.
 
-The caller owns the transaction (``samphan.commerce.imports``): a real import runs inside one
+The caller owns the transaction (``samphan.imports.jobs``): a real import runs inside one
 ``transaction.atomic()`` so that nothing is half-imported, and a preview (``dry_run``) stops
 after the plan, having only read from the database.
 """
@@ -17,31 +17,27 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samphan.commerce.importers.apply import Applier
-from samphan.commerce.importers.errors import ImportFileError, RowError, both
-from samphan.commerce.importers.fields import mapping_as_json, mapping_clean
-from samphan.commerce.importers.plan import OrderGroups, Plan, Planner
-from samphan.commerce.importers.reader import open_table
-from samphan.commerce.importers.rows import (
+from samphan.commerce.models import ChannelKind, SalesChannel
+from samphan.core.access import Actor
+from samphan.core.models import Branch
+from samphan.imports.apply import Applier
+from samphan.imports.errors import ImportFileError, RowError, both
+from samphan.imports.mapping import mapping_as_json, mapping_clean
+from samphan.imports.marketplaces import MARKETPLACE_CHANNEL
+from samphan.imports.models import ImportKind
+from samphan.imports.plan import OrderGroups, Plan, Planner
+from samphan.imports.reader import open_table
+from samphan.imports.rows import (
     ROW_PARSERS,
     CustomerRow,
     OrderRow,
     RowContext,
     looks_like_order_id,
 )
-from samphan.commerce.importers.values import clean_cell
-from samphan.commerce.models import ChannelKind, ImportKind, SalesChannel
-from samphan.core.access import Actor
-from samphan.core.models import Branch
+from samphan.imports.values import clean_cell
 
 MAX_ERRORS = 20_000
 ProgressFn = Callable[[str, int, int], None]
-
-_MARKETPLACE_CHANNEL: dict[str, str] = {
-    ImportKind.SHOPEE: ChannelKind.SHOPEE,
-    ImportKind.LAZADA: ChannelKind.LAZADA,
-    ImportKind.TIKTOK: ChannelKind.TIKTOK,
-}
 
 NOTES = {
     "channel_added": _("A “%(name)s” sales channel was added for these orders."),
@@ -116,7 +112,7 @@ def _channels(req: ImportRequest, notes: list[dict[str, Any]]) -> tuple[list[Sal
                 "channel_not_found", _("Sales channel not found."), {"field": "channel_id"}
             )
         return channels, req.channel_id
-    wanted = _MARKETPLACE_CHANNEL.get(req.kind, ChannelKind.STORE)
+    wanted = MARKETPLACE_CHANNEL.get(req.kind, ChannelKind.STORE)
     of_kind = sorted(
         (c for c in channels if c.kind == wanted), key=lambda c: (not c.is_active, c.pk)
     )

@@ -13,10 +13,10 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.params import FileEx, FormEx, P
 
-from samphan.commerce import imports
-from samphan.commerce.models import ImportJob
 from samphan.core.api_auth import actor_of
 from samphan.core.errors import ApplicationError
+from samphan.imports import jobs
+from samphan.imports.models import ImportJob
 
 router = Router(tags=["imports"])
 
@@ -75,7 +75,7 @@ class ImportRunIn(Schema):
 
 
 def _out(job: ImportJob) -> dict[str, Any]:
-    progress = imports.import_job_progress(job=job)
+    progress = jobs.import_job_progress(job=job)
     return {
         "id": job.pk,
         "kind": job.kind,
@@ -141,20 +141,20 @@ def import_create(
 ) -> object:
     actor = actor_of(request)
     given = _mapping(mapping)
-    job = imports.import_job_create(
+    job = jobs.import_job_create(
         actor=actor, file=file, kind=kind, original_name=file.name or "", channel_id=channel_id
     )
     if dry_run:
-        job = imports.import_job_preview(actor=actor, job_id=job.pk, mapping=given)
+        job = jobs.import_job_preview(actor=actor, job_id=job.pk, mapping=given)
         return Status(200, _out(job))
-    job = imports.import_job_run(actor=actor, job_id=job.pk, mapping=given)
+    job = jobs.import_job_run(actor=actor, job_id=job.pk, mapping=given)
     return Status(202, _out(job))
 
 
 @router.get("/imports", response=list[ImportJobOut], summary="List imports, newest first")
 @paginate(LimitOffsetPagination)
 def import_list(request: HttpRequest) -> object:
-    return [_out(job) for job in imports.import_job_list(actor=actor_of(request))[:200]]
+    return [_out(job) for job in jobs.import_job_list(actor=actor_of(request))[:200]]
 
 
 @router.get(
@@ -170,7 +170,7 @@ def import_list(request: HttpRequest) -> object:
     ),
 )
 def import_detail(request: HttpRequest, import_id: int) -> object:
-    return _out(imports.import_job_get(actor=actor_of(request), job_id=import_id))
+    return _out(jobs.import_job_get(actor=actor_of(request), job_id=import_id))
 
 
 @router.post(
@@ -184,5 +184,5 @@ def import_detail(request: HttpRequest, import_id: int) -> object:
 )
 def import_run(request: HttpRequest, import_id: int, payload: ImportRunIn | None = None) -> object:
     mapping = payload.mapping if payload is not None else None
-    job = imports.import_job_run(actor=actor_of(request), job_id=import_id, mapping=mapping)
+    job = jobs.import_job_run(actor=actor_of(request), job_id=import_id, mapping=mapping)
     return Status(202, _out(job))

@@ -29,12 +29,12 @@ from typing import Any
 
 from django.db import models
 
-from samphan.commerce.importers.plan import CHUNK, OrderDraft, Person, Plan, chunks
-from samphan.commerce.importers.sink import RowSink
 from samphan.commerce.models import Order, OrderLine, Product, SalesChannel
 from samphan.commerce.services import customer_summaries_refresh
 from samphan.core.access import Actor
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
+from samphan.imports.plan import CHUNK, OrderDraft, Person, Plan, chunks
+from samphan.imports.sink import RowSink
 from samphan.timeline.models import EventType, TimelineEvent
 
 ORDER_BATCH = 2000

@@ -1,0 +1,14 @@
+"""Background work for imports: thin wrappers that call one service each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="imports.import_job_run")
+def import_job_run_task(job_id: int) -> str:
+    """Run one queued import (``samphan.imports.jobs.import_job_execute``); returns the job's
+    final status. Failures are recorded on the job, not raised."""
+    from samphan.imports.jobs import import_job_execute
+
+    return import_job_execute(job_id=job_id).status
