@@ -35,6 +35,7 @@ from samphan.customers.models import (
     Gender,
     LifecycleStage,
 )
+from samphan.customers.panels import panels_render
 from samphan.customers.views.addresses import _address_parts
 from samphan.customers.views.consent import _consent_rows
 from samphan.customers.views.timeline import _timeline_context
@@ -239,6 +240,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "contact_form": ContactForm(),
         "geothai_credit": GEOTHAI_CREDIT,
         "geothai_url": GEOTHAI_URL,
+        "panels": panels_render(request=request, actor=actor, customer=customer),
         **_timeline_context(actor, customer, []),
     }
     return render(request, "customers/detail.html", context)
