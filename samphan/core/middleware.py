@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from samphan.core.access import Actor, actor_for_membership
+from samphan.core.access import actor_for_membership
 from samphan.core.models import Membership
 from samphan.core.selectors import memberships_for_user
 
@@ -70,7 +70,3 @@ def _current_membership(request: HttpRequest) -> Membership | None:
         if membership is not None:
             request.session[SESSION_WORKSPACE] = membership.workspace_id
     return membership
-
-
-def request_actor(request: HttpRequest) -> Actor | None:
-    return getattr(request, "actor", None)

@@ -58,11 +58,6 @@ def api_key_list(*, actor: Actor) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(workspace=actor.workspace).select_related("created_by")
 
 
-def audit_list(*, actor: Actor, limit: int = 200) -> QuerySet[AuditLog]:
-    require(actor, Perm.AUDIT_VIEW)
-    return AuditLog.objects.filter(workspace=actor.workspace).select_related("actor")[:limit]
-
-
 def api_key_get(*, actor: Actor, key_id: int) -> ApiKey:
     key = api_key_list(actor=actor).filter(pk=key_id).first()
     if key is None:

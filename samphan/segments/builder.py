@@ -157,11 +157,6 @@ def apply_action(tree: dict[str, Any], action: str) -> dict[str, Any]:
 # --- what the template draws ------------------------------------------------------------------
 
 
-def json_path(path: str) -> str:
-    """``r.1.0`` → ``items[1].items[0]``: the form path as the validator names it."""
-    return ".".join(f"items[{p}]" for p in path.split(".")[1:])
-
-
 def form_path(json: str) -> str:
     """``items[1].items[0].value`` → ``r.1.0`` (the node an error belongs to)."""
     return ".".join([ROOT, *re.findall(r"items\[(\d+)\]", json)])
