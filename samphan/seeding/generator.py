@@ -158,8 +158,6 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 BEHAVIOURS = ["", *(str(v) for v in BehaviourType.values)]
 PREFERRED_CHANNELS = ["", "line", "store", "email", "phone"]
 
-_SEGMENT_LABELS = ["prospect", "one_time", "occasional", "promo", "churned", "regular"]
-
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -847,7 +845,3 @@ def generate_chunk(
             "timeline_events": n_events,
         },
     )
-
-
-def segment_label(segment: int) -> str:
-    return _SEGMENT_LABELS[segment]
