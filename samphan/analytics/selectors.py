@@ -169,7 +169,6 @@ def top_customers(*, workspace: Workspace, limit: int = 20) -> list[CustomerMetr
     )
 
 
-
 def customer_metrics_get(*, workspace: Workspace, customer_id: int) -> CustomerMetrics | None:
     """One customer's analytics row; None until the first recompute that included them."""
     return CustomerMetrics.objects.filter(workspace=workspace, customer_id=customer_id).first()
