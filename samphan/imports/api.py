@@ -32,6 +32,14 @@ _MAPPING_HELP = (
 )
 
 
+_DATE_ORDERS_HELP = (
+    'Optional JSON object from date column to its day/month order, e.g. `{"1": "mdy"}`: '
+    "`dmy` (day/month/year) or `mdy` (month/day/year). Used only for columns whose values can "
+    "be read either way (03/04/2024); otherwise the values decide. Default: `dmy`. The report's "
+    "`dates` says how each date column was read."
+)
+
+
 class ImportErrorOut(Schema):
     line: int
     column: str
@@ -57,6 +65,7 @@ class ImportJobOut(Schema):
     original_name: str
     sha256: str
     mapping: dict[str, str]
+    date_orders: dict[str, str]
     channel_id: int | None
     rows_total: int
     created_count: int
@@ -72,6 +81,7 @@ class ImportJobOut(Schema):
 
 class ImportRunIn(Schema):
     mapping: dict[str, str] | None = None
+    date_orders: dict[str, str] | None = None
 
 
 def _out(job: ImportJob) -> dict[str, Any]:
@@ -83,6 +93,7 @@ def _out(job: ImportJob) -> dict[str, Any]:
         "original_name": job.original_name,
         "sha256": job.sha256,
         "mapping": job.mapping.get("columns") or {},
+        "date_orders": job.mapping.get("date_orders") or {},
         "channel_id": job.mapping.get("channel_id"),
         "rows_total": job.rows_total,
         "created_count": job.created_count,
@@ -97,7 +108,7 @@ def _out(job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _mapping(text: str) -> dict[str, object] | None:
+def _json_object(text: str, field: str) -> dict[str, object] | None:
     if not text.strip():
         return None
     try:
@@ -105,12 +116,12 @@ def _mapping(text: str) -> dict[str, object] | None:
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise ApplicationError(
-            "invalid_mapping",
-            _("The mapping must be a JSON object from column to field."),
-            {"field": "mapping"},
-            status=422,
+        message = (
+            _("The mapping must be a JSON object from column to field.")
+            if field == "mapping"
+            else _("The date orders must be a JSON object from column to “dmy” or “mdy”.")
         )
+        raise ApplicationError(f"invalid_{field}", message, {"field": field}, status=422)
     return data
 
 
@@ -136,18 +147,20 @@ def import_create(
     kind: FormEx[str, P(description=_KIND_HELP)],
     file: FileEx[UploadedFile, P(description="The .csv or .xlsx file")],
     mapping: FormEx[str, P(description=_MAPPING_HELP)] = "",
+    date_orders: FormEx[str, P(description=_DATE_ORDERS_HELP)] = "",
     channel_id: FormEx[int | None, P(description="Sales channel id for the orders")] = None,
     dry_run: FormEx[bool, P(description="Check and plan only; change nothing")] = False,
 ) -> object:
     actor = actor_of(request)
-    given = _mapping(mapping)
+    given = _json_object(mapping, "mapping")
+    orders = _json_object(date_orders, "date_orders")
     job = jobs.import_job_create(
         actor=actor, file=file, kind=kind, original_name=file.name or "", channel_id=channel_id
     )
     if dry_run:
-        job = jobs.import_job_preview(actor=actor, job_id=job.pk, mapping=given)
+        job = jobs.import_job_preview(actor=actor, job_id=job.pk, mapping=given, date_orders=orders)
         return Status(200, _out(job))
-    job = jobs.import_job_run(actor=actor, job_id=job.pk, mapping=given)
+    job = jobs.import_job_run(actor=actor, job_id=job.pk, mapping=given, date_orders=orders)
     return Status(202, _out(job))
 
 
@@ -184,5 +197,8 @@ def import_detail(request: HttpRequest, import_id: int) -> object:
 )
 def import_run(request: HttpRequest, import_id: int, payload: ImportRunIn | None = None) -> object:
     mapping = payload.mapping if payload is not None else None
-    job = jobs.import_job_run(actor=actor_of(request), job_id=import_id, mapping=mapping)
+    orders = payload.date_orders if payload is not None else None
+    job = jobs.import_job_run(
+        actor=actor_of(request), job_id=import_id, mapping=mapping, date_orders=orders
+    )
     return Status(202, _out(job))

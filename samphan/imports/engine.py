@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +21,31 @@ from samphan.commerce.models import ChannelKind, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.models import Branch
 from samphan.imports.apply import Applier
-from samphan.imports.errors import ImportFileError, RowError, both
+from samphan.imports.errors import CellError, ImportFileError, RowError, both
 from samphan.imports.mapping import mapping_as_json, mapping_clean
-from samphan.imports.marketplaces import MARKETPLACE_CHANNEL
+from samphan.imports.marketplaces import DATE_ORDER_HINT, MARKETPLACE_CHANNEL
 from samphan.imports.models import ImportKind
 from samphan.imports.plan import OrderGroups, Plan, Planner
 from samphan.imports.reader import open_table
 from samphan.imports.rows import (
+    DATE_FIELDS,
     ROW_PARSERS,
     CustomerRow,
+    DateColumn,
     OrderRow,
     RowContext,
     looks_like_order_id,
 )
-from samphan.imports.values import clean_cell
+from samphan.imports.values import (
+    DATE_ORDERS,
+    DAY_FIRST,
+    DEFAULT_DATE_ORDER,
+    MONTH_FIRST,
+    SAYS_DAY_FIRST,
+    SAYS_MONTH_FIRST,
+    clean_cell,
+    parse_date,
+)
 
 MAX_ERRORS = 20_000
 ProgressFn = Callable[[str, int, int], None]
@@ -81,6 +92,8 @@ class ImportRequest:
     channel_id: int | None = None
     original_name: str = ""
     dry_run: bool = False
+    # Day/month order chosen per column for date columns whose values cannot tell.
+    date_orders: dict[int, str] = field(default_factory=dict)
 
 
 class _Progress:
@@ -144,6 +157,135 @@ def _order_key(cells: list[object], columns: list[int]) -> str:
     return ""
 
 
+@dataclass
+class _Reading:
+    """One pass over the file: every row checked and turned into drafts."""
+
+    headers: list[str]
+    mapping: dict[int, str]
+    file_format: str
+    encoding: str
+    ctx: RowContext
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    errors_total: int = 0
+    bad_lines: set[int] = field(default_factory=set)
+    rows_total: int = 0
+    customer_rows: list[CustomerRow] = field(default_factory=list)
+    groups: OrderGroups | None = None
+
+
+def _read(
+    req: ImportRequest,
+    tick: _Progress,
+    *,
+    channels: list[SalesChannel],
+    branches: list[Branch],
+    channel_id: int,
+    date_orders: Callable[[dict[int, str]], dict[str, str]],
+) -> _Reading:
+    is_orders = req.kind != ImportKind.CUSTOMERS
+    with open_table(req.path) as table:
+        mapping = mapping_clean(
+            req.kind, table.headers, mapping_as_json(req.mapping) if req.mapping else None
+        )
+        ctx = RowContext(
+            kind=req.kind,
+            headers=table.headers,
+            mapping=mapping,
+            channels=channels,
+            branches=branches,
+            channel_id=channel_id,
+            today=timezone.localdate(),
+            date_orders=date_orders(mapping),
+        )
+        reading = _Reading(
+            headers=table.headers,
+            mapping=mapping,
+            file_format=table.format,
+            encoding=table.encoding,
+            ctx=ctx,
+            groups=OrderGroups(req.kind) if is_orders else None,
+        )
+        groups = reading.groups
+        errors = reading.errors
+        parser = ROW_PARSERS[req.kind]
+        key_cols = [ctx.cols[n] for n in ("external_id", "order_number") if n in ctx.cols]
+        expected = max(table.total_rows, 1)
+        first = True
+        rows_total = 0
+        for line, cells in table.rows:
+            if first and req.kind == ImportKind.TIKTOK:
+                first = False
+                order_col = ctx.cols["order_number"]
+                cell = clean_cell(cells[order_col]) if order_col < len(cells) else ""
+                if cell and not looks_like_order_id(cell):
+                    reading.notes.append(note("description_row", line=line))
+                    expected = max(expected - 1, 1)
+                    continue
+            rows_total += 1
+            draft, row_errors = parser(ctx, line, cells)
+            if row_errors:
+                reading.bad_lines.add(line)
+                reading.errors_total += len(row_errors)
+                room = MAX_ERRORS - len(errors)
+                if room > 0:
+                    errors.extend(row_errors[:room])
+                if groups is not None:
+                    groups.reject(_order_key(cells, key_cols))
+            elif groups is not None:
+                assert isinstance(draft, OrderRow)
+                groups.add(draft)
+            else:
+                assert isinstance(draft, CustomerRow)
+                reading.customer_rows.append(draft)
+            tick("reading", rows_total, expected)
+        tick("reading", rows_total, rows_total)
+        reading.rows_total = rows_total
+    return reading
+
+
+def _date_order(seen: DateColumn, choice: str | None) -> tuple[str, str]:
+    """(order, what decided it) for one date column: its values when any of them can only be
+    read one way (the more common way wins if they disagree; the others are then bad rows),
+    else the person's choice, else the default."""
+    day_first, month_first = seen.counts[SAYS_DAY_FIRST], seen.counts[SAYS_MONTH_FIRST]
+    if day_first != month_first:
+        return (DAY_FIRST if day_first > month_first else MONTH_FIRST), "values"
+    if choice in DATE_ORDERS:
+        return str(choice), "choice"
+    return DEFAULT_DATE_ORDER, "default"
+
+
+def _dates_report(reading: _Reading, decided: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """How each date column with day/month/year values was read, with examples."""
+    out = []
+    ctx = reading.ctx
+    for name, seen in ctx.dates_seen.items():
+        if not any(seen.counts):
+            continue
+        order, decided_by = decided[name]
+        examples = []
+        for text in (seen.examples or seen.decisive)[:3]:
+            try:
+                value = parse_date(text, month_first=order == MONTH_FIRST)
+            except CellError:
+                continue
+            examples.append({"text": text, "date": value.isoformat()})
+        out.append(
+            {
+                "column": ctx.column(name),
+                "index": ctx.cols[name],
+                "field": name,
+                "order": order,
+                "decided_by": decided_by,
+                "ambiguous": not (seen.counts[SAYS_DAY_FIRST] or seen.counts[SAYS_MONTH_FIRST]),
+                "examples": examples,
+            }
+        )
+    return out
+
+
 def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dict[str, Any]:
     """Import (or, with ``dry_run``, only check and plan) one file; returns the report."""
     started = time.monotonic()
@@ -154,64 +296,52 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
     branches = Branch.objects.filter(workspace=actor.workspace)
     if actor.branch_limited():
         branches = branches.filter(pk__in=actor.branch_ids)
-    errors: list[RowError] = []
-    errors_total = 0
-    bad_lines: set[int] = set()
-    rows_total = 0
-    customer_rows: list[CustomerRow] = []
-    groups = OrderGroups(req.kind)
-    is_orders = req.kind != ImportKind.CUSTOMERS
+    branch_list = list(branches)
 
-    with open_table(req.path) as table:
-        mapping = mapping_clean(
-            req.kind, table.headers, mapping_as_json(req.mapping) if req.mapping else None
-        )
-        ctx = RowContext(
-            kind=req.kind,
-            headers=table.headers,
-            mapping=mapping,
-            channels=channels,
-            branches=list(branches),
-            channel_id=channel_id,
-            today=timezone.localdate(),
-        )
-        parser = ROW_PARSERS[req.kind]
-        key_cols = [ctx.cols[n] for n in ("external_id", "order_number") if n in ctx.cols]
-        expected = max(table.total_rows, 1)
-        first = True
-        for line, cells in table.rows:
-            if first and req.kind == ImportKind.TIKTOK:
-                first = False
-                order_col = ctx.cols["order_number"]
-                cell = clean_cell(cells[order_col]) if order_col < len(cells) else ""
-                if cell and not looks_like_order_id(cell):
-                    notes.append(note("description_row", line=line))
-                    expected = max(expected - 1, 1)
-                    continue
-            rows_total += 1
-            draft, row_errors = parser(ctx, line, cells)
-            if row_errors:
-                bad_lines.add(line)
-                errors_total += len(row_errors)
-                room = MAX_ERRORS - len(errors)
-                if room > 0:
-                    errors.extend(row_errors[:room])
-                if is_orders:
-                    groups.reject(_order_key(cells, key_cols))
-            elif is_orders:
-                assert isinstance(draft, OrderRow)
-                groups.add(draft)
-            else:
-                assert isinstance(draft, CustomerRow)
-                customer_rows.append(draft)
-            tick("reading", rows_total, expected)
-        tick("reading", rows_total, rows_total)
-        headers, file_format, encoding = table.headers, table.format, table.encoding
+    # Each date column is read in one day/month order, decided from all its values. The first
+    # pass reads in the expected order (the person's choice, else the export's own convention,
+    # else the default); only if the values then say otherwise is the file read again.
+    choices: dict[str, str] = {}
+
+    def expected(mapping: dict[int, str]) -> dict[str, str]:
+        orders = {}
+        for col, name in mapping.items():
+            if name in DATE_FIELDS:
+                choice = req.date_orders.get(col)
+                if choice in DATE_ORDERS:
+                    choices[name] = str(choice)
+                hint = DATE_ORDER_HINT.get(req.kind, DEFAULT_DATE_ORDER)
+                orders[name] = choices.get(name) or hint
+        return orders
+
+    reading = _read(req, tick, channels=channels, branches=branch_list, channel_id=channel_id,
+                    date_orders=expected)  # fmt: skip
+    decided = {
+        name: _date_order(seen, choices.get(name)) for name, seen in reading.ctx.dates_seen.items()
+    }
+    used = reading.ctx.date_orders
+    wanted = {
+        name: order if any(reading.ctx.dates_seen[name].counts) else used[name]
+        for name, (order, _how) in decided.items()
+    }
+    if wanted != used:
+        del reading  # the drafts of the first pass go before the second pass makes its own
+        reading = _read(req, tick, channels=channels, branches=branch_list,
+                        channel_id=channel_id, date_orders=lambda _mapping: wanted)  # fmt: skip
+    notes.extend(reading.notes)
 
     tick("matching", 0, 1)
     planner = Planner(actor.workspace, req.kind)
-    plan = planner.plan_orders(groups) if is_orders else planner.plan_customers(customer_rows)
-    del customer_rows, groups
+    if reading.groups is not None:
+        plan = planner.plan_orders(reading.groups)
+    else:
+        plan = planner.plan_customers(reading.customer_rows)
+    dates = _dates_report(reading, decided)
+    errors, errors_total = reading.errors, reading.errors_total
+    rows_total, rows_bad = reading.rows_total, len(reading.bad_lines)
+    headers, mapping = reading.headers, reading.mapping
+    file_format, encoding = reading.file_format, reading.encoding
+    del reading
     tick("matching", 1, 1)
 
     if not req.dry_run:
@@ -226,11 +356,14 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
 
     if errors_total > len(errors):
         notes.append(note("errors_truncated", count=len(errors)))
-    return _report(
-        req, plan, notes, errors, errors_total, rows_total, len(bad_lines),
+    report = _report(
+        req, plan, notes, errors, errors_total, rows_total, rows_bad,
         headers=headers, mapping=mapping, file_format=file_format, encoding=encoding,
         seconds=time.monotonic() - started,
     )  # fmt: skip
+    report["dates"] = dates
+    report["date_orders"] = {str(d["index"]): d["order"] for d in dates}
+    return report
 
 
 def _report(

@@ -105,6 +105,10 @@ MESSAGES: dict[str, Promise] = {
     "invalid_date": _(
         "“%(value)s” is not a date we can read. Write it like 15/04/2530, 15/04/1987 or 1987-04-15."
     ),
+    "date_against_column": _(
+        "“%(value)s” does not fit this column: its other dates are written %(order)s. Check "
+        "this cell, or choose how the column writes its dates in the mapping step."
+    ),
     "invalid_birthday": _("“%(value)s” cannot be a birthday: it is in the future or before 1900."),
     "invalid_gender": _(
         "“%(value)s” is not a gender we know. Write หญิง, ชาย or อื่นๆ (female, male or other)."

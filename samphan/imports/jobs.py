@@ -42,6 +42,8 @@ from samphan.core.roles import Perm, Role
 from samphan.imports.engine import ImportRequest, run_import
 from samphan.imports.errors import ImportFileError, both
 from samphan.imports.mapping import (
+    date_orders_clean,
+    date_orders_from_json,
     fields_for,
     mapping_as_json,
     mapping_clean,
@@ -54,7 +56,15 @@ from samphan.imports.progress import (
     ProgressListener,
     import_job_progress,
 )
-from samphan.imports.reader import read_preview, sha256_of
+from samphan.imports.reader import open_table, read_preview, sha256_of
+from samphan.imports.values import (
+    DEFAULT_DATE_ORDER,
+    EITHER,
+    SAYS_DAY_FIRST,
+    SAYS_MONTH_FIRST,
+    clean_cell,
+    date_evidence,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +72,8 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 # Pages check bigger files in the background (a preview of 100,000 rows takes seconds).
 PREVIEW_INLINE_ROWS = 5000
+# Rows the mapping page reads to see whether a date column could be day/month or month/day.
+DATE_SCAN_ROWS = 5000
 # Embedded mode runs the task in a thread. Tests that keep their data in an open transaction
 # (pytest-django's ``db``) switch this off: another thread's connection could not see the job.
 RUN_EAGER_IN_THREAD = True
@@ -120,17 +132,47 @@ def import_job_get(*, actor: Actor, job_id: int) -> ImportJob:
     return job
 
 
+def _dates_either_way(path: Path, sample: list[list[str]]) -> set[int]:
+    """The columns of day/month/year dates that could be read either way (03/04/2024): none of
+    the first ``DATE_SCAN_ROWS`` rows has a day or a month above 12. The import decides from
+    every row, so this only says where the mapping step should ask."""
+    width = max((len(row) for row in sample), default=0)
+    candidates = [
+        i for i in range(width) if any(i < len(r) and date_evidence(r[i]) for r in sample)
+    ]
+    if not candidates:
+        return set()
+    said = {i: [0, 0, 0, 0] for i in candidates}
+    with open_table(path) as table:
+        for n, (_line, cells) in enumerate(table.rows):
+            if n >= DATE_SCAN_ROWS:
+                break
+            for i in candidates:
+                if i < len(cells):
+                    said[i][date_evidence(clean_cell(cells[i]))] += 1
+    return {
+        i
+        for i, counts in said.items()
+        if counts[EITHER] and not (counts[SAYS_DAY_FIRST] or counts[SAYS_MONTH_FIRST])
+    }
+
+
 def import_job_columns(*, job: ImportJob, sample_rows: int = 3) -> dict[str, Any]:
-    """Headings, a few sample values per column and the mapping to show on the mapping page."""
+    """Headings, a few sample values per column and the mapping to show on the mapping page;
+    columns of dates that could be day/month or month/day say so (``date_question``)."""
     headers, sample, total = read_preview(job.file.path, limit=sample_rows)
     stored = mapping_from_json(job.mapping.get("columns"))
     mapping = stored if stored is not None else suggest_mapping(job.kind, headers)
+    either_way = _dates_either_way(Path(job.file.path), sample)
+    chosen = job.mapping.get("date_orders") or {}
     columns = [
         {
             "index": i,
             "heading": heading,
             "samples": [row[i] for row in sample if i < len(row) and row[i]],
             "field": mapping.get(i, ""),
+            "date_question": i in either_way,
+            "date_order": chosen.get(str(i), DEFAULT_DATE_ORDER),
         }
         for i, heading in enumerate(headers)
     ]
@@ -253,6 +295,7 @@ def import_job_preview(
     job_id: int,
     mapping: Mapping[str, object] | None = None,
     channel_id: int | None = None,
+    date_orders: Mapping[str, object] | None = None,
     listener: ProgressListener | None = None,
     background: bool = False,
 ) -> ImportJob:
@@ -274,6 +317,8 @@ def import_job_preview(
     given = mapping if mapping is not None else job.mapping.get("columns")
     clean = mapping_clean(job.kind, headers, given)
     job.mapping["columns"] = mapping_as_json(clean)
+    if date_orders is not None:
+        job.mapping["date_orders"] = date_orders_clean(headers, date_orders)
     job.mapping["mode"] = "preview"
     if background:
         return _queue(actor, job, job.mapping, launch=True)
@@ -286,6 +331,7 @@ def import_job_preview(
             kind=job.kind,
             mapping=clean,
             channel_id=job.mapping.get("channel_id"),
+            date_orders=date_orders_from_json(job.mapping.get("date_orders")),
             original_name=job.original_name,
             dry_run=True,
         ),
@@ -331,6 +377,7 @@ def import_job_run(
     actor: Actor,
     job_id: int,
     mapping: Mapping[str, object] | None = None,
+    date_orders: Mapping[str, object] | None = None,
     background: bool = True,
 ) -> ImportJob:
     """Queue the import (after a preview, or straight away with the stored or suggested
@@ -344,6 +391,8 @@ def import_job_run(
     given = mapping if mapping is not None else job.mapping.get("columns")
     clean = mapping_clean(job.kind, headers, given)
     mapping_data = {**job.mapping, "columns": mapping_as_json(clean), "mode": "import"}
+    if date_orders is not None:
+        mapping_data["date_orders"] = date_orders_clean(headers, date_orders)
     return _queue(actor, job, mapping_data, launch=background)
 
 
@@ -482,6 +531,7 @@ def import_job_execute(*, job_id: int, listener: ProgressListener | None = None)
                     kind=job.kind,
                     mapping=mapping_from_json(job.mapping.get("columns")),
                     channel_id=job.mapping.get("channel_id"),
+                    date_orders=date_orders_from_json(job.mapping.get("date_orders")),
                     original_name=job.original_name,
                     dry_run=False,
                 ),
@@ -530,6 +580,7 @@ def _execute_preview(job: ImportJob, listener: ProgressListener | None) -> Impor
                 kind=job.kind,
                 mapping=mapping_from_json(job.mapping.get("columns")),
                 channel_id=job.mapping.get("channel_id"),
+                date_orders=date_orders_from_json(job.mapping.get("date_orders")),
                 original_name=job.original_name,
                 dry_run=True,
             ),

@@ -18,6 +18,7 @@ from samphan.imports.marketplaces import MARKETPLACE_FIELDS
 from samphan.imports.models import ImportKind
 from samphan.imports.spec import FieldSpec, header_key, header_variants
 from samphan.imports.spec import field as _f
+from samphan.imports.values import DATE_ORDERS
 
 __all__ = ["FieldSpec", "header_key", "header_variants"]
 
@@ -254,3 +255,44 @@ def mapping_from_json(data: Mapping[str, object] | None) -> dict[int, str] | Non
     if not data:
         return None
     return {int(k): str(v) for k, v in data.items() if str(k).isdigit() and v}
+
+
+def _column_of(headers: list[str], key: object) -> int | None:
+    text = str(key)
+    if text.isdigit():
+        col = int(text)
+        return col if 0 <= col < len(headers) else None
+    for col, heading in enumerate(headers):
+        if text in (heading, header_key(heading)) or header_key(text) == header_key(heading):
+            return col
+    return None
+
+
+def date_orders_clean(headers: list[str], raw: Mapping[str, object] | None) -> dict[str, str]:
+    """Check the day/month order a person chose for date columns: ``{column: "dmy" | "mdy"}``
+    (column positions or headings, as in a mapping); empty choices are dropped."""
+    clean: dict[str, str] = {}
+    for key, value in (raw or {}).items():
+        order = str(value or "").strip()
+        if not order:
+            continue
+        col = _column_of(headers, key)
+        if col is None:
+            raise ImportFileError(
+                "unknown_column",
+                _("The file has no column “%(column)s”."),
+                {"field": "date_orders", "column": str(key)},
+                column=str(key),
+            )
+        if order not in DATE_ORDERS:
+            raise ImportFileError(
+                "invalid_date_order",
+                _("Write the date order as “dmy” (day/month/year) or “mdy” (month/day/year)."),
+                {"field": "date_orders", "value": order},
+            )
+        clean[str(col)] = order
+    return dict(sorted(clean.items(), key=lambda item: int(item[0])))
+
+
+def date_orders_from_json(data: Mapping[str, object] | None) -> dict[int, str]:
+    return {int(k): str(v) for k, v in (data or {}).items() if str(k).isdigit() and v}

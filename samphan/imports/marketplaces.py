@@ -96,6 +96,8 @@ MARKETPLACE_CHANNEL: dict[str, str] = {
     ImportKind.LAZADA: ChannelKind.LAZADA,
     ImportKind.TIKTOK: ChannelKind.TIKTOK,
 }
+# The day/month order an export is known to write, tried first (its values still decide).
+DATE_ORDER_HINT: dict[str, str] = {ImportKind.TIKTOK: "mdy"}
 MARKETPLACE_CONTACT: dict[str, str] = {
     ImportKind.SHOPEE: ContactKind.SHOPEE,
     ImportKind.LAZADA: ContactKind.LAZADA,

@@ -24,7 +24,11 @@ from samphan.imports.marketplaces import MARKETPLACE_CONTACT
 from samphan.imports.models import ImportKind
 from samphan.imports.spec import header_key
 from samphan.imports.values import (
+    EITHER,
+    MONTH_FIRST,
+    NOT_NUMERIC,
     clean_cell,
+    date_evidence,
     parse_birthday,
     parse_datetime,
     parse_email,
@@ -128,6 +132,28 @@ class OrderRow:
     paid: int | None = None  # Lazada: what the buyer paid for this unit
 
 
+DATE_FIELDS = ("placed_at", "birthday")
+
+
+@dataclass(slots=True)
+class DateColumn:
+    """What the cells of one date column said about its day/month order (``date_evidence``),
+    counted as the file streams by, with a few of the values for the dry run to show."""
+
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    examples: list[str] = field(default_factory=list)  # values that could be either
+    decisive: list[str] = field(default_factory=list)  # values that could only be one
+
+    def see(self, text: str) -> None:
+        said = date_evidence(text)
+        if said == NOT_NUMERIC:
+            return
+        self.counts[said] += 1
+        shown = self.examples if said == EITHER else self.decisive
+        if len(shown) < 3 and text not in shown:
+            shown.append(text)
+
+
 @dataclass
 class RowContext:
     """What a row parser needs besides the row: the mapping, the shop's channels and branches."""
@@ -139,6 +165,9 @@ class RowContext:
     branches: Sequence[Branch] = ()
     channel_id: int | None = None  # orders go to this channel unless a row names another
     today: dt.date = field(default_factory=dt.date.today)
+    # Day/month order per date field: "dmy" or "mdy" (values.DAY_FIRST, values.MONTH_FIRST).
+    date_orders: dict[str, str] = field(default_factory=dict)
+    dates_seen: dict[str, DateColumn] = field(init=False)
     cols: dict[str, int] = field(init=False)
     channel_by_key: dict[str, int] = field(init=False)
     branch_by_key: dict[str, int] = field(init=False)
@@ -150,6 +179,7 @@ class RowContext:
             for key in (ch.name, ch.kind, ch.get_kind_display()):
                 self.channel_by_key.setdefault(header_key(str(key)), ch.pk)
         self.branch_by_key = {header_key(b.name): b.pk for b in self.branches}
+        self.dates_seen = {name: DateColumn() for name in DATE_FIELDS if name in self.cols}
 
     def has(self, name: str) -> bool:
         return name in self.cols
@@ -192,6 +222,22 @@ class _Row:
             return None
         try:
             return parser(text, *args, **kw)
+        except CellError as exc:
+            self.fail(name, exc, text)
+            return None
+
+    def date(self, name: str, parser: Callable[..., Any], *, required: bool, **kw: Any) -> Any:
+        """A date cell, read in its column's day/month order; what the cell says about that
+        order is noted for the column."""
+        text = self.text(name)
+        if not text:
+            if required:
+                self.fail(name, cell_error("required", field=self.ctx.column(name) or name), "")
+            return None
+        self.ctx.dates_seen[name].see(text)
+        month_first = self.ctx.date_orders.get(name) == MONTH_FIRST
+        try:
+            return parser(text, month_first=month_first, **kw)
         except CellError as exc:
             self.fail(name, exc, text)
             return None
@@ -290,7 +336,7 @@ def parse_customer_row(
                        ("nickname", nickname)):  # fmt: skip
         if value:
             values[key] = value
-    birthday = row.parse("birthday", parse_birthday, today=ctx.today)
+    birthday = row.date("birthday", parse_birthday, required=False, today=ctx.today)
     if birthday is not None:
         values["birthday"] = birthday
     gender = row.parse("gender", parse_gender)
@@ -357,7 +403,7 @@ def parse_order_row(
     row = _Row(ctx, line, cells)
     number = row.required("order_number", parse_text, limit=64) or ""
     key = row.parse("external_id", parse_text, limit=100) or number
-    placed_at = row.required("placed_at", parse_datetime)
+    placed_at = row.date("placed_at", parse_datetime, required=True)
     channel_id = ctx.channel_id
     channel_text = row.text("channel")
     if channel_text:
@@ -418,7 +464,7 @@ def parse_marketplace_row(
     assert ctx.channel_id is not None
     row = _Row(ctx, line, cells)
     number = row.required("order_number", parse_text, limit=64) or ""
-    placed_at = row.required("placed_at", parse_datetime, month_first=ctx.kind == ImportKind.TIKTOK)
+    placed_at = row.date("placed_at", parse_datetime, required=True)
     item = _item(row, quantity_default=1 if ctx.kind == ImportKind.LAZADA else None)
     status_text, unknown = row.text("status"), ""
     status = status_of(status_text) if status_text else OrderStatus.PAID

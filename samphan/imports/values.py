@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from samphan.core.errors import ApplicationError
 from samphan.core.thai.address import address_validate
@@ -143,6 +144,20 @@ _WORDS = re.compile(
 )
 
 
+DAY_FIRST = "dmy"
+MONTH_FIRST = "mdy"
+DATE_ORDERS = (DAY_FIRST, MONTH_FIRST)
+# Thai shops write day/month/year, and every Samphan workspace is a Thai shop (THB, Bangkok
+# time): a column whose values cannot tell is read day-first unless the person chose otherwise.
+DEFAULT_DATE_ORDER = DAY_FIRST
+
+# What one cell says about its column's day/month order (``date_evidence``).
+NOT_NUMERIC = 0  # ISO, month in words, Excel serial, or not a date: the order does not matter
+SAYS_DAY_FIRST = 1  # 13/04/2024: the first part is above 12
+SAYS_MONTH_FIRST = 2  # 04/13/2024: the second part is above 12
+EITHER = 3  # 03/04/2024: both parts 12 or less
+
+
 def _year(year: int) -> int:
     # A year of 2400 or more is a Buddhist Era year (พ.ศ. = ค.ศ. + 543); Thai forms use both.
     return year - BE_OFFSET if year >= 2400 else year
@@ -182,11 +197,15 @@ def _parse_datetime_parts(text: str, month_first: bool) -> tuple[dt.datetime, bo
         m = _NUMERIC.match(text)
         if m:
             a, b, y, hh, mm, ss, ampm = m.groups()
-            # Thai files write day/month; TikTok Shop writes month/day (``month_first``). A value
-            # that only fits the other way round (a "month" above 12) is read that way.
+            # The column's order, decided once from all its values (``date_evidence``): a value
+            # that only fits the other way round is an error, never read differently from its
+            # neighbours.
             day, month = (int(b), int(a)) if month_first else (int(a), int(b))
             if month > 12 and day <= 12:
-                day, month = month, day
+                raise cell_error(
+                    "date_against_column",
+                    order=_("month/day/year") if month_first else _("day/month/year"),
+                )
             value = dt.datetime.combine(dt.date(_year(int(y)), month, day), _hm(hh, mm, ss, ampm))
             return value, hh is not None
         m = _WORDS.match(text)
@@ -210,6 +229,22 @@ def _parse_datetime_parts(text: str, month_first: bool) -> tuple[dt.datetime, bo
     raise cell_error("invalid_date")
 
 
+@lru_cache(maxsize=65536)
+def date_evidence(text: str) -> int:
+    """What a cell says about its column's day/month order: ``SAYS_DAY_FIRST`` (13/04/2024),
+    ``SAYS_MONTH_FIRST`` (04/13/2024), ``EITHER`` (03/04/2024) or ``NOT_NUMERIC`` (2024-04-03,
+    3 เม.ย. 2567, anything that is not a day/month/year date)."""
+    m = _NUMERIC.match(thai_digits_to_arabic(text).strip())
+    if m is None:
+        return NOT_NUMERIC
+    a, b = int(m.group(1)), int(m.group(2))
+    if a > 12 and b <= 12:
+        return SAYS_DAY_FIRST
+    if b > 12 and a <= 12:
+        return SAYS_MONTH_FIRST
+    return EITHER if a <= 12 and b <= 12 else NOT_NUMERIC
+
+
 def parse_datetime(text: str, *, month_first: bool = False) -> dt.datetime:
     """An aware datetime; a time without a zone is Bangkok time."""
     value, _has_time = _parse_datetime_parts(text, month_first)
@@ -218,13 +253,15 @@ def parse_datetime(text: str, *, month_first: bool = False) -> dt.datetime:
     return value
 
 
-def parse_date(text: str) -> dt.date:
-    value, _has_time = _parse_datetime_parts(text, False)
+def parse_date(text: str, *, month_first: bool = False) -> dt.date:
+    value, _has_time = _parse_datetime_parts(text, month_first)
     return value.date()
 
 
-def parse_birthday(text: str, *, today: dt.date | None = None) -> dt.date:
-    value = parse_date(text)
+def parse_birthday(
+    text: str, *, today: dt.date | None = None, month_first: bool = False
+) -> dt.date:
+    value = parse_date(text, month_first=month_first)
     today = today or dt.date.today()
     if value > today or value.year < 1900:
         raise cell_error("invalid_birthday")

@@ -6,6 +6,7 @@ first, so another workspace's import is a 404 whatever the method.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -166,17 +167,24 @@ def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
             str(col["index"]): request.POST.get(f"col_{col['index']}", "")
             for col in columns["columns"]
         }
+        date_orders = {
+            str(col["index"]): request.POST.get(f"date_order_{col['index']}", "")
+            for col in columns["columns"]
+            if col["date_question"]
+        }
         try:
             jobs.import_job_preview(
                 actor=actor,
                 job_id=job.pk,
                 mapping=mapping,
+                date_orders=date_orders,
                 background=job.rows_total > jobs.PREVIEW_INLINE_ROWS,
             )
         except ApplicationError as exc:
             error = exc
             for col in columns["columns"]:
                 col["field"] = mapping.get(str(col["index"]), "")
+                col["date_order"] = date_orders.get(str(col["index"])) or col["date_order"]
         else:
             return redirect("imports:import_detail", import_id=job.pk)
     required = [f for f in fields_for(job.kind) if f.required]
@@ -209,6 +217,16 @@ def _report_context(job: ImportJob) -> dict[str, Any]:
         "notes": _localised(report.get("notes", [])),
         "count_rows": [(COUNT_LABELS[key], counts[key]) for key in COUNT_LABELS if counts.get(key)],
         "failure": _localised([report["error"]])[0] if report.get("error") else None,
+        "dates": [
+            {
+                **column,
+                "examples": [
+                    {"text": e["text"], "date": dt.date.fromisoformat(e["date"])}
+                    for e in column.get("examples", [])
+                ],
+            }
+            for column in report.get("dates", [])
+        ],
     }
 
 

@@ -11,7 +11,12 @@ from samphan.imports.errors import CellError
 from samphan.imports.mapping import header_key, suggest_mapping
 from samphan.imports.reader import detect_encoding, open_table
 from samphan.imports.values import (
+    EITHER,
+    NOT_NUMERIC,
+    SAYS_DAY_FIRST,
+    SAYS_MONTH_FIRST,
     clean_cell,
+    date_evidence,
     parse_birthday,
     parse_date,
     parse_datetime,
@@ -53,10 +58,24 @@ def test_bad_dates(text: str) -> None:
 def test_datetimes_are_bangkok_time_unless_a_zone_is_given() -> None:
     assert parse_datetime("2026-11-22 10:15").isoformat() == "2026-11-22T10:15:00+07:00"
     assert parse_datetime("2026-11-22T03:15:00Z").astimezone(dt.UTC).hour == 3
-    # TikTok Shop writes month/day with AM/PM; a day above 12 is read as a day either way.
+    # TikTok Shop writes month/day with AM/PM.
     tiktok = parse_datetime("11/02/2026 02:40:00 PM", month_first=True)
     assert (tiktok.month, tiktok.day, tiktok.hour) == (11, 2, 14)
-    assert parse_datetime("22/11/2026 09:00", month_first=True).day == 22
+    # A cell is read in its column's order, never turned round on its own (the column's order
+    # is decided from all its values: tests/imports/test_dates.py).
+    with pytest.raises(CellError) as info:
+        parse_datetime("22/11/2026 09:00", month_first=True)
+    assert info.value.code == "date_against_column"
+
+
+@pytest.mark.parametrize(
+    "text,said",
+    [("13/04/2024", SAYS_DAY_FIRST), ("04/13/2024 10:00 AM", SAYS_MONTH_FIRST),
+     ("03/04/2567", EITHER), ("2024-04-03", NOT_NUMERIC), ("3 เม.ย. 2567", NOT_NUMERIC),
+     ("๑๓/๐๔/๒๕๖๗", SAYS_DAY_FIRST), ("13/13/2024", NOT_NUMERIC)],
+)  # fmt: skip
+def test_what_a_date_says_about_its_column(text: str, said: int) -> None:
+    assert date_evidence(text) == said
 
 
 def test_birthdays_must_be_real() -> None:

@@ -40,6 +40,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mapping", default="", help='JSON {"column or heading": "field"}; default: guessed'
         )
+        parser.add_argument(
+            "--date-orders",
+            default="",
+            help='JSON {"column or heading": "dmy" | "mdy"} for date columns that could be read '
+            "either way (03/04/2024); default dmy",
+        )
         parser.add_argument("--show-errors", type=int, default=20, help="bad rows to print")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -52,6 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"No workspace {options['workspace']}")
         actor = _actor(workspace)
         mapping = json.loads(options["mapping"]) if options["mapping"] else None
+        date_orders = json.loads(options["date_orders"]) if options["date_orders"] else None
         bar = None
         if not options["no_progress"]:
             bar = tqdm(total=100, bar_format="{desc} {percentage:3.0f}%|{bar}|{postfix} {elapsed}")
@@ -74,11 +81,19 @@ class Command(BaseCommand):
                 )
             if options["dry_run"]:
                 job = imports.import_job_preview(
-                    actor=actor, job_id=job.pk, mapping=mapping, listener=listener
+                    actor=actor,
+                    job_id=job.pk,
+                    mapping=mapping,
+                    date_orders=date_orders,
+                    listener=listener,
                 )
             else:
                 imports.import_job_run(
-                    actor=actor, job_id=job.pk, mapping=mapping, background=False
+                    actor=actor,
+                    job_id=job.pk,
+                    mapping=mapping,
+                    date_orders=date_orders,
+                    background=False,
                 )
                 job = imports.import_job_execute(job_id=job.pk, listener=listener)
         except ApplicationError as exc:
