@@ -143,13 +143,16 @@ def _dates_either_way(path: Path, sample: list[list[str]]) -> set[int]:
     if not candidates:
         return set()
     said = {i: [0, 0, 0, 0] for i in candidates}
-    with open_table(path) as table:
-        for n, (_line, cells) in enumerate(table.rows):
-            if n >= DATE_SCAN_ROWS:
-                break
-            for i in candidates:
-                if i < len(cells):
-                    said[i][date_evidence(clean_cell(cells[i]))] += 1
+    try:
+        with open_table(path) as table:
+            for n, (_line, cells) in enumerate(table.rows):
+                if n >= DATE_SCAN_ROWS:
+                    break
+                for i in candidates:
+                    if i < len(cells):
+                        said[i][date_evidence(clean_cell(cells[i]))] += 1
+    except ImportFileError:
+        return set()  # the check of the whole file says what is wrong with it
     return {
         i
         for i, counts in said.items()

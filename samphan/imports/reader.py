@@ -87,10 +87,62 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
 def _csv_rows(
     path: Path, encoding: str, delimiter: str
 ) -> Generator[tuple[int, list[object]], None, None]:
+    """(row number, cells). A row is held back until the next one is read, so that the last
+    row can be checked before it is given out: a quote that is never closed makes the last
+    "row" swallow every line after it, which the csv module accepts without a word."""
     with _open_text(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
-        for line, cells in enumerate(reader, 1):
-            yield line, list(cells)
+        pending: tuple[int, list[object]] | None = None
+        first_line = last_start = 1  # the text line the pending row starts on
+        for row, cells in enumerate(reader, 1):
+            if pending is not None:
+                yield pending
+            pending, last_start = (row, list(cells)), first_line
+            first_line = reader.line_num + 1
+        if pending is None:
+            return
+        spans = reader.line_num > last_start or any(
+            "\n" in c or "\r" in c for c in pending[1] if isinstance(c, str)
+        )
+        if spans:  # the last row holds a line break: is its quote closed?
+            opened = _unclosed_quote(path, encoding, delimiter, last_start)
+            if opened is not None:
+                raise ImportFileError(
+                    "unclosed_quote",
+                    _(
+                        'Row %(line)s has a quote mark (") that is never closed, so every row '
+                        "after it would be lost. Close or remove that quote (line %(text_line)s "
+                        "of the file as text) and upload the file again."
+                    ),
+                    {"field": "file", "line": pending[0], "text_line": opened},
+                    line=pending[0],
+                    text_line=opened,
+                )
+        yield pending
+
+
+def _unclosed_quote(path: Path, encoding: str, delimiter: str, start: int) -> int | None:
+    """The text line of a quote, in the row that starts on line ``start``, that is still open
+    at the end of the file (None if every quote is closed). The csv module's own rules: a
+    quote opens only at the start of a cell, and ``""`` inside quotes is a quote mark."""
+    at_start, quoted, quote_seen, opened = True, False, False, None
+    with _open_text(path, encoding) as fh:
+        for line_no, text in enumerate(fh, 1):
+            if line_no < start:
+                continue
+            for ch in text:
+                if quoted:
+                    if ch == '"':
+                        quoted, quote_seen = False, True
+                    continue
+                if quote_seen and ch == '"':  # "" inside quotes
+                    quoted, quote_seen = True, False
+                    continue
+                quote_seen = False
+                if ch == '"' and at_start:
+                    quoted, opened = True, line_no
+                at_start = ch in (delimiter, "\r", "\n")
+    return opened if quoted else None
 
 
 def _count_csv(path: Path, encoding: str) -> int:
