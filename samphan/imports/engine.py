@@ -21,7 +21,7 @@ from samphan.commerce.models import ChannelKind, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.models import Branch
 from samphan.imports.apply import Applier
-from samphan.imports.errors import CellError, ImportFileError, RowError, both
+from samphan.imports.errors import CellError, ImportFileError, RowError, RowsRejected, both
 from samphan.imports.mapping import mapping_as_json, mapping_clean
 from samphan.imports.marketplaces import DATE_ORDER_HINT, MARKETPLACE_CHANNEL
 from samphan.imports.models import ImportKind
@@ -94,6 +94,9 @@ class ImportRequest:
     dry_run: bool = False
     # Day/month order chosen per column for date columns whose values cannot tell.
     date_orders: dict[int, str] = field(default_factory=dict)
+    # Import the good rows when some rows have problems (the pages and the API); False: all
+    # or nothing, the import raises RowsRejected before writing anything.
+    partial: bool = True
 
 
 class _Progress:
@@ -343,6 +346,15 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
     file_format, encoding = reading.file_format, reading.encoding
     del reading
     tick("matching", 1, 1)
+
+    if not req.dry_run and not req.partial and rows_bad:
+        report = _report(
+            req, plan, notes, errors, errors_total, rows_total, rows_bad,
+            headers=headers, mapping=mapping, file_format=file_format, encoding=encoding,
+            seconds=time.monotonic() - started,
+        )  # fmt: skip
+        report.update(dates=dates, imported=False)
+        raise RowsRejected(report)
 
     if not req.dry_run:
         Applier(

@@ -89,6 +89,24 @@ class ImportFileError(ApplicationError):
         super().__init__(code, text, details)
 
 
+class RowsRejected(ImportFileError):
+    """An import asked to be all or nothing (``samphan import`` without ``--allow-partial``)
+    found rows with problems: nothing is imported. ``report`` is what the check found."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        bad = report["rows"]["bad"]
+        super().__init__(
+            "rows_rejected",
+            _(
+                "%(count)s rows have problems, so nothing was imported. Fix them and import the "
+                "file again, or accept a partial import (only the good rows)."
+            ),
+            {"rows_bad": bad},
+            count=bad,
+        )
+        self.report = report
+
+
 # The reasons a shop owner reads. Keep them short, say what is wrong and how to write it.
 MESSAGES: dict[str, Promise] = {
     "required": _("“%(field)s” is empty, but every row needs it."),

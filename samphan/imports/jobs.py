@@ -40,7 +40,7 @@ from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import Membership, Workspace
 from samphan.core.roles import Perm, Role
 from samphan.imports.engine import ImportRequest, run_import
-from samphan.imports.errors import ImportFileError, both
+from samphan.imports.errors import ImportFileError, RowsRejected, both
 from samphan.imports.mapping import (
     date_orders_clean,
     date_orders_from_json,
@@ -381,11 +381,16 @@ def import_job_run(
     job_id: int,
     mapping: Mapping[str, object] | None = None,
     date_orders: Mapping[str, object] | None = None,
+    partial: bool = True,
     background: bool = True,
 ) -> ImportJob:
     """Queue the import (after a preview, or straight away with the stored or suggested
     mapping). The task starts when this transaction commits; with ``background=False`` the
-    caller runs it (the command line calls ``import_job_execute`` itself, with a progress bar)."""
+    caller runs it (the command line calls ``import_job_execute`` itself, with a progress bar).
+
+    With ``partial`` (the pages and the API) the good rows are imported and the bad ones
+    reported; without it (``samphan import``) a file with any bad row imports nothing and the
+    job fails with ``rows_rejected`` and the report of what was checked."""
     job = import_job_get(actor=actor, job_id=job_id)
     _require_kind(actor, job.kind)
     if job.status == ImportStatus.DONE or _busy(job):
@@ -393,7 +398,12 @@ def import_job_run(
     headers, _sample, _total = read_preview(job.file.path, limit=0)
     given = mapping if mapping is not None else job.mapping.get("columns")
     clean = mapping_clean(job.kind, headers, given)
-    mapping_data = {**job.mapping, "columns": mapping_as_json(clean), "mode": "import"}
+    mapping_data = {
+        **job.mapping,
+        "columns": mapping_as_json(clean),
+        "mode": "import",
+        "partial": partial,
+    }
     if date_orders is not None:
         mapping_data["date_orders"] = date_orders_clean(headers, date_orders)
     return _queue(actor, job, mapping_data, launch=background)
@@ -496,7 +506,8 @@ def _failure_report(job: ImportJob, exc: BaseException) -> dict[str, Any]:
                 "Try again, and if it fails again, send the file to support."
             )
         )
-    return {**(job.report or {}), "mode": "import", "failed": True,
+    checked = exc.report if isinstance(exc, RowsRejected) else (job.report or {})
+    return {**checked, "mode": "import", "failed": True,
             "error": {"code": code, "message_th": th, "message_en": en}}  # fmt: skip
 
 
@@ -537,6 +548,7 @@ def import_job_execute(*, job_id: int, listener: ProgressListener | None = None)
                     date_orders=date_orders_from_json(job.mapping.get("date_orders")),
                     original_name=job.original_name,
                     dry_run=False,
+                    partial=job.mapping.get("partial", True),
                 ),
                 progress=progress,
             )
@@ -558,7 +570,10 @@ def import_job_execute(*, job_id: int, listener: ProgressListener | None = None)
         job.status = ImportStatus.FAILED
         job.finished_at = timezone.now()
         job.report = _failure_report(job, exc)
-        job.save(update_fields=["status", "finished_at", "report"])
+        if isinstance(exc, RowsRejected):
+            job.rows_total = exc.report["rows"]["total"]
+            job.error_count = exc.report["rows"]["bad"]
+        job.save(update_fields=["status", "finished_at", "report", "rows_total", "error_count"])
         progress.finish("failed")
         return job
     progress.rows_done = locked.rows_done

@@ -2,6 +2,12 @@
 
 The same services as the pages and the API: the file is stored as an import job, checked and
 imported in one transaction; the report is kept on the job (see it on the Imports page too).
+
+All or nothing by default: if any row has a problem, nothing is imported (the rows are checked
+before anything is written, so this costs no second pass), the problems are printed and the
+command exits with status 2. ``--allow-partial`` imports the good rows, as the pages and the
+API do, and exits 0. A dry run exits 2 too when rows would be rejected (0 with
+``--allow-partial``), so a script can check a file first. Other failures exit 1.
 """
 
 from __future__ import annotations
@@ -45,6 +51,12 @@ class Command(BaseCommand):
             default="",
             help='JSON {"column or heading": "dmy" | "mdy"} for date columns that could be read '
             "either way (03/04/2024); default dmy",
+        )
+        parser.add_argument(
+            "--allow-partial",
+            action="store_true",
+            help="import the good rows when some rows have problems (default: import nothing "
+            "and exit 2)",
         )
         parser.add_argument("--show-errors", type=int, default=20, help="bad rows to print")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -93,6 +105,7 @@ class Command(BaseCommand):
                     job_id=job.pk,
                     mapping=mapping,
                     date_orders=date_orders,
+                    partial=options["allow_partial"],
                     background=False,
                 )
                 job = imports.import_job_execute(job_id=job.pk, listener=listener)
@@ -102,6 +115,16 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
         self._print_report(job.pk, job.status, job.report, options["show_errors"])
+        rejected = (job.report.get("error") or {}).get("code") == "rows_rejected" or (
+            options["dry_run"] and job.report["rows"]["bad"] and not options["allow_partial"]
+        )
+        if rejected:
+            raise CommandError(
+                f"{job.report['rows']['bad']:,} rows have problems: nothing "
+                f"{'would be' if options['dry_run'] else 'was'} imported. Fix them, or run with "
+                "--allow-partial to import the good rows.",
+                returncode=2,
+            )
         if job.status == ImportStatus.FAILED:
             raise CommandError("the import failed; nothing was imported")
 
@@ -110,9 +133,10 @@ class Command(BaseCommand):
         out = self.stdout
         if report.get("error"):
             out.write(self.style.ERROR(report["error"][key]))
-            return
+            if "rows" not in report:
+                return
         rows = report["rows"]
-        verb = "would be" if report["mode"] == "preview" else "were"
+        verb = "would be" if report["mode"] == "preview" or report.get("error") else "were"
         out.write(
             f"Import #{job_id} ({status}): {rows['total']:,} rows, {rows['bad']:,} with problems, "
             f"{report['seconds']} s."
@@ -121,6 +145,7 @@ class Command(BaseCommand):
             f"{report['entity'].capitalize()} that {verb} created: {report['created']:,}, "
             f"updated: {report['updated']:,}, skipped: {report['skipped']:,}."
         )
+        out.write(f"{report['entity'].capitalize()} {_summary(report)}.")
         for name, value in report["counts"].items():
             out.write(f"  {name}: {value:,}")
         for note in report["notes"]:
@@ -143,3 +168,22 @@ def _actor(workspace: Workspace) -> Actor:
     if membership is not None:
         return actor_for_membership(membership)
     return Actor(workspace=workspace, role=Role.OWNER)
+
+
+def _summary(report: dict[str, Any]) -> str:
+    """``created: 4, matched: 1, rejected: 2``: new, already in Samphan (found by their keys),
+    and left out because of bad rows (orders: whole orders; customers: rows)."""
+    c = report["counts"]
+    if report["entity"] == "customers":
+        created = c.get("customers_created", 0)
+        matched = c.get("customers_updated", 0) + c.get("customers_unchanged", 0)
+        rejected = report["rows"]["bad"]
+        return f"created: {created:,}, matched: {matched:,}, rejected: {rejected:,}"
+    created = c.get("orders_created", 0)
+    matched = c.get("orders_updated", 0) + c.get("orders_unchanged", 0)
+    rejected = c.get("orders_rejected", 0)
+    rows = report["rows"]["bad"]
+    return (
+        f"created: {created:,}, matched: {matched:,}, rejected: {rejected:,} "
+        f"({rows:,} rows with problems)"
+    )
