@@ -45,6 +45,7 @@ from samphan.imports.mapping import (
     date_orders_clean,
     date_orders_from_json,
     fields_for,
+    known_column,
     mapping_as_json,
     mapping_clean,
     mapping_from_json,
@@ -174,6 +175,7 @@ def import_job_columns(*, job: ImportJob, sample_rows: int = 3) -> dict[str, Any
             "heading": heading,
             "samples": [row[i] for row in sample if i < len(row) and row[i]],
             "field": mapping.get(i, ""),
+            "known": "" if i in mapping else str(known_column(job.kind, heading) or ""),
             "date_question": i in either_way,
             "date_order": chosen.get(str(i), DEFAULT_DATE_ORDER),
         }

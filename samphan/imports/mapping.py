@@ -9,12 +9,14 @@ into that field; columns not in the mapping are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from samphan.imports.errors import ImportFileError
-from samphan.imports.marketplaces import MARKETPLACE_FIELDS
+from samphan.imports.marketplaces import KNOWN_COLUMNS, MARKETPLACE_FIELDS
 from samphan.imports.models import ImportKind
 from samphan.imports.spec import FieldSpec, header_key, header_variants
 from samphan.imports.spec import field as _f
@@ -90,7 +92,8 @@ ORDER_FIELDS: tuple[FieldSpec, ...] = (
     _f("external_id", _("External ID (if different from the order number)"), "external id", "รหัสอ้างอิง", "reference"),
     _f(
         "placed_at", _("Order date"),
-        "วันที่", "วันที่สั่งซื้อ", "วันที่ขาย", "วันเวลา", "date", "order date", "placed at",
+        "วันที่", "วันที่สั่งซื้อ", "วันที่ขาย", "วันเวลา", "เวลาที่ทำการสั่งซื้อ", "เวลาที่สั่งซื้อ",
+        "date", "order date", "order time", "placed at",
         "created at", "sale date",
         required=True,
     ),
@@ -152,32 +155,60 @@ def fields_for(kind: str) -> tuple[FieldSpec, ...]:
         ) from exc
 
 
-def _alias_index(kind: str) -> dict[str, str]:
-    index: dict[str, str] = {}
+def _alias_index(kind: str) -> dict[str, tuple[str, int]]:
+    """Heading key → (field, rank): a field's aliases are listed by preference."""
+    index: dict[str, tuple[str, int]] = {}
     for spec in fields_for(kind):
-        for alias in (spec.key, *spec.aliases):
-            index.setdefault(header_key(alias), spec.key)
+        for rank, alias in enumerate((spec.key, *spec.aliases)):
+            index.setdefault(header_key(alias), (spec.key, rank))
     return index
 
 
+def _known_index(kind: str) -> dict[str, str | Promise]:
+    index: dict[str, str | Promise] = {}
+    for label, aliases in KNOWN_COLUMNS.get(kind, ()):
+        for alias in aliases:
+            index.setdefault(header_key(alias), label)
+    return index
+
+
+def known_column(kind: str, heading: str) -> str | Promise | None:
+    """Why a column of a known export is left out (``Delivery and tracking: not imported``),
+    or None for a heading the export is not known to have. The whole heading is compared,
+    then the heading without what is in parentheses (``Seller Voucher(THB)``)."""
+    index = _known_index(kind)
+    for text in (heading, re.sub(r"\([^)]*\)", "", heading)):
+        label = index.get(header_key(text))
+        if label is not None:
+            return label
+    return None
+
+
 def suggest_mapping(kind: str, headers: list[str]) -> dict[int, str]:
-    """The mapping guessed from the headings: each field goes to the first column that names
-    it (whole heading first, then its parts), so a user only fixes what is unusual."""
+    """The mapping guessed from the headings, so a user only fixes what is unusual. Whole
+    headings first: a field named by several columns goes to the one its most preferred alias
+    names (Lazada's ``shippingRegion`` before ``shippingAddress5``), then to the first; then
+    parts of headings (``ชื่อ / First name``) for the fields still free."""
     index = _alias_index(kind)
-    mapping: dict[int, str] = {}
-    taken: set[str] = set()
-    # Two passes: exact whole-heading matches win over matches on a part of a heading.
-    for whole_only in (True, False):
-        for col, heading in enumerate(headers):
-            if col in mapping:
-                continue
-            keys = header_variants(heading)
-            for key in keys[:1] if whole_only else keys[1:]:
-                field = index.get(key)
-                if field and field not in taken:
-                    mapping[col] = field
-                    taken.add(field)
-                    break
+    best: dict[str, tuple[int, int]] = {}
+    for col, heading in enumerate(headers):
+        keys = header_variants(heading)
+        hit = index.get(keys[0]) if keys else None
+        if hit is not None:
+            field, rank = hit
+            if field not in best or (rank, col) < best[field]:
+                best[field] = (rank, col)
+    mapping = {col: field for field, (_rank, col) in best.items()}
+    taken = set(best)
+    for col, heading in enumerate(headers):
+        if col in mapping:
+            continue
+        for key in header_variants(heading)[1:]:
+            hit = index.get(key)
+            if hit is not None and hit[0] not in taken:
+                mapping[col] = hit[0]
+                taken.add(hit[0])
+                break
     return dict(sorted(mapping.items()))
 
 
