@@ -51,6 +51,7 @@ from samphan.imports.mapping import (
     mapping_from_json,
     suggest_mapping,
 )
+from samphan.imports.memory import mapping_remember, mapping_remembered
 from samphan.imports.models import ImportJob, ImportKind, ImportStatus
 from samphan.imports.progress import (
     ProgressFile,
@@ -261,6 +262,15 @@ def import_job_create(
         "channel_id": channel_id,
         "actor": _actor_record(actor),
     }
+    found = mapping_remembered(workspace=actor.workspace, kind=kind, headers=headers)
+    if found is not None:
+        remembered, columns = found
+        job.mapping["columns"] = mapping_as_json(columns)
+        job.mapping["date_orders"] = remembered.date_orders
+        job.mapping["remembered"] = {
+            "mapping": remembered.pk,
+            "confirmed_at": remembered.confirmed_at.isoformat(),
+        }
     job.save()
     return job
 
@@ -322,6 +332,8 @@ def import_job_preview(
     given = mapping if mapping is not None else job.mapping.get("columns")
     clean = mapping_clean(job.kind, headers, given)
     job.mapping["columns"] = mapping_as_json(clean)
+    if mapping is not None:
+        job.mapping["chosen"] = True  # by a person (or a client): remembered when it runs
     if date_orders is not None:
         job.mapping["date_orders"] = date_orders_clean(headers, date_orders)
     job.mapping["mode"] = "preview"
@@ -408,7 +420,19 @@ def import_job_run(
     }
     if date_orders is not None:
         mapping_data["date_orders"] = date_orders_clean(headers, date_orders)
-    return _queue(actor, job, mapping_data, launch=background)
+    chosen = mapping is not None or bool(job.mapping.get("chosen"))
+    if chosen:
+        mapping_data["chosen"] = True
+    queued = _queue(actor, job, mapping_data, launch=background)
+    if chosen:
+        mapping_remember(
+            actor=actor,
+            kind=job.kind,
+            headers=headers,
+            columns=clean,
+            date_orders=mapping_data.get("date_orders") or {},
+        )
+    return queued
 
 
 def _queue(actor: Actor, job: ImportJob, mapping: dict[str, Any], *, launch: bool) -> ImportJob:

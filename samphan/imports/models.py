@@ -58,3 +58,30 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.original_name}"
+
+
+class ImportMapping(models.Model):
+    """A mapping a person confirmed for one shape of file: what it holds (``kind``) and its
+    headings (``shape``: a hash of the normalised heading row). The next file of that shape in
+    the workspace starts from it."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    shape = models.CharField(max_length=64)
+    headers = models.JSONField(default=list, blank=True)  # as the file wrote them, for people
+    columns = models.JSONField(default=dict, blank=True)  # {"column index": "field"}
+    date_orders = models.JSONField(default=dict, blank=True)  # {"column index": "dmy" | "mdy"}
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "shape"], name="import_mapping_unique_shape"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.shape[:8]}"

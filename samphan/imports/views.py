@@ -198,9 +198,16 @@ def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
             "required": required,
             "rows_total": columns["rows_total"],
             "error": error,
+            "remembered_at": _remembered_at(job),
         },
         status=422 if error else 200,
     )
+
+
+def _remembered_at(job: ImportJob) -> dt.datetime | None:
+    remembered = job.mapping.get("remembered") or {}
+    at = remembered.get("confirmed_at")
+    return dt.datetime.fromisoformat(at) if at else None
 
 
 # --- the job: preview, progress, report -------------------------------------------------------
