@@ -25,6 +25,7 @@ from samphan.imports.errors import CellError, ImportFileError, RowError, RowsRej
 from samphan.imports.mapping import mapping_as_json, mapping_clean
 from samphan.imports.marketplaces import DATE_ORDER_HINT, MARKETPLACE_CHANNEL
 from samphan.imports.models import ImportKind
+from samphan.imports.outcomes import customer_outcomes, order_outcomes
 from samphan.imports.plan import OrderGroups, Plan, Planner
 from samphan.imports.reader import open_table
 from samphan.imports.rows import (
@@ -176,6 +177,7 @@ class _Reading:
     rows_total: int = 0
     customer_rows: list[CustomerRow] = field(default_factory=list)
     groups: OrderGroups | None = None
+    rejected_at: dict[str, int] = field(default_factory=dict)  # order key → its first bad row
 
 
 def _read(
@@ -235,7 +237,9 @@ def _read(
                 if room > 0:
                     errors.extend(row_errors[:room])
                 if groups is not None:
-                    groups.reject(_order_key(cells, key_cols))
+                    key = _order_key(cells, key_cols)
+                    groups.reject(key)
+                    reading.rejected_at.setdefault(key, line)
             elif groups is not None:
                 assert isinstance(draft, OrderRow)
                 groups.add(draft)
@@ -340,6 +344,18 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
     else:
         plan = planner.plan_customers(reading.customer_rows)
     dates = _dates_report(reading, decided)
+    outcomes = None
+    if req.dry_run:
+        if reading.groups is not None:
+            outcomes = order_outcomes(
+                groups=reading.groups, planner=planner, errors=reading.errors,
+                bad_lines=reading.bad_lines, rejected_at=reading.rejected_at,
+            )  # fmt: skip
+        else:
+            outcomes = customer_outcomes(
+                rows=reading.customer_rows, planner=planner, errors=reading.errors,
+                bad_lines=reading.bad_lines,
+            )  # fmt: skip
     errors, errors_total = reading.errors, reading.errors_total
     rows_total, rows_bad = reading.rows_total, len(reading.bad_lines)
     headers, mapping = reading.headers, reading.mapping
@@ -374,6 +390,8 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
         seconds=time.monotonic() - started,
     )  # fmt: skip
     report["dates"] = dates
+    if outcomes is not None:
+        report["outcomes"] = outcomes
     report["date_orders"] = {str(d["index"]): d["order"] for d in dates}
     return report
 

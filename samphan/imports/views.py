@@ -72,6 +72,13 @@ def _localised(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**item, "message": item.get(key) or item.get("message_en", "")} for item in items]
 
 
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text or default)
+    except ValueError:
+        return default
+
+
 def _method(request: HttpRequest, *allowed: str) -> HttpResponse | None:
     return None if request.method in allowed else HttpResponseNotAllowed(allowed)
 
@@ -213,7 +220,44 @@ def _remembered_at(job: ImportJob) -> dt.datetime | None:
 # --- the job: preview, progress, report -------------------------------------------------------
 
 
-def _report_context(job: ImportJob) -> dict[str, Any]:
+OUTCOMES_PER_PAGE = 50
+ACTION_LABELS = {
+    "create": gettext_lazy("New"),
+    "match": gettext_lazy("Already there"),
+    "update": gettext_lazy("Updated"),
+    "skip": gettext_lazy("Skipped"),
+    "reject": gettext_lazy("Left out"),
+}
+
+
+def _outcomes_context(report: dict[str, Any], page: int) -> dict[str, Any]:
+    """One page of the dry run's row-by-row outcomes, with the counts of all of them."""
+    outcomes = report.get("outcomes")
+    if not outcomes:
+        return {"outcomes": None}
+    rows = outcomes.get("rows", [])
+    pages = max((len(rows) + OUTCOMES_PER_PAGE - 1) // OUTCOMES_PER_PAGE, 1)
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * OUTCOMES_PER_PAGE : page * OUTCOMES_PER_PAGE]
+    counts = outcomes.get("counts", {})
+    return {
+        "outcomes": {
+            "rows": [
+                {**row, "action_label": ACTION_LABELS.get(row["action"], "")}
+                for row in _localised(shown)
+            ],
+            "counts": [(label, counts[a]) for a, label in ACTION_LABELS.items() if a in counts],
+            "total": outcomes.get("total", len(rows)),
+            "kept": len(rows),
+            "page": page,
+            "pages": pages,
+            "previous": page - 1 if page > 1 else None,
+            "next": page + 1 if page < pages else None,
+        }
+    }
+
+
+def _report_context(job: ImportJob, *, rows_page: int = 1) -> dict[str, Any]:
     report = job.report or {}
     errors = report.get("errors", [])
     counts = report.get("counts", {})
@@ -234,6 +278,7 @@ def _report_context(job: ImportJob) -> dict[str, Any]:
             }
             for column in report.get("dates", [])
         ],
+        **_outcomes_context(report, rows_page),
     }
 
 
@@ -251,7 +296,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         "running": running,
         "checking": job.mapping.get("mode") == "preview",
         "kind_label": dict(ImportKind.choices).get(job.kind, job.kind),
-        **_report_context(job),
+        **_report_context(job, rows_page=_int(request.GET.get("rows"), 1)),
     }
     return render(request, "imports/detail.html", context)
 
