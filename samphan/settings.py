@@ -205,6 +205,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # `samphan worker --beat` runs these; in embedded mode there is no scheduler ("Recompute now").
 CELERY_BEAT_SCHEDULE = {
+    # Imports whose worker stopped (no heartbeat for a minute) are marked failed.
+    "imports-reap-every-30s": {
+        "task": "imports.import_jobs_reap",
+        "schedule": 30.0,
+    },
     "analytics-nightly": {
         "task": "analytics.recompute_all",
         "schedule": crontab(hour=2, minute=30),

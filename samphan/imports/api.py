@@ -17,6 +17,7 @@ from samphan.core.api_auth import actor_of
 from samphan.core.errors import ApplicationError
 from samphan.imports import jobs
 from samphan.imports.models import ImportJob
+from samphan.imports.progress import import_job_progress
 
 router = Router(tags=["imports"])
 
@@ -85,7 +86,7 @@ class ImportRunIn(Schema):
 
 
 def _out(job: ImportJob) -> dict[str, Any]:
-    progress = jobs.import_job_progress(job=job)
+    progress = import_job_progress(job=job)
     return {
         "id": job.pk,
         "kind": job.kind,
@@ -202,3 +203,32 @@ def import_run(request: HttpRequest, import_id: int, payload: ImportRunIn | None
         actor=actor_of(request), job_id=import_id, mapping=mapping, date_orders=orders
     )
     return Status(202, _out(job))
+
+
+@router.post(
+    "/imports/{import_id}/retry",
+    response={202: ImportJobOut},
+    summary="Retry a failed import (the same file and mapping)",
+    description=(
+        "Queues a failed import again with its file, mapping and date orders (a dry run stays "
+        "a dry run). An import whose worker stopped (no heartbeat for a minute) is failed with "
+        "`report.error.code` `worker_stopped`. Retrying an import that has not failed is a 409."
+    ),
+)
+def import_retry(request: HttpRequest, import_id: int) -> object:
+    job = jobs.import_job_retry(actor=actor_of(request), job_id=import_id)
+    return Status(202, _out(job))
+
+
+@router.delete(
+    "/imports/{import_id}",
+    response={204: None},
+    summary="Delete an import that never ran, an abandoned dry run or a failed import",
+    description=(
+        "The uploaded file is deleted with it. A finished or running import is the record of "
+        "what was imported and cannot be deleted (409)."
+    ),
+)
+def import_delete(request: HttpRequest, import_id: int) -> object:
+    jobs.import_job_delete(actor=actor_of(request), job_id=import_id)
+    return Status(204, None)

@@ -54,9 +54,11 @@ from samphan.imports.mapping import (
 from samphan.imports.memory import mapping_remember, mapping_remembered
 from samphan.imports.models import ImportJob, ImportKind, ImportStatus
 from samphan.imports.progress import (
+    Heartbeat,
     ProgressFile,
     ProgressListener,
-    import_job_progress,
+    progress_clear,
+    worker_stopped,
 )
 from samphan.imports.reader import open_table, read_preview, sha256_of
 from samphan.imports.values import (
@@ -122,7 +124,11 @@ def _require_any(actor: Actor) -> None:
 
 
 def import_job_list(*, actor: Actor) -> QuerySet[ImportJob]:
+    """The workspace's imports, newest first. Reading them first marks failed the running ones
+    whose worker has stopped (``import_jobs_reap``), so a page or an API poll never shows a dead
+    import as running."""
     _require_any(actor)
+    import_jobs_reap(workspace=actor.workspace)
     return ImportJob.objects.filter(workspace=actor.workspace).select_related("created_by")
 
 
@@ -283,9 +289,7 @@ def _job_for_update(actor: Actor, job_id: int) -> ImportJob:
 
 
 def _busy(job: ImportJob) -> bool:
-    if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-        return False
-    return not import_job_progress(job=job)["stale"]
+    return job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and not worker_stopped(job)
 
 
 def _not_now(job: ImportJob) -> ApplicationError:
@@ -435,10 +439,14 @@ def import_job_run(
     return queued
 
 
-def _queue(actor: Actor, job: ImportJob, mapping: dict[str, Any], *, launch: bool) -> ImportJob:
+def _queue(
+    actor: Actor, job: ImportJob, mapping: dict[str, Any], *, launch: bool, retry: bool = False
+) -> ImportJob:
     with transaction.atomic():
         locked = _job_for_update(actor, job.pk)
         if locked.status == ImportStatus.DONE or _busy(locked):
+            raise _not_now(locked)
+        if retry and locked.status != ImportStatus.FAILED:
             raise _not_now(locked)
         locked.mapping = {**mapping, "actor": _actor_record(actor)}
         locked.status = ImportStatus.QUEUED
@@ -537,18 +545,30 @@ def _failure_report(job: ImportJob, exc: BaseException) -> dict[str, Any]:
             "error": {"code": code, "message_th": th, "message_en": en}}  # fmt: skip
 
 
-def import_job_execute(*, job_id: int, listener: ProgressListener | None = None) -> ImportJob:
+def import_job_execute(
+    *, job_id: int, listener: ProgressListener | None = None
+) -> ImportJob | None:
     """Run a queued import in one transaction and store its report (the task calls this); a
-    queued preview runs as a dry run instead.
+    queued preview runs as a dry run instead. While it runs, a heartbeat says the worker is
+    alive (``progress.Heartbeat``).
 
     Safe to call twice (a redelivered task): a finished job is left alone, and the import
-    itself matches orders and customers by their keys, so it never doubles anything.
+    itself matches orders and customers by their keys, so it never doubles anything. A job
+    deleted before its task started is None.
     """
-    job = ImportJob.objects.select_related("workspace").get(pk=job_id)
+    job = ImportJob.objects.select_related("workspace").filter(pk=job_id).first()
+    if job is None:
+        return None
     if job.status in (ImportStatus.DONE, ImportStatus.PREVIEWED):
         return job
-    if job.mapping.get("mode") == "preview":
-        return _execute_preview(job, listener)
+    with Heartbeat(job.pk):
+        if job.mapping.get("mode") == "preview":
+            return _execute_preview(job, listener)
+        return _execute_import(job, listener)
+
+
+def _execute_import(job: ImportJob, listener: ProgressListener | None) -> ImportJob:
+    job_id = job.pk
     progress = ProgressFile(job, dry_run=False, listener=listener)
     job.status = ImportStatus.RUNNING
     job.started_at = timezone.now()
@@ -648,6 +668,87 @@ def _execute_preview(job: ImportJob, listener: ProgressListener | None) -> Impor
     progress.rows_done = job.rows_total
     progress.finish("done")
     return job
+
+
+# --- dead workers, retries, deletion -----------------------------------------------------------
+
+_WORKER_STOPPED = gettext_lazy(
+    "The import stopped: the worker running it stopped (restarted, or out of memory) and was "
+    "not heard from for a minute. Nothing from it was saved. Retry it."
+)
+DELETABLE = (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.QUEUED,
+             ImportStatus.FAILED)  # fmt: skip
+
+
+def import_jobs_reap(*, workspace: Workspace | None = None) -> int:
+    """Mark failed every running import whose heartbeat is older than a minute (its worker
+    was killed or restarted; its transaction was rolled back with it). Returns how many. Called
+    whenever imports are read and every 30 s by Celery beat (``imports.import_jobs_reap``)."""
+    running = ImportJob.objects.filter(status=ImportStatus.RUNNING)
+    if workspace is not None:
+        running = running.filter(workspace=workspace)
+    now = timezone.now()
+    th, en = both(_WORKER_STOPPED)
+    reaped = 0
+    for job in running:
+        if not worker_stopped(job, now):
+            continue
+        report = {
+            **(job.report or {}),
+            "mode": job.mapping.get("mode", "import"),
+            "failed": True,
+            "error": {"code": "worker_stopped", "message_th": th, "message_en": en},
+        }
+        # Only if it is still running: a worker that was only slow may just have finished.
+        reaped += ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED, finished_at=now, report=report
+        )
+        progress_clear(job.pk)
+        logger.warning("import %s: the worker stopped (no heartbeat); marked failed", job.pk)
+    return reaped
+
+
+def import_job_retry(*, actor: Actor, job_id: int, background: bool = True) -> ImportJob:
+    """Queue a failed import again, the same file with the same mapping (a dry run stays a dry
+    run)."""
+    job = import_job_get(actor=actor, job_id=job_id)
+    _require_kind(actor, job.kind)
+    if job.status != ImportStatus.FAILED:
+        raise ApplicationError(
+            "import_not_failed",
+            _("Only an import that failed can be retried."),
+            {"status": job.status},
+            status=409,
+        )
+    return _queue(actor, job, dict(job.mapping), launch=background, retry=True)
+
+
+def import_job_delete(*, actor: Actor, job_id: int) -> None:
+    """Delete an import that never started, a dry run nobody went on with, or a failed import,
+    with its uploaded file. A finished or running import stays (it is the record of what was
+    imported)."""
+    job = import_job_get(actor=actor, job_id=job_id)
+    _require_kind(actor, job.kind)
+    with transaction.atomic():
+        locked = _job_for_update(actor, job.pk)
+        started = locked.status == ImportStatus.QUEUED and locked.started_at is not None
+        if locked.status not in DELETABLE or started:
+            raise ApplicationError(
+                "import_not_deletable",
+                _("A finished or running import cannot be deleted."),
+                {"status": locked.status},
+                status=409,
+            )
+        name = locked.file.name or ""
+        storage = locked.file.storage
+        locked.delete()
+        transaction.on_commit(lambda: _delete_files(storage, name, job.pk))
+
+
+def _delete_files(storage: Any, name: str, job_id: int) -> None:
+    if name:
+        storage.delete(name)
+    progress_clear(job_id)
 
 
 # --- the bad rows as a file --------------------------------------------------------------------

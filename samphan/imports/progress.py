@@ -22,6 +22,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,13 @@ from django.utils.translation import gettext_lazy
 from samphan.imports.models import ImportJob, ImportStatus
 
 PROGRESS_DIR = Path("imports") / "progress"
-STALE_AFTER = dt.timedelta(minutes=10)
+# A running job writes its heartbeat file every few seconds, from a thread of its own (so a
+# long query between two progress ticks does not look like a dead worker). A job not heard
+# from for a minute has lost its worker: it is marked failed when it is read, and by the
+# periodic task (``import_jobs_reap``).
+HEARTBEAT_EVERY = 5.0  # seconds
+HEARTBEAT_TIMEOUT = dt.timedelta(seconds=60)
+LATE_AFTER = dt.timedelta(seconds=15)  # the page says the worker is late
 
 # Share of the progress bar per phase: (start %, end %).
 _PHASES_IMPORT = {"reading": (0, 50), "matching": (50, 55), "writing": (55, 95),
@@ -68,6 +75,67 @@ def _progress_read(job_id: int) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data
+
+
+def _beat_path(job_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / PROGRESS_DIR / f"{job_id}.beat"
+
+
+def heartbeat_write(job_id: int, *, at: dt.datetime | None = None) -> None:
+    path = _beat_path(job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.beat-tmp")
+    tmp.write_text((at or timezone.now()).isoformat())
+    os.replace(tmp, path)
+
+
+def heartbeat_read(job_id: int) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(_beat_path(job_id).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def progress_clear(job_id: int) -> None:
+    """The job's progress and heartbeat files go (the job has ended, or is deleted)."""
+    _progress_path(job_id).unlink(missing_ok=True)
+    _beat_path(job_id).unlink(missing_ok=True)
+
+
+class Heartbeat:
+    """``with Heartbeat(job_id):`` beats every ``HEARTBEAT_EVERY`` seconds in a daemon thread
+    until the block ends. If the process dies, the beats stop with it."""
+
+    def __init__(self, job_id: int, every: float | None = None) -> None:
+        self.job_id = job_id
+        self.every = HEARTBEAT_EVERY if every is None else every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"samphan-import-beat-{job_id}", daemon=True
+        )
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            with suppress(OSError):  # a full or missing disk must not stop the import itself
+                heartbeat_write(self.job_id)
+
+    def __enter__(self) -> Heartbeat:
+        heartbeat_write(self.job_id)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        _beat_path(self.job_id).unlink(missing_ok=True)
+
+
+def worker_stopped(job: ImportJob, now: dt.datetime | None = None) -> bool:
+    """Whether a running job's worker has stopped: no heartbeat for ``HEARTBEAT_TIMEOUT``."""
+    if job.status != ImportStatus.RUNNING:
+        return False
+    last = heartbeat_read(job.pk) or job.started_at or job.created_at
+    return (now or timezone.now()) - last > HEARTBEAT_TIMEOUT
 
 
 def _percent(phases: dict[str, tuple[int, int]], phase: str, done: int, total: int) -> int:
@@ -142,8 +210,8 @@ def import_job_progress(*, job: ImportJob) -> dict[str, Any]:
         if found and found.get("status") == "running":
             keys = ("status", "phase", "percent", "rows_done", "rows_total")
             data.update({k: found[k] for k in keys})
-        updated = dt.datetime.fromisoformat(found["updated_at"]) if found else None
-        since = updated or job.started_at or job.created_at
-        data["stale"] = since is not None and timezone.now() - since > STALE_AFTER
+        if job.status == ImportStatus.RUNNING:
+            last = heartbeat_read(job.pk) or job.started_at or job.created_at
+            data["stale"] = timezone.now() - last > LATE_AFTER
     data["phase_label"] = str(PHASE_LABELS.get(data["phase"], ""))
     return data

@@ -28,6 +28,7 @@ from samphan.core.web import current_actor, member_required
 from samphan.imports import jobs
 from samphan.imports.mapping import fields_for
 from samphan.imports.models import ImportJob, ImportKind, ImportStatus
+from samphan.imports.progress import import_job_progress
 
 ERRORS_ON_PAGE = 1000
 
@@ -288,12 +289,14 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "GET")) is not None:
         return refused
-    progress = jobs.import_job_progress(job=job)
-    running = job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) and not progress["stale"]
+    progress = import_job_progress(job=job)
+    running = job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     context = {
         "job": job,
         "progress": progress,
         "running": running,
+        "deletable": job.status in jobs.DELETABLE
+        and not (job.status == ImportStatus.QUEUED and job.started_at),
         "checking": job.mapping.get("mode") == "preview",
         "kind_label": dict(ImportKind.choices).get(job.kind, job.kind),
         **_report_context(job, rows_page=_int(request.GET.get("rows"), 1)),
@@ -315,6 +318,36 @@ def import_run(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 @member_required()
+def import_retry(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Queue a failed import again: the same file, the same columns."""
+    actor = current_actor(request)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "POST")) is not None:
+        return refused
+    try:
+        jobs.import_job_retry(actor=actor, job_id=job.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("imports:import_detail", import_id=job.pk)
+
+
+@member_required()
+def import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Delete an import that never ran, an abandoned dry run or a failed import, and its file."""
+    actor = current_actor(request)
+    job = jobs.import_job_get(actor=actor, job_id=import_id)
+    if (refused := _method(request, "POST")) is not None:
+        return refused
+    try:
+        jobs.import_job_delete(actor=actor, job_id=job.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:import_detail", import_id=job.pk)
+    messages.success(request, _("“%(name)s” was deleted.") % {"name": job.original_name})
+    return redirect("imports:import_list")
+
+
+@member_required()
 def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """The progress bar, polled by htmx every second; when the import has finished, the
     browser is sent to the report."""
@@ -322,8 +355,8 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     job = jobs.import_job_get(actor=actor, job_id=import_id)
     if (refused := _method(request, "GET")) is not None:
         return refused
-    progress = jobs.import_job_progress(job=job)
-    finished = job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) or progress["stale"]
+    progress = import_job_progress(job=job)
+    finished = job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     if finished and getattr(request, "htmx", False):
         return HttpResponseClientRedirect(reverse("imports:import_detail", args=[job.pk]))
     return render(

@@ -14,6 +14,7 @@ from samphan.core.access import actor_for_membership
 from samphan.imports import engine as engine_module
 from samphan.imports import jobs as imports
 from samphan.imports.models import ImportJob
+from samphan.imports.progress import import_job_progress
 from tests.imports.conftest import member, upload
 
 
@@ -38,7 +39,7 @@ def test_embedded_mode_runs_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None
         queued = imports.import_job_run(actor=actor, job_id=job.pk)  # returns at once
         assert queued.status == "queued"
         assert reached.wait(20), "the import thread did not start"
-        progress = imports.import_job_progress(job=queued)  # read from the progress file
+        progress = import_job_progress(job=queued)  # read from the progress file
         assert progress["status"] == "running" and progress["phase"] == "reading"
         assert 1 <= progress["rows_done"] < 8 and progress["rows_total"] == 8
         if connection.vendor == "postgresql":
@@ -51,4 +52,4 @@ def test_embedded_mode_runs_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None
     job.refresh_from_db()
     assert job.status == "done", job.report
     assert Order.objects.filter(workspace=actor.workspace).count() == 4
-    assert imports.import_job_progress(job=job)["percent"] == 100
+    assert import_job_progress(job=job)["percent"] == 100

@@ -15,6 +15,7 @@ from samphan.imports import apply as apply_module
 from samphan.imports import engine as engine_module
 from samphan.imports import jobs as imports
 from samphan.imports.models import ImportJob
+from samphan.imports.progress import import_job_progress
 from samphan.imports.sink import RowSink
 from samphan.imports.tasks import import_job_run_task
 from samphan.timeline.models import TimelineEvent
@@ -187,7 +188,7 @@ def test_progress_is_visible_while_the_import_runs(
             if phase == "reading" and done == 4:
                 # Inside the import's transaction: what another request would see now.
                 assert connection.in_atomic_block
-                seen.append(imports.import_job_progress(job=ImportJob.objects.get(pk=job.pk)))
+                seen.append(import_job_progress(job=ImportJob.objects.get(pk=job.pk)))
 
     monkeypatch.setattr(engine_module, "_Progress", EveryTick)
     imports.import_job_execute(job_id=job.pk)
@@ -197,7 +198,7 @@ def test_progress_is_visible_while_the_import_runs(
     assert progress["phase"] == "reading"
     assert progress["rows_done"] == 4 and progress["rows_total"] == 8
     assert 0 < progress["percent"] < 50
-    final = imports.import_job_progress(job=ImportJob.objects.get(pk=job.pk))
+    final = import_job_progress(job=ImportJob.objects.get(pk=job.pk))
     assert (final["status"], final["percent"], final["rows_done"]) == ("done", 100, 8)
 
 

@@ -108,7 +108,9 @@ class Command(BaseCommand):
                     partial=options["allow_partial"],
                     background=False,
                 )
-                job = imports.import_job_execute(job_id=job.pk, listener=listener)
+                done = imports.import_job_execute(job_id=job.pk, listener=listener)
+                assert done is not None  # only a deleted job has no result
+                job = done
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         finally:
