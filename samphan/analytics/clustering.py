@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from samphan.analytics.models import CustomerMetrics
 from samphan.analytics.selectors import _cached
-from samphan.commerce.models import Order, OrderStatus
+from samphan.commerce.models import Order
 from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Workspace
@@ -159,9 +159,8 @@ def _promo_share(workspace: Workspace, ids: NDArray[np.int64]) -> NDArray[np.flo
     """Share of each customer's paid orders with a coupon or a discount (None if nobody)."""
     promo = Q(discount_satang__gt=0) | ~Q(coupon_code="")
     rows = (
-        Order.objects.filter(
-            workspace=workspace, status=OrderStatus.PAID, customer_id__isnull=False
-        )
+        Order.objects.paid()
+        .filter(workspace=workspace, customer_id__isnull=False)
         .values("customer_id")
         .annotate(n=Count("id"), p=Count("id", filter=promo))
         .filter(p__gt=0)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import Sum
 from django.utils import timezone
 
-from samphan.commerce.models import Order, OrderStatus
+from samphan.commerce.models import Order
 from samphan.core.models import Workspace
 from samphan.customers.models import Customer
 
@@ -118,7 +118,7 @@ def monthly_revenue(
         return []
     local = _local_now(workspace, now)
     tz = workspace_tz(workspace)
-    paid = Order.objects.filter(workspace=workspace, status=OrderStatus.PAID)
+    paid = Order.objects.paid().filter(workspace=workspace)
     result = []
     for back in range(months - 1, -1, -1):
         year, month = _add_months(local.year, local.month, -back)

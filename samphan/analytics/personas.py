@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samphan.analytics.kpis import workspace_tz
-from samphan.commerce.models import Order, OrderLine, OrderStatus
+from samphan.commerce.models import Order, OrderLine
 from samphan.core.models import Workspace
 from samphan.customers.models import AcquisitionSource, Customer, Gender
 
@@ -188,9 +188,7 @@ def persona(
                 or f"#{row['referred_by_id']}"
             )
 
-        paid = Order.objects.filter(
-            workspace=workspace, status=OrderStatus.PAID, customer_id__in=subquery
-        )
+        paid = Order.objects.paid().filter(workspace=workspace, customer_id__in=subquery)
         promo = Q(discount_satang__gt=0) | ~Q(coupon_code="")
         totals = paid.aggregate(n=Count("pk"), s=Sum("total_satang"), d=Count("pk", filter=promo))
         orders += totals["n"] or 0
@@ -210,10 +208,8 @@ def persona(
             branches[row["branch__name"]] += row["n"]
         for row in paid.values("payment_method").annotate(n=Count("pk")):
             payments[row["payment_method"]] += row["n"]
-        lines = OrderLine.objects.filter(
-            workspace=workspace,
-            order__status=OrderStatus.PAID,
-            order__customer_id__in=subquery,
+        lines = OrderLine.objects.paid().filter(
+            workspace=workspace, order__customer_id__in=subquery
         )
         for row in lines.values("product__category__name").annotate(
             n=Sum("quantity"), s=Sum("line_total_satang")

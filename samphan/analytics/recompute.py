@@ -61,7 +61,7 @@ from samphan.analytics.clv import gamma_gamma as gg_model
 from samphan.analytics.clv.clv import DAYS_PER_MONTH, MIN_REPEAT_CUSTOMERS
 from samphan.analytics.kpis import workspace_tz
 from samphan.analytics.models import CustomerMetrics, ModelRun, RfmSegment
-from samphan.commerce.models import Order, OrderStatus
+from samphan.commerce.models import PAID_STATUS, Order
 from samphan.core.bulk import vacuum_analyze
 from samphan.core.models import Workspace
 
@@ -144,7 +144,7 @@ def purchases_read(*, workspace: Workspace, until: dt.datetime) -> Purchases:
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
             query = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
-            with raw.copy(query, (tz.key, workspace.pk, OrderStatus.PAID, until_db)) as copy:
+            with raw.copy(query, (tz.key, workspace.pk, PAID_STATUS, until_db)) as copy:
                 for block in copy:
                     buffer.write(block)
         if buffer.tell() == 0:
@@ -165,7 +165,7 @@ def purchases_read(*, workspace: Workspace, until: dt.datetime) -> Purchases:
     # Django's datetime converter, which would build a Python datetime per row, out of it).
     sql = _paid_orders_sql("substr(placed_at, 1, 19)")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [workspace.pk, OrderStatus.PAID, until_db])
+        cursor.execute(sql, [workspace.pk, PAID_STATUS, until_db])
         rows = cursor.fetchall()
     if not rows:
         return _no_purchases()

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from samphan.analytics.kpis import _add_months, month_start, workspace_tz
 from samphan.analytics.models import CustomerMetrics, MarketingSpend, ModelRun, RfmSegment
-from samphan.commerce.models import Order, OrderStatus, SalesChannel
+from samphan.commerce.models import Order, SalesChannel
 from samphan.core.models import Workspace
 from samphan.customers.models import Customer
 
@@ -275,9 +275,9 @@ def cohorts_compute(
     end = month_start(*_add_months(local_now.year, local_now.month, 1), tz)
 
     rows = (
-        Order.objects.filter(
+        Order.objects.paid()
+        .filter(
             workspace=workspace,
-            status=OrderStatus.PAID,
             placed_at__gte=start,
             placed_at__lt=end,
             customer__isnull=False,
@@ -396,9 +396,9 @@ def cac_by_channel(
     def acquisitions() -> dict[int, dict[str, Any]]:
         return {
             row["channel_id"]: dict(row)
-            for row in Order.objects.filter(
+            for row in Order.objects.paid()
+            .filter(
                 workspace=workspace,
-                status=OrderStatus.PAID,
                 placed_at__gte=start,
                 placed_at__lt=end,
                 placed_at=F("customer__first_order_at"),

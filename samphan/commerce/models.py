@@ -73,6 +73,24 @@ class OrderStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+# The one definition of a sale that counts: revenue, purchase summaries, analytics and segments
+# count orders in this status. Other apps filter with ``Order.objects.paid()`` /
+# ``OrderLine.objects.paid()``; raw SQL compares ``status`` with this value.
+PAID_STATUS: str = OrderStatus.PAID.value
+
+
+class OrderQuerySet(models.QuerySet["Order"]):
+    def paid(self) -> OrderQuerySet:
+        """Orders that count as purchases (not cancelled, refunded or returned)."""
+        return self.filter(status=PAID_STATUS)
+
+
+class OrderLineQuerySet(models.QuerySet["OrderLine"]):
+    def paid(self) -> OrderLineQuerySet:
+        """Lines of the orders that count as purchases (see ``OrderQuerySet.paid``)."""
+        return self.filter(order__status=PAID_STATUS)
+
+
 class Order(models.Model):
     workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(
@@ -104,6 +122,8 @@ class Order(models.Model):
     discount_satang = models.BigIntegerField(default=0)
     shipping_satang = models.BigIntegerField(default=0)
     total_satang = models.BigIntegerField(default=0)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -158,6 +178,8 @@ class OrderLine(models.Model):
     quantity = models.IntegerField(default=1)
     unit_price_satang = models.BigIntegerField(default=0)
     line_total_satang = models.BigIntegerField(default=0)
+
+    objects = OrderLineQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"

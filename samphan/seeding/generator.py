@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from samphan.commerce.models import ChannelKind, Order, OrderLine, OrderStatus
+from samphan.commerce.models import PAID_STATUS, ChannelKind, Order, OrderLine, OrderStatus
 from samphan.commerce.services import _CHANNEL_PREFIX as CHANNEL_PREFIX
 from samphan.core.thai.phone import normalize_phone
 from samphan.customers.models import (
@@ -578,7 +578,7 @@ def generate_chunk(
             external[i] = v
 
     # ---- customer summaries (paid orders only) ---------------------------------------------
-    paid = status == 0
+    paid = status == STATUSES.index(OrderStatus(PAID_STATUS))
     orders_count = np.bincount(o_cust[paid], minlength=n)
     spent = np.zeros(n, dtype=np.int64)
     np.add.at(spent, o_cust[paid], total[paid])

@@ -28,7 +28,6 @@ from samphan.commerce.models import (
     CustomerProductPurchase,
     CustomerPurchaseLine,
     Order,
-    OrderStatus,
     Product,
     ProductCategory,
     SalesChannel,
@@ -389,7 +388,7 @@ def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builde
         if kind in ("product", "category"):
             return _bought_item(ctx, kind, ids, period)
         low, high = _period_bounds(ctx, period)
-        orders = Order.objects.filter(customer_id=OuterRef("pk"), status=OrderStatus.PAID)
+        orders = Order.objects.paid().filter(customer_id=OuterRef("pk"))
         if period and connection.vendor == "postgresql":
             # Lets PostgreSQL find the period's orders by the (workspace, placed_at) index;
             # SQLite would pick that index over (customer, placed_at) and scan per customer.
