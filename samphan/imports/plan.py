@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from samphan.commerce.models import Order
+from samphan.commerce.numbering import order_numbers_free
 from samphan.core.models import Workspace
 from samphan.customers.models import (
     AcquisitionSource,
@@ -412,6 +413,10 @@ class Planner:
                 plan.bump("masked_phones")
             if d.unknown_status:
                 plan.bump("unknown_status")
+        adding = [d for d in plan.orders if d.existing_id is None]
+        free = order_numbers_free(workspace=self.workspace, numbers=[d.number for d in adding])
+        for d, number in zip(adding, free, strict=True):
+            d.number = number
         plan.counts["orders_rejected"] = groups.rejected_count()
         plan.persons_existing = {pk: p for pk, p in plan.persons_existing.items() if p.contacts_new}
         plan.counts["customers_created"] = len(plan.persons_new)
