@@ -35,6 +35,12 @@ def _warning_text(code: str) -> str:
             "Too few customers have bought more than once, so the predictions rest on too "
             "little evidence. Treat the predicted values as rough guesses."
         ),
+        "no_churn": _(
+            "No customer has dropped out in this data yet, so the model reduces to a simpler "
+            "one (purchases at a steady rate); the likelihood of still being a customer is "
+            "close to %(share)s for everyone."
+        )
+        % {"share": "100%"},
         "fit_not_converged": _(
             "The model could not be fitted properly to your data. Do not rely on the "
             "predicted values."

@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import include, path
+from django.utils import translation
+from django.utils.html import escape
 
 import samphan.urls
 from samphan.analytics.models import MarketingSpend, ModelRun
 from samphan.analytics.recompute import metrics_recompute
+from samphan.analytics.views import _warning_text
 from samphan.core.models import Membership
 from tests.factories import CustomerFactory, MembershipFactory, OrderFactory, SalesChannelFactory
 
@@ -129,3 +132,34 @@ def test_add_marketing_spend(shop: Membership) -> None:
     )
     assert other.status_code == 400
     assert MarketingSpend.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_a_shop_where_nobody_left_is_told_so_not_that_the_fit_failed(
+    db: None, language: str
+) -> None:
+    owner = MembershipFactory()
+    ws = owner.workspace
+    channel = SalesChannelFactory(workspace=ws)
+    now = dt.datetime.now(dt.UTC)
+    for i in range(40):  # everyone buys every few weeks, up to the last days
+        customer = CustomerFactory(workspace=ws)
+        for days in range(150 + (i * 13) % 200, 0, -(20 + i % 7 * 5)):
+            OrderFactory(
+                workspace=ws,
+                customer=customer,
+                channel=channel,
+                placed_at=now - dt.timedelta(days=days, hours=i % 5),
+                total_satang=5000 + (i * 37 % 11) * 1000 + (days % 3) * 700,
+            )
+    metrics_recompute(workspace=ws)
+    card = ModelRun.objects.get(workspace=ws).model_card
+    assert [w["code"] for w in card["warnings"]] == ["no_churn"]
+    html = _client(owner, language).get("/analytics/").content.decode()
+    with translation.override(language):
+        said = escape(_warning_text("no_churn"))
+        failed = escape(_warning_text("fit_not_converged"))
+    assert said in html and failed not in html
+    if language == "en":
+        assert "No customer has dropped out in this data yet" in html
+        assert "close to 100% for everyone" in html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from samphan.analytics.clv.clv import (
     model_card,
 )
 from samphan.analytics.clv.gamma_gamma import GammaGammaParams
+from samphan.analytics.clv.simulate import simulate_bgnbd_summary
 from samphan.analytics.clv.summary import RFMSummary, calibration_and_holdout, rfm_summary
 from tests.clv.conftest import CALIBRATION_END, OBSERVATION_END, Transactions
 
@@ -147,13 +150,34 @@ def test_model_card_warns_about_few_repeat_customers() -> None:
     assert not card["trustworthy"]
 
 
+def test_model_card_says_no_churn_instead_of_not_converged() -> None:
+    # Customers who never leave (p ~ Beta(1e-9, 1e6)): the fit drives a → 0, the plain NBD model.
+    rng = np.random.default_rng(1)
+    x, tx, T = simulate_bgnbd_summary(
+        BgNbdParams(r=0.5, alpha=5.0, a=1e-9, b=1e6), rng.uniform(20, 52, 2000), rng=rng
+    )
+    fit = bgnbd.fit(x, tx, T)
+    assert fit.warnings == (bgnbd.NO_CHURN,)
+    card = model_card(bgnbd=fit)
+    assert [w["code"] for w in card["warnings"]] == ["no_churn"]
+    message = card["warnings"][0]["message"]
+    assert "no customer has dropped out" in message and "simpler" in message
+    assert "converge" not in message
+    # What the card says is true: everyone is still a customer.
+    alive = bgnbd.probability_alive(fit.params, x, tx, T)
+    assert alive.min() > 0.99
+
+
 def test_model_card_warns_when_the_fit_fails() -> None:
     T = np.linspace(10, 50, 500)
     x = np.full(500, 4.0)
-    card = model_card(bgnbd=bgnbd.fit(x, T.copy(), T))  # no churn at all
+    fit = bgnbd.fit(x, T / 2, T)
+    failed = dataclasses.replace(
+        fit, converged=False, message="stopped early", warnings=(bgnbd.NOT_CONVERGED,)
+    )
+    card = model_card(bgnbd=failed)
     messages = [w["message"] for w in card["warnings"] if w["code"] == "fit_not_converged"]
-    assert messages and messages[0].startswith("fit did not converge")
-    assert "no churn" in messages[0]
+    assert messages == ["fit did not converge (BG/NBD): stopped early"]
     assert not card["trustworthy"]
 
 

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from samphan.analytics.clv import bgnbd as bgnbd_model
 from samphan.analytics.clv import gamma_gamma as gg_model
 from samphan.analytics.clv._mle import FloatArray
-from samphan.analytics.clv.bgnbd import BgNbdFit, BgNbdParams
+from samphan.analytics.clv.bgnbd import NO_CHURN, BgNbdFit, BgNbdParams
 from samphan.analytics.clv.calibration import HoldoutCheck
 from samphan.analytics.clv.gamma_gamma import GammaGammaFit, GammaGammaParams
 from samphan.analytics.clv.summary import Unit
@@ -148,7 +148,17 @@ def model_card(
                 "customers bought more than once, so the estimates rest on too little evidence.",
             )
         )
-    if not bgnbd.converged:
+    if NO_CHURN in bgnbd.warnings:
+        # Not a failure: with no drop-out the BG/NBD likelihood is best as p → 0, where the
+        # model is the plain NBD (Poisson purchases, Gamma rates) and P(alive) → 1.
+        warnings.append(
+            _warning(
+                "no_churn",
+                "no customer has dropped out in this data yet, so the model reduces to a simpler "
+                "one (purchases at a steady rate); P(alive) is close to 1 for everyone.",
+            )
+        )
+    elif not bgnbd.converged:
         warnings.append(
             _warning("fit_not_converged", f"fit did not converge (BG/NBD): {bgnbd.message}")
         )
