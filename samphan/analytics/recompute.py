@@ -59,11 +59,13 @@ from samphan.analytics.clv import (
 )
 from samphan.analytics.clv import gamma_gamma as gg_model
 from samphan.analytics.clv.clv import DAYS_PER_MONTH, MIN_REPEAT_CUSTOMERS
+from samphan.analytics.events import MetricsRecomputed
 from samphan.analytics.kpis import workspace_tz
 from samphan.analytics.models import CustomerMetrics, ModelRun, RfmSegment
 from samphan.commerce.models import PAID_STATUS, Order
 from samphan.core.bulk import vacuum_analyze
 from samphan.core.models import Workspace
+from samphan.timeline.publish import publish
 
 logger = logging.getLogger(__name__)
 
@@ -380,7 +382,11 @@ def metrics_recompute(
         run.timings = {**timer.timings, "total": round(time.perf_counter() - started, 3)}
         run.save()
         return run
-    _segments_refresh(workspace=workspace, run=run, step=step, started=started, timer=timer)
+    with transaction.atomic():
+        # What depends on the scores (segment snapshots) refreshes after this commits.
+        publish(
+            MetricsRecomputed(workspace_id=workspace.pk, run_id=run.pk, customers=run.customers)
+        )
     return run
 
 
@@ -396,37 +402,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
-
-
-def _segments_refresh(
-    *,
-    workspace: Workspace,
-    run: ModelRun,
-    step: Callable[[str], Any],
-    started: float,
-    timer: _Timer,
-) -> None:
-    """Refresh the saved segments' snapshots from the new metrics, when that app offers it.
-
-    Imported lazily and optionally on purpose: the segments app sits above analytics (rule 1 of
-    the architecture: analytics must not depend on it at import time), and its
-    ``segments_snapshot_all`` is being written in parallel, so a checkout without it still
-    recomputes. A failure there is logged but does not undo the metrics.
-    """
-    try:
-        from samphan.segments.services import (  # type: ignore[attr-defined,unused-ignore]
-            segments_snapshot_all,
-        )
-    except (ImportError, AttributeError):
-        return
-    try:
-        with step("segments"):
-            segments_snapshot_all(workspace=workspace)
-    except Exception as exc:
-        logger.exception("segment snapshots after the recompute of %s failed", workspace.pk)
-        run.params = {**run.params, "segments_error": f"{type(exc).__name__}: {exc}"[:500]}
-    run.timings = {**timer.timings, "total": round(time.perf_counter() - started, 3)}
-    run.save(update_fields=["timings", "params"])
 
 
 def _score(

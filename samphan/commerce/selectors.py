@@ -9,12 +9,12 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from samphan.commerce.events import OrderStatusChanged
 from samphan.commerce.models import Order, OrderStatus, SalesChannel
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
-from samphan.core.models import AuditLog
 from samphan.core.roles import Perm
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 
 
 def channel_list(*, actor: Actor) -> QuerySet[SalesChannel]:
@@ -65,35 +65,18 @@ def _by(user: Any, label: str) -> str:
 
 
 def order_status_history(*, actor: Actor, order: Order) -> list[StatusChange]:
-    """The order's status changes, oldest first: from the customer's timeline (which also holds
-    the changes imports made), or from the audit log for an order without a customer."""
-    if order.customer_id is not None:
-        events = TimelineEvent.objects.filter(
-            workspace=actor.workspace,
-            customer_id=order.customer_id,
-            type=EventType.ORDER_STATUS_CHANGED,
-            links__order=order.pk,
-        ).select_related("actor")
-        return [
-            StatusChange(
-                at=e.occurred_at,
-                old=_status_label(str(e.payload.get("from", ""))),
-                new=_status_label(str(e.payload.get("to", ""))),
-                reason=str(e.payload.get("reason", "")),
-                by=_by(e.actor, e.actor_label),
-            )
-            for e in events.order_by("occurred_at", "id")
-        ]
-    entries = AuditLog.objects.filter(
-        workspace=actor.workspace, action="order.status_changed", data__order_id=order.pk
+    """The order's status changes, oldest first, from the one log of what happened to it (the
+    timeline; an order without a customer has its events there too)."""
+    events = TimelineEvent.objects.filter(
+        workspace=actor.workspace, order=order, type=OrderStatusChanged.type
     ).select_related("actor")
     return [
         StatusChange(
-            at=a.created_at,
-            old=_status_label(str(a.data.get("from", ""))),
-            new=_status_label(str(a.data.get("to", ""))),
-            reason=str(a.data.get("reason", "")),
-            by=_by(a.actor, a.actor_label),
+            at=e.occurred_at,
+            old=_status_label(str(e.payload.get("from", ""))),
+            new=_status_label(str(e.payload.get("to", ""))),
+            reason=str(e.payload.get("reason", "")),
+            by=_by(e.actor, e.actor_label),
         )
-        for a in entries.order_by("created_at", "id")
+        for e in events.order_by("occurred_at", "id")
     ]

@@ -11,6 +11,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from samphan.commerce.events import OrderPlaced, OrderStatusChanged
 from samphan.commerce.models import (
     ChannelKind,
     Order,
@@ -21,14 +22,14 @@ from samphan.commerce.models import (
     SalesChannel,
 )
 from samphan.commerce.selectors import order_list
+from samphan.commerce.summary import customer_summaries_update
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch, Workspace
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
-from samphan.customers.summary import customer_summaries_update
-from samphan.timeline.events import order_placed_event, order_status_changed_event
+from samphan.timeline.publish import publish
 
 
 def channels_ensure_defaults(*, workspace: Workspace) -> list[SalesChannel]:
@@ -189,18 +190,20 @@ def order_create(
                     for line in lines
                 ]
             )
-            if customer is not None:
-                customer_summaries_refresh(workspace=actor.workspace, customer_ids=[customer.pk])
-                order_placed_event(
+            # The purchase summary and lifecycle stage follow (commerce/subscribers.py).
+            publish(
+                OrderPlaced(
                     workspace_id=actor.workspace.pk,
-                    customer_id=customer.pk,
+                    customer_id=customer.pk if customer is not None else None,
                     actor=actor,
                     order_id=order.pk,
                     number=order.number,
                     total_satang=order.total_satang,
                     channel=channel.name,
+                    status=order.status,
                     occurred_at=placed_at,
                 )
+            )
     except IntegrityError as exc:
         # A concurrent request with the same external id won the race: return its order.
         if external_id is not None:
@@ -513,8 +516,8 @@ def order_status_change(
         old_status = order.status
         order.status = status
         order.save(update_fields=["status"])
-        if order.customer_id is not None:
-            order_status_changed_event(
+        publish(
+            OrderStatusChanged(
                 workspace_id=actor.workspace.pk,
                 customer_id=order.customer_id,
                 actor=actor,
@@ -525,7 +528,7 @@ def order_status_change(
                 total_satang=order.total_satang,
                 reason=reason,
             )
-            customer_summaries_refresh(workspace=actor.workspace, customer_ids=[order.customer_id])
+        )
         audit_record(
             action="order.status_changed",
             workspace=actor.workspace,

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from samphan.core.access import Actor, require
 from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text
+from samphan.customers.events import ConsentChanged
 from samphan.customers.models import ConsentEvent, ConsentPurpose
 from samphan.customers.services import NOTE_MAX, _customer_for_update, _invalid
-from samphan.timeline.events import consent_changed_event
+from samphan.timeline.publish import publish
 
 # --- PDPA consent ledger -----------------------------------------------------------------------
+
+# How a consent decision reached the shop (the form offers these; the API and staff add two).
+CONSENT_FORM_SOURCES: list[tuple[str, Any]] = [
+    ("counter", gettext_lazy("At the counter, in person")),
+    ("phone", gettext_lazy("By phone")),
+    ("line", gettext_lazy("On LINE")),
+    ("web", gettext_lazy("On the web")),
+    ("paper", gettext_lazy("Signed paper form")),
+    ("email", gettext_lazy("By email")),
+]
+_CONSENT_SOURCES: dict[str, Any] = {
+    **dict(CONSENT_FORM_SOURCES),
+    "staff": gettext_lazy("Recorded by staff"),
+    "api": gettext_lazy("Through the API"),
+    "import": gettext_lazy("Imported from a file"),
+}
+
+
+def consent_source_label(source: str) -> str:
+    return str(_CONSENT_SOURCES.get(source, source))
 
 
 def consent_record(
@@ -61,16 +84,18 @@ def consent_record(
             recorded_at=recorded_at,
             actor=actor.user,
         )
-        consent_changed_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            consent_id=consent.pk,
-            purpose=purpose,
-            granted=consent.granted,
-            source=source,
-            notice_version=notice_version,
-            occurred_at=recorded_at,
+        publish(
+            ConsentChanged(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                consent_id=consent.pk,
+                purpose=purpose,
+                granted=consent.granted,
+                source=source,
+                notice_version=notice_version,
+                occurred_at=recorded_at,
+            )
         )
     return consent
 

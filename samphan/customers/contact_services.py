@@ -15,10 +15,10 @@ from samphan.core.thai.address import address_validate, format_address
 from samphan.core.thai.names import clean_text
 from samphan.core.thai.phone import format_phone_display
 from samphan.customers.contacts import contact_normalize
-from samphan.customers.duplicates import duplicates_customer_changed
+from samphan.customers.events import ContactAdded, CustomerUpdated
 from samphan.customers.models import Address, ContactKind, ContactPoint, Customer
 from samphan.customers.services import _customer_for_update, _invalid
-from samphan.timeline.events import contact_added_event, customer_updated_event
+from samphan.timeline.publish import publish
 
 # --- contact points --------------------------------------------------------------------------
 
@@ -72,15 +72,16 @@ def contact_add(
             if other is not None:
                 raise _contact_taken(other) from exc
             raise
-        contact_added_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            contact_id=contact.pk,
-            kind=kind,
-            value=normalised,
+        publish(
+            ContactAdded(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                contact_id=contact.pk,
+                kind=kind,
+                value=normalised,
+            )
         )
-        duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
     return ContactResult(contact=contact, created=True)
 
 
@@ -125,14 +126,15 @@ def contact_remove(*, actor: Actor, customer_id: int, contact_id: int) -> None:
             )
             if successor is not None:
                 ContactPoint.objects.filter(pk=successor.pk).update(is_primary=True)
-        customer_updated_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            changes={f"contact.{contact.kind}": {"from": contact.value, "to": None}},
-            section="contacts",
+        publish(
+            CustomerUpdated(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                changes={f"contact.{contact.kind}": {"from": contact.value, "to": None}},
+                section="contacts",
+            )
         )
-        duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
 
 
 # --- addresses -------------------------------------------------------------------------------
@@ -204,12 +206,14 @@ def address_add(
         )
         if is_primary:
             _address_primary(customer, address)
-        customer_updated_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            changes={"address": {"from": None, "to": _address_text(address)}},
-            section="address",
+        publish(
+            CustomerUpdated(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                changes={"address": {"from": None, "to": _address_text(address)}},
+                section="address",
+            )
         )
     return address
 
@@ -247,12 +251,14 @@ def address_update(
         if address.is_primary:
             _address_primary(customer, address)
         if _address_text(address) != before:
-            customer_updated_event(
-                workspace_id=actor.workspace.pk,
-                customer_id=customer.pk,
-                actor=actor,
-                changes={"address": {"from": before, "to": _address_text(address)}},
-                section="address",
+            publish(
+                CustomerUpdated(
+                    workspace_id=actor.workspace.pk,
+                    customer_id=customer.pk,
+                    actor=actor,
+                    changes={"address": {"from": before, "to": _address_text(address)}},
+                    section="address",
+                )
             )
     return address
 
@@ -273,12 +279,14 @@ def address_remove(*, actor: Actor, customer_id: int, address_id: int) -> None:
                 successor.is_primary = True
                 successor.save(update_fields=["is_primary"])
                 _address_primary(customer, successor)
-        customer_updated_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            changes={"address": {"from": _address_text(address), "to": None}},
-            section="address",
+        publish(
+            CustomerUpdated(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                changes={"address": {"from": _address_text(address), "to": None}},
+                section="address",
+            )
         )
 
 

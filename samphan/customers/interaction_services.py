@@ -14,6 +14,7 @@ from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Membership, User
 from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text
+from samphan.customers.events import FollowupCreated, FollowupDone, InteractionLogged, NoteAdded
 from samphan.customers.models import (
     Customer,
     FollowUp,
@@ -22,13 +23,8 @@ from samphan.customers.models import (
     InteractionKind,
 )
 from samphan.customers.services import NOTE_MAX, _customer_for_update, _invalid
-from samphan.timeline.events import (
-    followup_created_event,
-    followup_done_event,
-    interaction_logged_event,
-    note_added_event,
-)
 from samphan.timeline.models import TimelineEvent
+from samphan.timeline.publish import publish
 
 # --- notes -------------------------------------------------------------------------------------
 
@@ -47,13 +43,15 @@ def note_add(*, actor: Actor, customer_id: int, text: str, pin: bool = False) ->
         if pin:
             customer.notes = text
             customer.save(update_fields=["notes"])
-        return note_added_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            text=text,
-            pinned=pin,
-        )
+        return publish(
+            NoteAdded(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                text=text,
+                pinned=pin,
+            )
+        )[0]
 
 
 # --- interactions and follow-ups ---------------------------------------------------------------
@@ -123,17 +121,19 @@ def interaction_log(
             next_step=next_step,
             staff=actor.user,
         )
-        interaction_logged_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            interaction_id=interaction.pk,
-            kind=kind,
-            summary=summary,
-            outcome=outcome,
-            pain_points=pain_points,
-            next_step=next_step,
-            occurred_at=occurred_at,
+        publish(
+            InteractionLogged(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                interaction_id=interaction.pk,
+                kind=kind,
+                summary=summary,
+                outcome=outcome,
+                pain_points=pain_points,
+                next_step=next_step,
+                occurred_at=occurred_at,
+            )
         )
         task = None
         if followup is not None:
@@ -177,14 +177,16 @@ def _followup_create(
         assignee=assignee,
         created_by=actor.user,
     )
-    followup_created_event(
-        workspace_id=actor.workspace.pk,
-        customer_id=customer.pk,
-        actor=actor,
-        followup_id=task.pk,
-        title=title,
-        due_at=due_at,
-        assignee=str(assignee) if assignee is not None else "",
+    publish(
+        FollowupCreated(
+            workspace_id=actor.workspace.pk,
+            customer_id=customer.pk,
+            actor=actor,
+            followup_id=task.pk,
+            title=title,
+            due_at=due_at,
+            assignee=str(assignee) if assignee is not None else "",
+        )
     )
     return task
 
@@ -235,14 +237,16 @@ def _followup_close(actor: Actor, followup_id: int, status: str, note: str) -> F
         task.status = status
         task.done_at = timezone.now()
         task.save(update_fields=["status", "done_at"])
-        followup_done_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=task.customer_id,
-            actor=actor,
-            followup_id=task.pk,
-            title=task.title,
-            status=status,
-            note=note,
+        publish(
+            FollowupDone(
+                workspace_id=actor.workspace.pk,
+                customer_id=task.customer_id,
+                actor=actor,
+                followup_id=task.pk,
+                title=task.title,
+                status=status,
+                note=note,
+            )
         )
     return task
 

@@ -30,15 +30,15 @@ from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.roles import Perm
-from samphan.customers.duplicates import duplicates_forget, duplicates_scan_later
+from samphan.customers.duplicates import duplicates_forget
+from samphan.customers.events import CustomerMerged, CustomerUnmerged
 from samphan.customers.models import (
     Customer,
     DuplicateCandidate,
     DuplicateDismissal,
     MergeLog,
 )
-from samphan.customers.summary import customer_summary_recompute
-from samphan.timeline.events import customer_merge_recorded_event, customer_merge_undone_event
+from samphan.timeline.publish import publish
 
 # Rows about a pair of customer records, not the customer's own data: they stay where they are.
 # (A merge removes the merged-away customer's duplicate candidates; dismissals are kept, so an
@@ -363,9 +363,7 @@ def customer_merge(
             survivor.save(update_fields=list(applied))
         merged.merged_into = survivor
         merged.save(update_fields=["merged_into"])
-        customer_summary_recompute([survivor.pk, merged.pk])
         duplicates_forget(workspace=actor.workspace, customer_ids=[merged.pk])
-        duplicates_scan_later(workspace_id=actor.workspace.pk, customer_ids=[survivor.pk])
 
         log = MergeLog.objects.create(
             workspace=actor.workspace,
@@ -382,15 +380,17 @@ def customer_merge(
             },
         )
         counts = {key: len(ids) for key, ids in moved.items()}
-        customer_merge_recorded_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=survivor.pk,
-            actor=actor,
-            merged_customer_id=merged.pk,
-            merged_name=merged.display_name,
-            merge_log_id=log.pk,
-            moved=counts,
-            fields_from_merged=from_merged,
+        publish(
+            CustomerMerged(
+                workspace_id=actor.workspace.pk,
+                customer_id=survivor.pk,
+                actor=actor,
+                merged_customer_id=merged.pk,
+                merged_name=merged.display_name,
+                merge_log_id=log.pk,
+                moved=counts,
+                fields_from_merged=from_merged,
+            )
         )
         audit_record(
             action="customers.merged",
@@ -486,10 +486,6 @@ def merge_undo(*, actor: Actor, merge_id: int) -> MergeLog:
             survivor.save(update_fields=restored)
         merged.merged_into = None
         merged.save(update_fields=["merged_into"])
-        customer_summary_recompute([survivor.pk, merged.pk])
-        duplicates_scan_later(
-            workspace_id=actor.workspace.pk, customer_ids=[survivor.pk, merged.pk]
-        )
 
         log.undone_at = timezone.now()
         log.undone_by = actor.user
@@ -498,15 +494,17 @@ def merge_undo(*, actor: Actor, merge_id: int) -> MergeLog:
             (survivor, merged, "survivor"),
             (merged, survivor, "restored"),
         ):
-            customer_merge_undone_event(
-                workspace_id=actor.workspace.pk,
-                customer_id=customer.pk,
-                actor=actor,
-                other_customer_id=other.pk,
-                other_name=other.display_name,
-                merge_log_id=log.pk,
-                role=role,
-                moved_back=moved_back,
+            publish(
+                CustomerUnmerged(
+                    workspace_id=actor.workspace.pk,
+                    customer_id=customer.pk,
+                    actor=actor,
+                    restored_customer_id=other.pk,
+                    restored_name=other.display_name,
+                    merge_log_id=log.pk,
+                    role=role,
+                    moved_back=moved_back,
+                )
             )
         audit_record(
             action="customers.unmerged",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -89,13 +90,22 @@ class Customer(models.Model):
         default="",
         db_default="",
     )
+    # A stage set by a person is kept, with who, when and why, until someone clears it: the
+    # derived refresh (commerce.lifecycle) leaves it alone.
+    lifecycle_stage_by_hand = models.BooleanField(default=False, db_default=False)
+    lifecycle_stage_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    lifecycle_stage_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifecycle_stage_set_at = models.DateTimeField(null=True, blank=True)
     custom_fields = models.JSONField(_("custom fields"), blank=True, default=dict, db_default={})
     tags = models.ManyToManyField("customers.Tag", blank=True, related_name="customers")
     # Set when this record was merged into another; merged records are hidden, kept for undo.
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Purchase summary: a cache derived from orders, refreshed by the order services.
+    # Purchase summary: a cache derived from orders, kept by commerce (commerce.summary, on
+    # order events and nightly), like the lifecycle stage above.
     orders_count = models.PositiveIntegerField(default=0)
     total_spent_satang = models.BigIntegerField(default=0)
     first_order_at = models.DateTimeField(null=True, blank=True)

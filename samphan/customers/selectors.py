@@ -36,7 +36,8 @@ from samphan.customers.models import (
     Interaction,
     Tag,
 )
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
+from samphan.timeline.registry import EVENT_TYPES
 
 
 def customer_list(*, actor: Actor) -> QuerySet[Customer]:
@@ -307,7 +308,7 @@ def timeline_page(
     limit = max(1, min(limit, 100))
     qs = TimelineEvent.objects.filter(workspace=actor.workspace, customer=customer)
     wanted = [t for t in (types or []) if t]
-    unknown = set(wanted) - set(EventType.values)
+    unknown = set(wanted) - set(EVENT_TYPES)
     if unknown:
         raise ApplicationError(
             "invalid_event_type",

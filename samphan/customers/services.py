@@ -20,7 +20,7 @@ from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text, split_title
 from samphan.customers.contacts import contact_normalize
-from samphan.customers.duplicates import duplicates_customer_changed
+from samphan.customers.events import CustomerCreated, CustomerUpdated
 from samphan.customers.models import (
     AcquisitionSource,
     BehaviourType,
@@ -31,7 +31,7 @@ from samphan.customers.models import (
     LifecycleStage,
     Tag,
 )
-from samphan.timeline.events import customer_created_event, customer_updated_event
+from samphan.timeline.publish import publish
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,6 @@ def customer_create(
         if existing is not None:
             customer, matched_by = existing
             _attach(actor, customer, normalised)
-            duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
             return CustomerResult(customer=customer, created=False, matched_by=matched_by)
         customer = Customer.objects.create(
             workspace=actor.workspace,
@@ -101,13 +100,14 @@ def customer_create(
             created_at=timezone.now(),
         )
         _attach(actor, customer, normalised)
-        customer_created_event(
-            workspace_id=actor.workspace.pk,
-            customer_id=customer.pk,
-            actor=actor,
-            source="api" if actor.user is None else "manual",
+        publish(
+            CustomerCreated(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                source="api" if actor.user is None else "manual",
+            )
         )
-        duplicates_customer_changed(workspace_id=actor.workspace.pk, customer_id=customer.pk)
     return CustomerResult(customer=customer, created=True)
 
 
@@ -422,14 +422,13 @@ def customer_update(*, actor: Actor, customer_id: int, data: dict[str, Any]) -> 
             if tag_change:
                 changes["tags"] = tag_change
         if changes:
-            customer_updated_event(
-                workspace_id=actor.workspace.pk,
-                customer_id=customer.pk,
-                actor=actor,
-                changes=changes,
-            )
-            duplicates_customer_changed(
-                workspace_id=actor.workspace.pk, customer_id=customer.pk, changes=changes
+            publish(
+                CustomerUpdated(
+                    workspace_id=actor.workspace.pk,
+                    customer_id=customer.pk,
+                    actor=actor,
+                    changes=changes,
+                )
             )
     return customer
 
@@ -482,12 +481,14 @@ def tag_set(*, actor: Actor, customer_id: int, names: list[str] | str) -> list[T
         customer = _customer_for_update(actor, customer_id)
         change = _tags_apply(actor, customer, names)
         if change:
-            customer_updated_event(
-                workspace_id=actor.workspace.pk,
-                customer_id=customer.pk,
-                actor=actor,
-                changes={"tags": change},
-                section="tags",
+            publish(
+                CustomerUpdated(
+                    workspace_id=actor.workspace.pk,
+                    customer_id=customer.pk,
+                    actor=actor,
+                    changes={"tags": change},
+                    section="tags",
+                )
             )
     return list(customer.tags.order_by("name"))
 

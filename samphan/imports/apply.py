@@ -29,13 +29,15 @@ from typing import Any
 
 from django.db import models
 
+from samphan.commerce.events import OrderPlaced, OrderStatusChanged
 from samphan.commerce.models import Order, OrderLine, Product, SalesChannel
 from samphan.commerce.services import customer_summaries_refresh
 from samphan.core.access import Actor
+from samphan.customers.events import ConsentChanged, ContactAdded, CustomerCreated, CustomerUpdated
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
 from samphan.imports.plan import CHUNK, OrderDraft, Person, Plan, chunks
 from samphan.imports.sink import RowSink
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 
 ORDER_BATCH = 2000
 SUMMARY_BATCH = 1000
@@ -167,7 +169,7 @@ class Applier:
                 sink.date(v.get("birthday")), v.get("province", ""),
                 v.get("acquisition_source", ""),
             )  # fmt: skip
-            self.event(pk, EventType.CUSTOMER_CREATED, {"source": "import"})
+            self.event(pk, CustomerCreated.type, {"source": "import"})
             if len(table.rows) >= ORDER_BATCH:
                 table.flush()
                 self.tick("writing", done, total_steps)
@@ -191,7 +193,7 @@ class Applier:
             if changes:
                 self.event(
                     person.pk,
-                    EventType.CUSTOMER_UPDATED,
+                    CustomerUpdated.type,
                     {"section": "profile", "changes": changes},
                 )
         for fields, objs in groups.items():
@@ -229,7 +231,7 @@ class Applier:
             table.add(pk, self.workspace_id, person.pk, kind, value, is_primary)
             if not person.is_new:
                 self.event(
-                    person.pk, EventType.CONTACT_ADDED, {"kind": kind, "value": value},
+                    person.pk, ContactAdded.type, {"kind": kind, "value": value},
                     {"contact": pk},
                 )  # fmt: skip
             if len(table.rows) >= 5 * CHUNK:
@@ -284,7 +286,7 @@ class Applier:
         for row in rows:
             self.event(
                 row.customer_id,
-                EventType.CONSENT_CHANGED,
+                ConsentChanged.type,
                 {"purpose": row.purpose, "granted": row.granted, "source": "import",
                  "notice_version": ""},
                 {"consent": row.pk},
@@ -342,7 +344,7 @@ class Applier:
                 self.touched.add(customer_id)
                 self.event(
                     customer_id,
-                    EventType.ORDER_PLACED,
+                    OrderPlaced.type,
                     {"number": draft.number, "total_satang": total,
                      "channel": self.channels[draft.channel_id].name},
                     {"order": pk},
@@ -366,7 +368,7 @@ class Applier:
                 self.touched.add(d.existing_customer_id)
                 self.event(
                     d.existing_customer_id,
-                    EventType.ORDER_STATUS_CHANGED,
+                    OrderStatusChanged.type,
                     {"number": d.number, "from": d.existing_status, "to": d.status,
                      "total_satang": d.existing_total},
                     {"order": d.existing_id},

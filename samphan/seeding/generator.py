@@ -24,9 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from samphan.commerce.events import OrderPlaced
 from samphan.commerce.models import PAID_STATUS, ChannelKind, Order, OrderLine, OrderStatus
 from samphan.commerce.services import _CHANNEL_PREFIX as CHANNEL_PREFIX
 from samphan.core.thai.phone import normalize_phone
+from samphan.customers.events import CustomerCreated
 from samphan.customers.models import (
     AcquisitionSource,
     BehaviourType,
@@ -38,7 +40,7 @@ from samphan.customers.models import (
 from samphan.seeding import data
 from samphan.seeding.calendar import BANGKOK_OFFSET, DAY, ShopCalendar
 from samphan.seeding.writers import Batch, Const
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 
 CUSTOMER_CREATED_SOURCE = "seed"
 
@@ -812,7 +814,7 @@ def generate_chunk(
             counters.event_id + np.arange(n_events, dtype=np.int64),
             Const(ws),
             e_cust,
-            _pick([EventType.CUSTOMER_CREATED.value, EventType.ORDER_PLACED.value], e_type),
+            _pick([CustomerCreated.type, OrderPlaced.type], e_type),
             ts(e_time[e_order]),
             Const(None),
             Const(""),

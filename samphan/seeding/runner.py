@@ -27,6 +27,7 @@ from django.db.models.functions import Left
 from django.utils import timezone
 from tqdm import tqdm
 
+from samphan.commerce.lifecycle import lifecycle_refresh
 from samphan.commerce.models import (
     CustomerCategoryPurchase,
     CustomerProductPurchase,
@@ -38,11 +39,10 @@ from samphan.commerce.models import (
     SalesChannel,
 )
 from samphan.commerce.services import channels_ensure_defaults
+from samphan.commerce.summary import purchase_summaries_rebuild
 from samphan.core.bulk import vacuum_analyze
 from samphan.core.models import Branch, Workspace
-from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import ContactPoint, Customer
-from samphan.customers.summary import purchase_summaries_rebuild
 from samphan.seeding import data
 from samphan.seeding.calendar import build_calendar
 from samphan.seeding.generator import (

@@ -218,19 +218,34 @@ def test_empty_workspace(db: None) -> None:
 
 
 def test_segments_are_refreshed_after_the_metrics(
-    small_shop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    small_shop: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    services = pytest.importorskip("samphan.segments.services")
-    calls: list[Any] = []
+    """A saved segment on the scores gets a new snapshot with the new members once the
+    recompute commits (segments subscribe to ``analytics.recomputed``)."""
+    from samphan.core.access import actor_for_membership
+    from samphan.segments.models import SegmentSnapshot, SnapshotReason
+    from samphan.segments.services import segment_create
+    from tests.factories import MembershipFactory
 
-    def snapshot_all(*, workspace: Workspace, **kwargs: Any) -> list[Any]:
-        calls.append((workspace, CustomerMetrics.objects.filter(workspace=workspace).count()))
-        return []
-
-    monkeypatch.setattr(services, "segments_snapshot_all", snapshot_all, raising=False)
-    run = metrics_recompute(workspace=small_shop["ws"], now=NOW)
-    assert calls == [(small_shop["ws"], 3)]  # called once the metrics are there
-    assert "segments" in ModelRun.objects.get(pk=run.pk).timings
+    ws = small_shop["ws"]
+    owner = actor_for_membership(MembershipFactory(workspace=ws))
+    segment = segment_create(
+        actor=owner,
+        name="At risk",
+        rules={
+            "op": "and",
+            "items": [{"field": "rfm_segment", "operator": "eq", "value": RfmSegment.AT_RISK}],
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run = metrics_recompute(workspace=ws, now=NOW)
+    assert run.status == ModelRun.Status.DONE, run.error
+    snapshot = SegmentSnapshot.objects.get(segment=segment, reason=SnapshotReason.RECOMPUTE)
+    assert snapshot.size == 2  # a and b (hand-computed above)
+    assert set(snapshot.members.values_list("customer_id", flat=True)) == {
+        small_shop["a"].pk,
+        small_shop["b"].pk,
+    }
 
 
 def test_holdout_check_runs_with_enough_history(db: None) -> None:

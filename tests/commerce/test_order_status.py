@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from samphan.commerce import services
+from samphan.commerce import subscribers as commerce_subscribers
+from samphan.commerce.events import OrderPlaced, OrderStatusChanged
 from samphan.commerce.models import Order, OrderStatus, SalesChannel
 from samphan.commerce.services import LineInput, order_create, order_status_change
 from samphan.core.access import Actor, actor_for_membership
@@ -18,7 +19,7 @@ from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import AuditLog, Membership
 from samphan.core.roles import Role
 from samphan.customers.models import Customer, LifecycleStage
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 from tests.conftest import ApiClient
 from tests.factories import (
     BranchFactory,
@@ -90,7 +91,7 @@ def test_refund_takes_the_order_out_of_the_customer_totals(
     customer.refresh_from_db()
     assert (customer.orders_count, customer.total_spent_satang) == (1, 8000)
     assert customer.lifecycle_stage == LifecycleStage.FIRST_PURCHASE
-    event = TimelineEvent.objects.get(customer=customer, type=EventType.ORDER_STATUS_CHANGED)
+    event = TimelineEvent.objects.get(customer=customer, type=OrderStatusChanged.type)
     assert event.links == {"order": first.pk}
     assert event.payload == {
         "number": first.number,
@@ -150,7 +151,7 @@ def test_a_final_order_never_changes(
     assert err.value.code == "invalid_status_change" and err.value.status == 409
     assert err.value.details["field"] == "status"
     assert Order.objects.get(pk=order.pk).status == current
-    assert not TimelineEvent.objects.filter(type=EventType.ORDER_STATUS_CHANGED).exists()
+    assert not TimelineEvent.objects.filter(type=OrderStatusChanged.type).exists()
     assert not AuditLog.objects.filter(action="order.status_changed").exists()
 
 
@@ -163,7 +164,7 @@ def test_asking_for_the_current_status_is_a_no_op(
     ).changed
     again = order_status_change(actor=owner, order_id=order.pk, status="refunded", reason="b")
     assert not again.changed and again.order.status == OrderStatus.REFUNDED
-    assert TimelineEvent.objects.filter(type=EventType.ORDER_STATUS_CHANGED).count() == 1
+    assert TimelineEvent.objects.filter(type=OrderStatusChanged.type).count() == 1
     assert AuditLog.objects.filter(action="order.status_changed").count() == 1
     paid = _sale(owner, channel, customer)
     assert not order_status_change(actor=owner, order_id=paid.pk, status="paid", reason="x").changed
@@ -210,23 +211,33 @@ def test_it_is_one_transaction(
 ) -> None:
     order = _sale(owner, channel, customer)
 
-    def broken(**kwargs: Any) -> int:
+    def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("summary failed")
 
-    monkeypatch.setattr(services, "customer_summaries_refresh", broken)
+    # The in-transaction subscriber fails: the status change fails with it.
+    monkeypatch.setattr(commerce_subscribers, "customer_summaries_update", broken)
     with pytest.raises(RuntimeError):
         order_status_change(actor=owner, order_id=order.pk, status="refunded", reason="x")
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
-    assert not TimelineEvent.objects.filter(type=EventType.ORDER_STATUS_CHANGED).exists()
+    assert not TimelineEvent.objects.filter(type=OrderStatusChanged.type).exists()
     assert not AuditLog.objects.filter(action="order.status_changed").exists()
 
 
-def test_an_order_without_a_customer_is_audited_only(owner: Actor, channel: SalesChannel) -> None:
+def test_a_walk_in_order_records_its_events_too(owner: Actor, channel: SalesChannel) -> None:
     order = _sale(owner, channel, None)
     assert order_status_change(
         actor=owner, order_id=order.pk, status="cancelled", reason="x"
     ).changed
-    assert not TimelineEvent.objects.exists()
+    history = TimelineEvent.objects.filter(order=order).order_by("occurred_at", "id")
+    assert [e.type for e in history] == [OrderPlaced.type, OrderStatusChanged.type]
+    assert all(e.customer_id is None for e in history)
+    assert history.last().payload == {  # type: ignore[union-attr]
+        "number": order.number,
+        "from": "paid",
+        "to": "cancelled",
+        "total_satang": order.total_satang,
+        "reason": "x",
+    }
     assert AuditLog.objects.get(action="order.status_changed").data["customer_id"] is None
 
 
@@ -319,7 +330,7 @@ def test_api_refunds_an_order(
     assert body["lines"][0]["name"] == "ชาไทยเย็น"
     customer.refresh_from_db()
     assert (customer.orders_count, customer.total_spent_satang) == (0, 0)
-    event = TimelineEvent.objects.get(type=EventType.ORDER_STATUS_CHANGED)
+    event = TimelineEvent.objects.get(type=OrderStatusChanged.type)
     assert event.payload["reason"] == REASON and event.actor is None
     assert event.actor_label.startswith("api-key:")
     audit = AuditLog.objects.get(action="order.status_changed")
@@ -439,7 +450,7 @@ def test_order_page_review_then_confirm(
         _page(order), {"action": "confirm", "status": "refunded", "reason": REASON}
     )
     assert twice.status_code == 302
-    assert TimelineEvent.objects.filter(type=EventType.ORDER_STATUS_CHANGED).count() == 1
+    assert TimelineEvent.objects.filter(type=OrderStatusChanged.type).count() == 1
 
 
 def test_order_page_shows_a_missing_reason_next_to_the_field(

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from samphan.commerce.models import Order
 from samphan.commerce.services import customer_summaries_refresh
+from samphan.commerce.summary import customer_summary_recompute
 from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import AuditLog
@@ -37,7 +38,6 @@ from samphan.customers.models import (
     Tag,
 )
 from samphan.customers.selectors import customer_list, customer_search
-from samphan.customers.summary import customer_summary_recompute
 from samphan.timeline.models import TimelineEvent
 from tests.factories import (
     ContactPointFactory,

@@ -11,11 +11,12 @@ from django.utils.translation import gettext, override
 
 from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor
+from samphan.customers.events import ContactAdded, CustomerCreated, CustomerUpdated
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer
 from samphan.imports import jobs as imports
 from samphan.imports.errors import MESSAGES
 from samphan.imports.models import ImportJob
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 from tests.imports.conftest import upload
 
 pytestmark = pytest.mark.django_db
@@ -69,9 +70,7 @@ def test_good_rows_imported(owner: Actor, run_file: RunFile) -> None:
     assert not auntie.contacts.exists()
     assert auntie.province == "นนทบุรี"
 
-    created = TimelineEvent.objects.filter(
-        workspace=owner.workspace, type=EventType.CUSTOMER_CREATED
-    )
+    created = TimelineEvent.objects.filter(workspace=owner.workspace, type=CustomerCreated.type)
     assert created.count() == 4
     assert {e.payload["source"] for e in created} == {"import"}
 
@@ -152,10 +151,10 @@ def test_updates_existing_customer_and_keeps_others_contacts(
     )
     # The email belongs to someone else already: it stays there (as customer_create does).
     assert ContactPoint.objects.get(value="somying@example.com").customer_id == other.pk
-    event = TimelineEvent.objects.get(customer=existing, type=EventType.CUSTOMER_UPDATED)
+    event = TimelineEvent.objects.get(customer=existing, type=CustomerUpdated.type)
     assert event.payload["changes"]["birthday"] == {"from": None, "to": "1987-04-15"}
     assert event.payload["changes"]["tags"]["to"] == ["VIP", "ขายส่ง", "ลูกค้าประจำ"]
-    added = TimelineEvent.objects.filter(customer=existing, type=EventType.CONTACT_ADDED)
+    added = TimelineEvent.objects.filter(customer=existing, type=ContactAdded.type)
     assert {e.payload["value"] for e in added} == {"line:somying"}
 
 

@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
+from samphan.commerce.events import OrderPlaced
 from samphan.commerce.models import Order, OrderLine, SalesChannel
 from samphan.core.access import Actor
+from samphan.customers.events import CustomerCreated
 from samphan.customers.models import ContactPoint, Customer
 from samphan.imports.models import ImportJob
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -166,8 +168,8 @@ def test_events_and_lines_written(
 ) -> None:
     run_file("tiktok.csv", "tiktok")
     events = TimelineEvent.objects.filter(workspace=owner.workspace)
-    assert events.filter(type=EventType.CUSTOMER_CREATED).count() == 2
-    placed = events.filter(type=EventType.ORDER_PLACED)
+    assert events.filter(type=CustomerCreated.type).count() == 2
+    placed = events.filter(type=OrderPlaced.type)
     assert placed.count() == 3
     event = placed.get(links__order=_order(owner, "577000111222333444").pk)
     assert event.payload == {"number": "577000111222333444", "total_satang": 92700,

@@ -19,14 +19,16 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
+from samphan.commerce.events import OrderPlaced
 from samphan.commerce.models import ChannelKind, Order, OrderLine, OrderStatus, Product
 from samphan.commerce.services import _CHANNEL_PREFIX, _next_number
 from samphan.core.models import Branch, Workspace
 from samphan.core.thai.phone import normalize_phone
+from samphan.customers.events import CustomerCreated
 from samphan.customers.models import ContactPoint, Customer
 from samphan.seeding import data
 from samphan.seeding.generator import phone_raw_formats
-from samphan.timeline.models import EventType, TimelineEvent
+from samphan.timeline.models import TimelineEvent
 
 UNTIL = "2026-11-23T12:00:00+07:00"
 CUSTOMERS = 300
@@ -270,10 +272,10 @@ def test_phone_input_formats_normalise(style: int) -> None:
 
 def test_timeline_has_one_event_per_customer_and_order(shop: Workspace) -> None:
     events = TimelineEvent.objects.filter(workspace=shop)
-    created = events.filter(type=EventType.CUSTOMER_CREATED)
+    created = events.filter(type=CustomerCreated.type)
     assert created.count() == CUSTOMERS
     assert created.values("customer").distinct().count() == CUSTOMERS
-    placed = {e.links["order"]: e for e in events.filter(type=EventType.ORDER_PLACED)}
+    placed = {e.links["order"]: e for e in events.filter(type=OrderPlaced.type)}
     orders = Order.objects.filter(workspace=shop).select_related("channel")
     assert len(placed) == orders.count()
     for order in orders:
@@ -339,7 +341,7 @@ def test_command_output_and_errors(db: None) -> None:
 
 
 def test_payload_is_json_text_like_the_event_writers(shop: Workspace) -> None:
-    event = TimelineEvent.objects.filter(workspace=shop, type=EventType.ORDER_PLACED).first()
+    event = TimelineEvent.objects.filter(workspace=shop, type=OrderPlaced.type).first()
     assert event is not None
     assert json.loads(json.dumps(event.payload)) == event.payload
     assert set(event.payload) == {"number", "total_satang", "channel"}

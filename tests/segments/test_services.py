@@ -230,8 +230,11 @@ def test_snapshot_of_another_workspace_is_not_found(owner: Actor) -> None:
         selectors.snapshot_get(actor=stranger, segment_id=segment.pk, snapshot_id=snapshot.pk)
 
 
-def test_the_analytics_recompute_takes_the_nightly_snapshots(owner: Actor) -> None:
-    recompute = pytest.importorskip("samphan.analytics.recompute")
+def test_the_analytics_recompute_takes_the_nightly_snapshots(
+    owner: Actor, django_capture_on_commit_callbacks: Any
+) -> None:
+    from samphan.analytics import recompute
+
     for customer in bangkok(owner, 3):
         OrderFactory.create_batch(2, workspace=owner.workspace, customer=customer)
     segment = services.segment_create(
@@ -239,7 +242,8 @@ def test_the_analytics_recompute_takes_the_nightly_snapshots(owner: Actor) -> No
         name="มี RFM",
         rules={"op": "and", "items": [{"field": "rfm_segment", "operator": "is_set"}]},
     )
-    recompute.metrics_recompute(workspace=owner.workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute.metrics_recompute(workspace=owner.workspace)
     snapshot = SegmentSnapshot.objects.get(segment=segment)
     assert snapshot.reason == SnapshotReason.RECOMPUTE
     assert snapshot.size == selectors.segment_count(actor=owner, tree=segment.rules) == 3

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from samphan.analytics.models import CustomerMetrics
 from samphan.commerce.models import Order, OrderLine, Product, ProductCategory, SalesChannel
+from samphan.commerce.summary import purchase_summaries_rebuild
 from samphan.core.models import Branch, Workspace
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
-from samphan.customers.summary import purchase_summaries_rebuild
 from tests.segments.evaluate import Consent, Person, Purchase, World
 
 NOW = dt.datetime(2026, 11, 23, 20, 30, tzinfo=dt.UTC)  # 03:30 on 24 November in Bangkok

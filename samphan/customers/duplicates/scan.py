@@ -149,15 +149,6 @@ def duplicates_scan_later(*, workspace_id: int, customer_ids: Iterable[int]) -> 
         transaction.on_commit(lambda: _launch(workspace_id, ids))
 
 
-def duplicates_customer_changed(
-    *, workspace_id: int, customer_id: int, changes: Collection[str] | None = None
-) -> None:
-    """The hook the customer services call: rescan the customer if a field that makes pairs
-    changed (any change when ``changes`` is None: a new customer, a contact)."""
-    if changes is None or not KEY_FIELDS.isdisjoint(changes):
-        duplicates_scan_later(workspace_id=workspace_id, customer_ids=[customer_id])
-
-
 @dataclass(frozen=True)
 class ScanStatus:
     scanned_at: dt.datetime | None  # when the last full scan finished; None: never scanned

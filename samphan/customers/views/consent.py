@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +17,7 @@ from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import consent_services, selectors
+from samphan.customers.consent_services import CONSENT_FORM_SOURCES, consent_source_label
 from samphan.customers.models import ConsentEvent, ConsentPurpose, Customer
 
 
@@ -33,14 +33,7 @@ class ConsentForm(forms.Form):
     source = forms.ChoiceField(
         label=gettext_lazy("How it was given"),
         required=False,
-        choices=[
-            ("counter", gettext_lazy("At the counter, in person")),
-            ("phone", gettext_lazy("By phone")),
-            ("line", gettext_lazy("On LINE")),
-            ("web", gettext_lazy("On the web")),
-            ("paper", gettext_lazy("Signed paper form")),
-            ("email", gettext_lazy("By email")),
-        ],
+        choices=CONSENT_FORM_SOURCES,
     )
     notice_version = forms.CharField(
         label=gettext_lazy("Privacy notice version"),
@@ -61,13 +54,6 @@ class ConsentForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=gettext_lazy("Leave empty for now; fill in for a paper form signed earlier."),
     )
-
-
-_CONSENT_SOURCES: dict[str, Any] = {
-    **dict(ConsentForm.base_fields["source"].choices),  # type: ignore[attr-defined]
-    "staff": gettext_lazy("Recorded by staff"),
-    "api": gettext_lazy("Through the API"),
-}
 
 
 @dataclass(frozen=True)
@@ -135,7 +121,7 @@ def consents(request: HttpRequest, customer_id: int) -> HttpResponse:
         )
     history = list(selectors.consent_history(actor=actor, customer_id=customer.pk))
     for row in history:
-        row.source_label = _CONSENT_SOURCES.get(row.source, row.source)  # type: ignore[attr-defined]
+        row.source_label = consent_source_label(row.source)  # type: ignore[attr-defined]
     return render(
         request,
         "customers/consents.html",

@@ -1,11 +1,12 @@
 """The cached purchase summaries of a customer, recomputed from the customer's paid orders:
 the totals on Customer (orders, spend, first/last order, lifecycle stage), the rows of
-``commerce.CustomerProductPurchase`` / ``CustomerCategoryPurchase`` (what was bought, first and
-last time) and ``commerce.CustomerPurchaseLine`` (every paid line with a product, and when).
+``CustomerProductPurchase`` / ``CustomerCategoryPurchase`` (what was bought, first and last
+time) and ``CustomerPurchaseLine`` (every paid line with a product, and when).
 
-Customers sit below commerce (ARCHITECTURE rule 1), so this reaches orders only through the
-reverse relation ``Customer.orders`` that commerce declares, never by importing it. It is the
-one implementation: ``commerce.services.customer_summaries_refresh`` delegates here.
+Commerce owns these (they are derived from orders). They are refreshed by the subscriber in
+``commerce/subscribers.py`` when orders are placed or change status and when customers are
+merged, and every night. The totals live on the Customer row, which customers declares and
+commerce alone writes.
 """
 
 from __future__ import annotations
@@ -17,20 +18,20 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from samphan.commerce.lifecycle import lifecycle_refresh
+from samphan.commerce.models import Order, OrderStatus
 from samphan.core.bulk import insert_select
-from samphan.customers.lifecycle import lifecycle_refresh
 from samphan.customers.models import Customer
 
-# commerce.OrderStatus.PAID; only paid orders count towards what a customer is worth.
-PAID = "paid"
+# Only paid orders count towards what a customer is worth.
+PAID = OrderStatus.PAID.value
 
 
 def customer_summaries_update(customers: QuerySet[Customer]) -> int:
     """Set orders_count, total_spent_satang, first/last order time (zero/None without paid
     orders) and the lifecycle stage derived from them, for every customer in ``customers``.
     One set-based UPDATE plus the lifecycle UPDATE; returns how many customers were updated."""
-    order_model = cast(Any, Customer._meta.get_field("orders").related_model)
-    paid = order_model.objects.filter(customer=OuterRef("pk"), status=PAID)
+    paid = Order.objects.filter(customer=OuterRef("pk"), status=PAID)
 
     def agg(expr: Any) -> Subquery:
         return Subquery(paid.values("customer").annotate(v=expr).values("v")[:1])

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from samphan.customers.lifecycle import lifecycle_refresh
+from samphan.commerce.lifecycle import lifecycle_refresh
 from samphan.customers.models import Customer
 from tests.factories import CustomerFactory
 

@@ -1,0 +1,34 @@
+"""What commerce does when things happen: keep each customer's purchase summary, purchase rows
+and lifecycle stage true to their paid orders, in the transaction that changed them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from samphan.commerce.events import OrderPlaced, OrderStatusChanged
+from samphan.commerce.summary import customer_summaries_update
+from samphan.customers.events import CustomerMerged, CustomerUnmerged
+from samphan.customers.models import Customer
+from samphan.timeline.registry import DomainEvent, Phase, subscriber
+
+
+def _customers_of(event: DomainEvent) -> set[int]:
+    ids = {event.customer_id} if event.customer_id else set()
+    if isinstance(event, CustomerMerged):
+        ids.add(event.merged_customer_id)  # its orders moved away: back to zero
+    return ids
+
+
+@subscriber(
+    OrderPlaced, OrderStatusChanged, CustomerMerged, CustomerUnmerged, phase=Phase.IN_TRANSACTION
+)
+def purchase_summary_refresh(events: Sequence[DomainEvent]) -> None:
+    ids = sorted(set().union(*(_customers_of(e) for e in events)))
+    for start in range(0, len(ids), SUMMARY_BATCH):
+        batch = ids[start : start + SUMMARY_BATCH]
+        customer_summaries_update(
+            Customer.objects.filter(workspace_id=events[0].workspace_id, pk__in=batch)
+        )
+
+
+SUMMARY_BATCH = 1000
