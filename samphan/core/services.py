@@ -215,7 +215,11 @@ def api_key_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, actor: Actor, name: str, scope: str, ip: str | None = None) -> NewApiKey:
+def api_key_create(
+    *, actor: Actor, name: str, scope: str, ip: str | None = None, actor_label: str = ""
+) -> NewApiKey:
+    """A new key; its secret is in the result only (just a digest is stored). ``actor_label``
+    names who acted in the audit log when no user did (``samphan apikey``)."""
     require(actor, Perm.APIKEY_MANAGE)
     if scope not in ApiKey.Scope.values:
         raise ApplicationError("invalid_scope", _("Unknown scope."), {"field": "scope"})
@@ -235,6 +239,7 @@ def api_key_create(*, actor: Actor, name: str, scope: str, ip: str | None = None
             action="apikey.created",
             workspace=actor.workspace,
             actor=actor.user,
+            actor_label=actor_label,
             target=f"{name} ({prefix})",
             ip=ip,
             data={"scope": scope},
@@ -242,7 +247,9 @@ def api_key_create(*, actor: Actor, name: str, scope: str, ip: str | None = None
     return NewApiKey(key=key, secret=secret)
 
 
-def api_key_revoke(*, actor: Actor, key_id: int, ip: str | None = None) -> ApiKey:
+def api_key_revoke(
+    *, actor: Actor, key_id: int, ip: str | None = None, actor_label: str = ""
+) -> ApiKey:
     require(actor, Perm.APIKEY_MANAGE)
     key = ApiKey.objects.filter(workspace=actor.workspace, pk=key_id).first()
     if key is None:
@@ -254,6 +261,7 @@ def api_key_revoke(*, actor: Actor, key_id: int, ip: str | None = None) -> ApiKe
             action="apikey.revoked",
             workspace=actor.workspace,
             actor=actor.user,
+            actor_label=actor_label,
             target=f"{key.name} ({key.prefix})",
             ip=ip,
         )
