@@ -19,6 +19,7 @@ Commands:
   seed          generate a believable Thai shop (also the benchmark data generator)
   import        import a CSV/XLSX or Shopee/Lazada/TikTok Shop export (progress bar, report)
   recompute     recompute RFM, lifetime value and segments for a workspace
+  summaries     refresh purchase summaries and lifecycle stages (the nightly pass, for cron)
   apikey        create (prints the key once), list or revoke a workspace's API keys
 
 Any other Django management command works too. `samphan COMMAND --help` for options.

@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.import_jobs_reap",
         "schedule": 30.0,
     },
+    # Purchase summaries and lifecycle stages (time alone makes customers at risk or lapsed).
+    "commerce-summaries-nightly": {
+        "task": "commerce.customer_summaries_refresh_all",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "analytics-nightly": {
         "task": "analytics.recompute_all",
         "schedule": crontab(hour=2, minute=30),

@@ -11,7 +11,8 @@ lapsed          no order for more than 365 days
 Commerce owns the stage (it is derived from orders): it is refreshed when orders change (an
 in-transaction subscriber) and every night (``samphan lifecycle`` / celery beat, since time
 alone moves customers to at-risk and lapsed). Every change writes a ``lifecycle.changed``
-event. A stage set by hand (``lifecycle_stage_set``) is kept until it is cleared.
+event. A stage set by hand (a profile edit, ``customers.services.customer_update``) is kept
+until it is cleared; clearing it derives the stage again at once (commerce/subscribers.py).
 """
 
 from __future__ import annotations
@@ -22,13 +23,9 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from samphan.commerce.events import LifecycleChanged
-from samphan.core.access import Actor, require
-from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Workspace
-from samphan.core.roles import Perm
+from samphan.customers.events import LifecycleChanged
 from samphan.customers.models import Customer, LifecycleStage
 from samphan.timeline.publish import publish
 
@@ -117,83 +114,3 @@ def lifecycle_refresh_workspace(*, workspace: Workspace, now: dt.datetime | None
     """The nightly pass over one workspace (time alone makes customers at risk or lapsed)."""
     with transaction.atomic():
         return lifecycle_refresh(Customer.objects.filter(workspace=workspace), now=now)
-
-
-def lifecycle_stage_set(
-    *, actor: Actor, customer_id: int, stage: str | None, reason: str = ""
-) -> Customer:
-    """Set the stage by hand, with a reason (kept until cleared), or clear it (``stage=None``)
-    so the stage derived from purchases applies again."""
-    require(actor, Perm.CUSTOMER_EDIT)
-    reason = " ".join(reason.split())
-    if stage is not None and stage not in LifecycleStage.values:
-        raise ApplicationError(
-            "invalid_stage", _("Unknown lifecycle stage."), {"field": "stage"}, status=422
-        )
-    if stage is not None and not reason:
-        raise ApplicationError(
-            "reason_required",
-            _("Say why this customer's stage is set by hand."),
-            {"field": "reason"},
-            status=422,
-        )
-    if len(reason) > REASON_MAX:
-        raise ApplicationError(
-            "too_long",
-            _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX},
-            {"field": "reason"},
-            status=422,
-        )
-    with transaction.atomic():
-        customer = (
-            Customer.objects.select_for_update()
-            .filter(workspace=actor.workspace, pk=customer_id, merged_into__isnull=True)
-            .first()
-        )
-        if customer is None:
-            raise NotFound("customer_not_found", _("Customer not found."))
-        old = customer.lifecycle_stage
-        if stage is None:
-            customer.lifecycle_stage_by_hand = False
-            customer.lifecycle_stage_reason = ""
-            customer.lifecycle_stage_set_by = None
-            customer.lifecycle_stage_set_at = None
-            customer.lifecycle_stage = lifecycle_derived(customer)
-        else:
-            customer.lifecycle_stage_by_hand = True
-            customer.lifecycle_stage_reason = reason
-            customer.lifecycle_stage_set_by = actor.user
-            customer.lifecycle_stage_set_at = timezone.now()
-            customer.lifecycle_stage = stage
-        customer.save(
-            update_fields=[
-                "lifecycle_stage",
-                "lifecycle_stage_by_hand",
-                "lifecycle_stage_reason",
-                "lifecycle_stage_set_by",
-                "lifecycle_stage_set_at",
-            ]
-        )
-        publish(
-            LifecycleChanged(
-                workspace_id=actor.workspace.pk,
-                customer_id=customer.pk,
-                actor=actor,
-                old_stage=old,
-                new_stage=customer.lifecycle_stage,
-                by_hand=stage is not None,
-                cleared=stage is None,
-                reason=reason,
-            )
-        )
-    return customer
-
-
-def lifecycle_derived(customer: Customer, *, now: dt.datetime | None = None) -> str:
-    """The stage the purchase summary of ``customer`` gives (what a refresh would set)."""
-    return str(
-        Customer.objects.filter(pk=customer.pk)
-        .annotate(derived=lifecycle_case(now or timezone.now()))
-        .values_list("derived", flat=True)
-        .get()
-    )

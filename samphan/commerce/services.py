@@ -79,12 +79,15 @@ def channel_set_active(*, actor: Actor, channel_id: int, is_active: bool) -> Sal
 def customer_summaries_refresh(
     *, workspace: Workspace, customer_ids: list[int] | None = None
 ) -> int:
-    """Recompute the cached purchase summary (and lifecycle stage) of the workspace's customers,
-    or of ``customer_ids``, from their paid orders. Returns the number of customers updated."""
+    """Recompute the cached purchase summary and lifecycle stage of the workspace's customers,
+    or of ``customer_ids``, from their paid orders, in one transaction (a stage change writes
+    ``lifecycle.changed``). Orders refresh their customers by themselves (commerce/subscribers);
+    this is the nightly pass. Returns the number of customers updated."""
     customers = Customer.objects.filter(workspace=workspace)
     if customer_ids is not None:
         customers = customers.filter(pk__in=customer_ids)
-    return customer_summaries_update(customers)
+    with transaction.atomic():
+        return customer_summaries_update(customers)
 
 
 @dataclass(frozen=True)

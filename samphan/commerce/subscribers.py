@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from samphan.commerce.events import OrderPlaced, OrderStatusChanged
+from samphan.commerce.lifecycle import lifecycle_refresh
 from samphan.commerce.summary import customer_summaries_update
-from samphan.customers.events import CustomerMerged, CustomerUnmerged
+from samphan.customers.events import CustomerMerged, CustomerUnmerged, LifecycleChanged
 from samphan.customers.models import Customer
 from samphan.timeline.registry import DomainEvent, Phase, subscriber
+
+SUMMARY_BATCH = 1000
 
 
 def _customers_of(event: DomainEvent) -> set[int]:
@@ -31,4 +34,13 @@ def purchase_summary_refresh(events: Sequence[DomainEvent]) -> None:
         )
 
 
-SUMMARY_BATCH = 1000
+@subscriber(LifecycleChanged, phase=Phase.IN_TRANSACTION)
+def lifecycle_derive_after_clearing(events: Sequence[DomainEvent]) -> None:
+    """A stage set by hand was cleared: the stage the purchases give applies again, now."""
+    ids = [
+        e.customer_id
+        for e in events
+        if isinstance(e, LifecycleChanged) and e.cleared and e.customer_id is not None
+    ]
+    if ids:
+        lifecycle_refresh(Customer.objects.filter(workspace_id=events[0].workspace_id, pk__in=ids))

@@ -70,7 +70,13 @@ class CustomerPatchIn(Schema):
     )
     lifecycle_stage: str | None = Field(
         None,
-        description="prospect, first_purchase, active, repeat, loyal, at_risk, lapsed or empty",
+        description=(
+            "prospect, first_purchase, active, repeat, loyal, at_risk, lapsed: set by hand and "
+            "kept until cleared; empty: derived from purchases again"
+        ),
+    )
+    lifecycle_stage_reason: str | None = Field(
+        None, max_length=500, description="why the stage is set by hand"
     )
     home_branch_id: int | None = None
     notes: str | None = Field(None, description="the pinned note")
@@ -87,6 +93,8 @@ class CustomerProfileOut(CustomerDetailOut):
     behaviour_type: str
     behaviour_tip: str
     lifecycle_stage: str
+    lifecycle_stage_by_hand: bool
+    lifecycle_stage_reason: str
     home_branch_id: int | None
     notes: str
     custom_fields: dict[str, Any]

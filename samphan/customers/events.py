@@ -308,6 +308,39 @@ class FollowupDone(DomainEvent):
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class LifecycleChanged(DomainEvent):
+    """The customer's lifecycle stage moved: derived from purchases by commerce (``by_hand``
+    false), or set by a person with a reason (``by_hand``), or a stage set by hand was cleared
+    (``cleared``: commerce then derives it again)."""
+
+    type: ClassVar[str] = "lifecycle.changed"
+    subject: ClassVar[Subject] = Subject.CUSTOMER
+    label: ClassVar[StrOrPromise] = gettext_lazy("Lifecycle stage changed")
+
+    old_stage: str = field(metadata={"key": "from"})
+    new_stage: str = field(metadata={"key": "to"})
+    by_hand: bool = False
+    # A stage set by hand was cleared: the derived stage applies again.
+    cleared: bool = field(default=False, metadata={"omit_empty": True})
+    reason: str = field(default="", metadata={"omit_empty": True})
+
+    @classmethod
+    def describe(cls, payload: Mapping[str, Any], ctx: DescribeContext) -> Description:
+        labels = dict(LifecycleStage.choices)
+        old, new = payload.get("from", ""), payload.get("to", "")
+        lines = [f"{labels.get(old, old) or '–'} → {labels.get(new, new)}"]
+        if payload.get("by_hand"):
+            lines.append(
+                _("Set by hand: %(reason)s") % {"reason": payload.get("reason", "")}
+                if payload.get("reason")
+                else _("Set by hand")
+            )
+        elif payload.get("cleared"):
+            lines.append(_("Derived from purchases again"))
+        return Description(title=str(cls.label), lines=lines)
+
+
 # --- wording shared by the descriptions ---------------------------------------------------------
 
 

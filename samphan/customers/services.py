@@ -20,7 +20,7 @@ from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text, split_title
 from samphan.customers.contacts import contact_normalize
-from samphan.customers.events import CustomerCreated, CustomerUpdated
+from samphan.customers.events import CustomerCreated, CustomerUpdated, LifecycleChanged
 from samphan.customers.models import (
     AcquisitionSource,
     BehaviourType,
@@ -166,8 +166,10 @@ PREFERRED_CHANNELS: list[tuple[str, Any]] = [
 CUSTOMER_FIELDS = (
     "title", "first_name", "last_name", "nickname", "gender", "birthday", "province",
     "preferred_language", "preferred_channel", "acquisition_source", "referred_by_id",
-    "behaviour_type", "lifecycle_stage", "home_branch_id", "notes", "custom_fields", "tags",
+    "behaviour_type", "lifecycle_stage", "lifecycle_stage_reason", "home_branch_id", "notes",
+    "custom_fields", "tags",
 )  # fmt: skip
+LIFECYCLE_REASON_MAX = 500
 _TEXT_LIMITS = {"title": 32, "first_name": 150, "last_name": 150, "nickname": 80, "province": 100}
 NOTE_MAX = 5000
 
@@ -376,13 +378,7 @@ def customer_update(*, actor: Actor, customer_id: int, data: dict[str, Any]) -> 
                 "invalid_behaviour_type",
                 "behaviour_type",
             )
-        if "lifecycle_stage" in data:
-            values["lifecycle_stage"] = _choice(
-                data["lifecycle_stage"],
-                ["", *LifecycleStage.values],
-                "invalid_lifecycle_stage",
-                "lifecycle_stage",
-            )
+        stage = _stage_by_hand(customer, data)
         _referral(actor, customer, data, values)
         if "home_branch_id" in data:
             branch_id = data["home_branch_id"] or None
@@ -430,7 +426,63 @@ def customer_update(*, actor: Actor, customer_id: int, data: dict[str, Any]) -> 
                     changes=changes,
                 )
             )
+        if stage is not None:
+            _stage_set_by_hand(actor, customer, *stage)
     return customer
+
+
+def _stage_by_hand(customer: Customer, data: dict[str, Any]) -> tuple[str, str] | None:
+    """The lifecycle stage a person chose, with the reason: ``(stage, reason)``, an empty stage
+    meaning "derive it from purchases again"; None when nothing changes."""
+    if "lifecycle_stage" not in data:
+        return None
+    stage = _choice(
+        data["lifecycle_stage"],
+        ["", *LifecycleStage.values],
+        "invalid_lifecycle_stage",
+        "lifecycle_stage",
+    )
+    reason = clean_text(str(data.get("lifecycle_stage_reason") or ""))
+    if len(reason) > LIFECYCLE_REASON_MAX:
+        raise _invalid("too_long", _("This is too long."), "lifecycle_stage_reason")
+    if not stage:
+        return ("", "") if customer.lifecycle_stage_by_hand else None
+    if stage == customer.lifecycle_stage and (customer.lifecycle_stage_by_hand or not reason):
+        return None  # the stage it has already (e.g. the form sent back what it showed)
+    return stage, reason
+
+
+def _stage_set_by_hand(actor: Actor, customer: Customer, stage: str, reason: str) -> None:
+    """Keep a stage a person set, with who, when and why, until someone clears it (the derived
+    refresh leaves it alone); clearing it lets commerce derive it again."""
+    old = customer.lifecycle_stage
+    customer.lifecycle_stage_by_hand = bool(stage)
+    customer.lifecycle_stage_reason = reason
+    customer.lifecycle_stage_set_by = actor.user if stage else None
+    customer.lifecycle_stage_set_at = timezone.now() if stage else None
+    if stage:
+        customer.lifecycle_stage = stage
+    customer.save(
+        update_fields=[
+            "lifecycle_stage",
+            "lifecycle_stage_by_hand",
+            "lifecycle_stage_reason",
+            "lifecycle_stage_set_by",
+            "lifecycle_stage_set_at",
+        ]
+    )
+    publish(
+        LifecycleChanged(
+            workspace_id=actor.workspace.pk,
+            customer_id=customer.pk,
+            actor=actor,
+            old_stage=old,
+            new_stage=stage or old,
+            by_hand=bool(stage),
+            cleared=not stage,
+            reason=reason,
+        )
+    )
 
 
 def _referral(

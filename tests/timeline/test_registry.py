@@ -36,6 +36,10 @@ EXPECTED = {
         Phase.IN_TRANSACTION,
         {"order.placed", "order.status_changed", "customer.merged", "customer.unmerged"},
     ),
+    "samphan.commerce.subscribers.lifecycle_derive_after_clearing": (
+        Phase.IN_TRANSACTION,
+        {"lifecycle.changed"},
+    ),
     "samphan.customers.subscribers.duplicates_rescan": (
         Phase.AFTER_COMMIT,
         {

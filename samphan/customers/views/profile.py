@@ -89,7 +89,13 @@ class ProfileForm(forms.Form):
     lifecycle_stage = forms.ChoiceField(
         label=gettext_lazy("Lifecycle stage"),
         required=False,
-        choices=_with_blank(LifecycleStage.choices, gettext_lazy("Not set")),
+        choices=_with_blank(LifecycleStage.choices, gettext_lazy("Automatic, from purchases")),
+        help_text=gettext_lazy("A stage you choose is kept until you set it back to automatic."),
+    )
+    lifecycle_stage_reason = forms.CharField(
+        label=gettext_lazy("Why this stage"),
+        required=False,
+        max_length=500,
     )
     home_branch = forms.ChoiceField(label=gettext_lazy("Home branch"), required=False)
     tags = forms.CharField(
@@ -129,7 +135,7 @@ class ProfileForm(forms.Form):
             for k in (
                 "title", "first_name", "last_name", "nickname", "gender", "birthday",
                 "preferred_language", "preferred_channel", "acquisition_source",
-                "behaviour_type", "lifecycle_stage", "notes", "tags",
+                "behaviour_type", "lifecycle_stage", "lifecycle_stage_reason", "notes", "tags",
             )
         }  # fmt: skip
         data["home_branch_id"] = int(cd["home_branch"]) if cd.get("home_branch") else None
@@ -286,9 +292,14 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             for f in (
                 "title", "first_name", "last_name", "nickname", "gender", "birthday",
                 "preferred_language", "preferred_channel", "acquisition_source",
-                "behaviour_type", "lifecycle_stage", "notes",
+                "behaviour_type", "notes",
             )
         }  # fmt: skip
+        # Automatic unless a person set it; then the stage they chose and why.
+        initial["lifecycle_stage"] = (
+            customer.lifecycle_stage if customer.lifecycle_stage_by_hand else ""
+        )
+        initial["lifecycle_stage_reason"] = customer.lifecycle_stage_reason
         initial["home_branch"] = str(customer.home_branch_id or "")
         initial["tags"] = ", ".join(sorted(t.name for t in customer.tags.all()))
         initial["referred_by"] = f"#{customer.referred_by_id}" if customer.referred_by_id else ""
