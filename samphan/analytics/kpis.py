@@ -77,7 +77,7 @@ def customer_counts(*, workspace: Workspace) -> CustomerCounts:
     order) from ``customer_ws_last_order``; repeat buyers from an index on
     (workspace, orders_count) where the database has one.
     """
-    customers = Customer.objects.filter(workspace=workspace)
+    customers = Customer.objects.filter(workspace=workspace, merged_into__isnull=True)
     return CustomerCounts(
         total=customers.count(),
         buyers=customers.filter(last_order_at__isnull=False).count(),
@@ -92,7 +92,7 @@ def new_customers_in_month(*, workspace: Workspace, now: dt.datetime | None = No
     start = month_start(local.year, local.month, tz)
     end = month_start(*_add_months(local.year, local.month, 1), tz)
     return Customer.objects.filter(
-        workspace=workspace, created_at__gte=start, created_at__lt=end
+        workspace=workspace, merged_into__isnull=True, created_at__gte=start, created_at__lt=end
     ).count()
 
 
@@ -101,7 +101,9 @@ def active_customers(
 ) -> int:
     """Customers whose last paid order is at most ``days`` days old."""
     since = (now or timezone.now()) - dt.timedelta(days=days)
-    return Customer.objects.filter(workspace=workspace, last_order_at__gte=since).count()
+    return Customer.objects.filter(
+        workspace=workspace, merged_into__isnull=True, last_order_at__gte=since
+    ).count()
 
 
 def monthly_revenue(

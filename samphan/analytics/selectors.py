@@ -97,7 +97,9 @@ class RfmGrid:
 
 def rfm_grid(*, workspace: Workspace) -> RfmGrid:
     """Customers, revenue and predicted 12-month CLV per named segment, and the R × F counts."""
-    metrics = CustomerMetrics.objects.filter(workspace=workspace)
+    metrics = CustomerMetrics.objects.filter(
+        workspace=workspace, customer__merged_into__isnull=True
+    )
     by_segment: dict[str, dict[str, Any]] = {
         row["rfm_segment"]: dict(row)
         for row in metrics.values("rfm_segment").annotate(
@@ -149,7 +151,9 @@ def clv_distribution(*, workspace: Workspace) -> list[Bucket]:
         if high is not None:
             condition &= Q(clv_12m_satang__lt=high)
         aggregates[f"b{i}"] = Count("id", filter=condition)
-    counts = CustomerMetrics.objects.filter(workspace=workspace).aggregate(**aggregates)
+    counts = CustomerMetrics.objects.filter(
+        workspace=workspace, customer__merged_into__isnull=True
+    ).aggregate(**aggregates)
     return [
         Bucket(
             low_satang=low,
@@ -163,7 +167,9 @@ def clv_distribution(*, workspace: Workspace) -> list[Bucket]:
 def top_customers(*, workspace: Workspace, limit: int = 20) -> list[CustomerMetrics]:
     """The customers with the highest predicted CLV (index ``metrics_ws_clv``)."""
     return list(
-        CustomerMetrics.objects.filter(workspace=workspace, clv_12m_satang__isnull=False)
+        CustomerMetrics.objects.filter(
+            workspace=workspace, clv_12m_satang__isnull=False, customer__merged_into__isnull=True
+        )
         .select_related("customer")
         .order_by("-clv_12m_satang", "customer_id")[:limit]
     )
@@ -193,7 +199,10 @@ def churn_risk(*, workspace: Workspace, limit: int = 50) -> ChurnRisk:
     shop stands to lose if they are gone for good, ordered largest first.
     """
     dropped = CustomerMetrics.objects.filter(
-        workspace=workspace, p_alive__lt=CHURN_P_ALIVE, orders__gte=CHURN_MIN_ORDERS
+        workspace=workspace,
+        p_alive__lt=CHURN_P_ALIVE,
+        orders__gte=CHURN_MIN_ORDERS,
+        customer__merged_into__isnull=True,
     )
     totals = dropped.aggregate(n=Count("id"), value=Sum("historical_clv_satang"))
     rows = list(
@@ -308,7 +317,10 @@ def cohorts_compute(
     sizes = dict.fromkeys(keys, 0)
     size_rows = (
         Customer.objects.filter(
-            workspace=workspace, first_order_at__gte=start, first_order_at__lt=end
+            workspace=workspace,
+            merged_into__isnull=True,
+            first_order_at__gte=start,
+            first_order_at__lt=end,
         )
         .annotate(cohort=TruncMonth("first_order_at", tzinfo=tz))
         .values("cohort")

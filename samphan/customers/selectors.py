@@ -148,6 +148,28 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
 # --- the customer page (Customer 360) ---------------------------------------------------------
 
 
+# A merge chain longer than this is a data error, not a customer to follow.
+MERGE_CHAIN_MAX = 100
+
+
+def customer_survivor_id(*, actor: Actor, customer_id: int) -> int | None:
+    """The live customer that ``customer_id`` was merged into, following later merges of the
+    survivor too; None when ``customer_id`` is live or not a customer of the workspace."""
+    require(actor, Perm.CUSTOMER_VIEW)
+    merged = Customer.objects.filter(workspace=actor.workspace).values_list(
+        "merged_into_id", flat=True
+    )
+    survivor = merged.filter(pk=customer_id).first()
+    seen = {customer_id}
+    while survivor is not None and survivor not in seen and len(seen) < MERGE_CHAIN_MAX:
+        seen.add(survivor)
+        next_id = merged.filter(pk=survivor).first()
+        if next_id is None:
+            return survivor
+        survivor = next_id
+    return None
+
+
 def customer_profile_get(*, actor: Actor, customer_id: int) -> Customer:
     """A customer with what the customer page shows: contacts, tags, addresses, referrer."""
     customer = (

@@ -25,6 +25,7 @@ from samphan.core.thai.address import (
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import contact_services, selectors
 from samphan.customers.models import Address, Customer
+from samphan.customers.views.merged import follow_merges
 
 
 class AddressForm(forms.Form):
@@ -114,12 +115,14 @@ def _address_save(
 
 
 @member_required(Perm.CUSTOMER_EDIT)
+@follow_merges
 def address_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(actor=current_actor(request), customer_id=customer_id)
     return _address_save(request, customer, None)
 
 
 @member_required(Perm.CUSTOMER_EDIT)
+@follow_merges
 def address_edit(request: HttpRequest, customer_id: int, address_id: int) -> HttpResponse:
     actor = current_actor(request)
     address = selectors.address_get(actor=actor, customer_id=customer_id, address_id=address_id)

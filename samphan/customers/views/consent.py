@@ -19,6 +19,7 @@ from samphan.core.web import add_application_error, current_actor, member_requir
 from samphan.customers import consent_services, selectors
 from samphan.customers.consent_services import CONSENT_FORM_SOURCES, consent_source_label
 from samphan.customers.models import ConsentEvent, ConsentPurpose, Customer
+from samphan.customers.views.merged import follow_merges
 
 
 class ConsentForm(forms.Form):
@@ -75,6 +76,7 @@ def _consent_rows(customer: Customer) -> list[ConsentRow]:
 
 
 @member_required(Perm.CUSTOMER_VIEW)
+@follow_merges
 def consents(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The consent ledger and a form to record consent given or withdrawn. The customer page
     posts here too: one tap to grant, one tap to withdraw (htmx swaps the consent card)."""

@@ -20,6 +20,7 @@ from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import interaction_services, selectors
 from samphan.customers.models import FollowUpStatus, InteractionKind
+from samphan.customers.views.merged import follow_merges
 from samphan.customers.views.profile import _error_field
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -110,6 +111,7 @@ def _default_due() -> dt.datetime:
 
 
 @member_required(Perm.CUSTOMER_EDIT)
+@follow_merges
 def interaction_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
@@ -164,6 +166,7 @@ def interaction_new(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @member_required(Perm.CUSTOMER_EDIT)
+@follow_merges
 def followup_new(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)

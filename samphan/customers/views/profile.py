@@ -38,6 +38,7 @@ from samphan.customers.models import (
 from samphan.customers.panels import panels_render
 from samphan.customers.views.addresses import _address_parts
 from samphan.customers.views.consent import _consent_rows
+from samphan.customers.views.merged import follow_merges
 from samphan.customers.views.timeline import _timeline_context
 
 # --- forms (input shapes only; the rules live in the services) ---------------------------------
@@ -219,6 +220,7 @@ def _custom_field_rows(actor: Actor, customer: Customer) -> list[tuple[str, str]
 
 
 @member_required(Perm.CUSTOMER_VIEW)
+@follow_merges
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
     customer = selectors.customer_profile_get(actor=actor, customer_id=customer_id)
@@ -253,6 +255,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @member_required(Perm.CUSTOMER_EDIT)
+@follow_merges
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
     customer = selectors.customer_profile_get(actor=actor, customer_id=customer_id)

@@ -18,6 +18,7 @@ from samphan.customers import selectors
 from samphan.customers.models import (
     Customer,
 )
+from samphan.customers.views.merged import follow_merges
 from samphan.timeline.models import TimelineEvent
 from samphan.timeline.registry import EVENT_TYPES, DescribeContext, event_type_choices
 
@@ -84,6 +85,7 @@ def _timeline_context(
 
 
 @member_required(Perm.CUSTOMER_VIEW)
+@follow_merges
 def customer_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The timeline, filtered by type, a page at a time: a fragment for htmx, else a page."""
     actor = current_actor(request)
