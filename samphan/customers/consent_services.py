@@ -15,7 +15,7 @@ from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text
 from samphan.customers.events import ConsentChanged
 from samphan.customers.models import ConsentEvent, ConsentPurpose
-from samphan.customers.services import NOTE_MAX, _customer_for_update, _invalid
+from samphan.customers.services.common import NOTE_MAX, _customer_for_update, _invalid
 from samphan.timeline.publish import publish
 
 # --- PDPA consent ledger -----------------------------------------------------------------------

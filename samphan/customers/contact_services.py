@@ -17,7 +17,7 @@ from samphan.core.thai.phone import format_phone_display
 from samphan.customers.contacts import contact_normalize
 from samphan.customers.events import ContactAdded, CustomerUpdated
 from samphan.customers.models import Address, ContactKind, ContactPoint, Customer
-from samphan.customers.services import _customer_for_update, _invalid
+from samphan.customers.services.common import _customer_for_update, _invalid
 from samphan.timeline.publish import publish
 
 # --- contact points --------------------------------------------------------------------------

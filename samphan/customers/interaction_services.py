@@ -22,7 +22,7 @@ from samphan.customers.models import (
     Interaction,
     InteractionKind,
 )
-from samphan.customers.services import NOTE_MAX, _customer_for_update, _invalid
+from samphan.customers.services.common import NOTE_MAX, _customer_for_update, _invalid
 from samphan.timeline.models import TimelineEvent
 from samphan.timeline.publish import publish
 

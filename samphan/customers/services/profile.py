@@ -1,11 +1,9 @@
-"""Writes for customers: create-or-match by identity, the profile and tags; each writes its
-timeline event. Contacts and addresses are in ``contact_services``, the PDPA consent ledger in
-``consent_services``, notes, interactions and follow-ups in ``interaction_services``."""
+"""Changing a customer's profile: the fields, custom fields, referrer, tags and a lifecycle
+stage set by hand, validated, with one timeline event listing the changes."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,134 +13,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from samphan.core.access import Actor, require
-from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.core.thai.names import clean_text, split_title
-from samphan.customers.contacts import contact_normalize
-from samphan.customers.events import CustomerCreated, CustomerUpdated, LifecycleChanged
+from samphan.customers.events import CustomerUpdated, LifecycleChanged
 from samphan.customers.models import (
     AcquisitionSource,
     BehaviourType,
-    ContactPoint,
     Customer,
     CustomFieldDefinition,
     Gender,
     LifecycleStage,
-    Tag,
 )
+from samphan.customers.services.common import NOTE_MAX, _customer_for_update, _invalid
+from samphan.customers.services.tags import _tags_apply
 from samphan.timeline.publish import publish
-
-
-@dataclass(frozen=True)
-class CustomerResult:
-    customer: Customer
-    created: bool
-    matched_by: str = ""  # e.g. "phone:+66813596920" when an existing customer was found
-
-
-def customer_create(
-    *,
-    actor: Actor,
-    first_name: str = "",
-    last_name: str = "",
-    nickname: str = "",
-    title: str = "",
-    contacts: list[tuple[str, str]] | None = None,
-    acquisition_source: str = "",
-    province: str = "",
-) -> CustomerResult:
-    """Create a customer, or return the existing one that owns any of the given contacts.
-
-    New contacts are attached to the matched customer, so a second visit adds a phone or LINE ID
-    instead of creating a duplicate.
-    """
-    require(actor, Perm.CUSTOMER_EDIT)
-    if acquisition_source not in AcquisitionSource.values:
-        raise ApplicationError(
-            "invalid_source",
-            _("Unknown acquisition source."),
-            {"field": "acquisition_source"},
-            status=422,
-        )
-    normalised = [
-        (kind, contact_normalize(kind, value, field=f"contacts[{i}].value"))
-        for i, (kind, value) in enumerate(contacts or [])
-    ]
-    parsed_title, first_name = split_title(first_name)
-    title = clean_text(title) or parsed_title
-    first_name, last_name, nickname = (
-        clean_text(first_name),
-        clean_text(last_name),
-        clean_text(nickname),
-    )
-    if not (first_name or last_name or nickname or normalised):
-        raise ApplicationError(
-            "customer_empty",
-            _("Give at least a name, a nickname or one contact."),
-            {"field": "first_name"},
-            status=422,
-        )
-    with transaction.atomic():
-        existing = _match(actor, normalised)
-        if existing is not None:
-            customer, matched_by = existing
-            _attach(actor, customer, normalised)
-            return CustomerResult(customer=customer, created=False, matched_by=matched_by)
-        customer = Customer.objects.create(
-            workspace=actor.workspace,
-            title=title,
-            first_name=first_name,
-            last_name=last_name,
-            nickname=nickname,
-            acquisition_source=acquisition_source,
-            province=province,
-            created_at=timezone.now(),
-        )
-        _attach(actor, customer, normalised)
-        publish(
-            CustomerCreated(
-                workspace_id=actor.workspace.pk,
-                customer_id=customer.pk,
-                actor=actor,
-                source="api" if actor.user is None else "manual",
-            )
-        )
-    return CustomerResult(customer=customer, created=True)
-
-
-def _match(actor: Actor, contacts: list[tuple[str, str]]) -> tuple[Customer, str] | None:
-    for kind, value in contacts:
-        point = (
-            ContactPoint.objects.select_for_update()
-            .select_related("customer")
-            .filter(workspace=actor.workspace, kind=kind, value=value)
-            .first()
-        )
-        if point is not None:
-            return point.customer, f"{kind}:{value}"
-    return None
-
-
-def _attach(actor: Actor, customer: Customer, contacts: list[tuple[str, str]]) -> None:
-    has_primary = {
-        kind
-        for kind in ContactPoint.objects.filter(customer=customer, is_primary=True).values_list(
-            "kind", flat=True
-        )
-    }
-    for kind, value in contacts:
-        _, created = ContactPoint.objects.get_or_create(
-            workspace=actor.workspace,
-            kind=kind,
-            value=value,
-            defaults={"customer": customer, "is_primary": kind not in has_primary},
-        )
-        if created:
-            has_primary.add(kind)
-
-
-# --- the customer's profile ------------------------------------------------------------------
 
 # Languages a Thai shop's customers prefer to be served in (shown in their own script).
 PREFERRED_LANGUAGES: list[tuple[str, str]] = [
@@ -155,6 +40,8 @@ PREFERRED_LANGUAGES: list[tuple[str, str]] = [
     ("lo", "ລາວ"),
     ("km", "ខ្មែរ"),
 ]
+
+
 PREFERRED_CHANNELS: list[tuple[str, Any]] = [
     ("line", gettext_lazy("LINE")),
     ("phone", gettext_lazy("Phone call")),
@@ -163,30 +50,20 @@ PREFERRED_CHANNELS: list[tuple[str, Any]] = [
     ("store", gettext_lazy("In the store")),
     ("social", gettext_lazy("Facebook / Instagram")),
 ]
+
+
 CUSTOMER_FIELDS = (
     "title", "first_name", "last_name", "nickname", "gender", "birthday", "province",
     "preferred_language", "preferred_channel", "acquisition_source", "referred_by_id",
     "behaviour_type", "lifecycle_stage", "lifecycle_stage_reason", "home_branch_id", "notes",
     "custom_fields", "tags",
 )  # fmt: skip
+
+
 LIFECYCLE_REASON_MAX = 500
+
+
 _TEXT_LIMITS = {"title": 32, "first_name": 150, "last_name": 150, "nickname": 80, "province": 100}
-NOTE_MAX = 5000
-
-
-def _invalid(code: str, message: str, field: str) -> ApplicationError:
-    return ApplicationError(code, message, {"field": field}, status=422)
-
-
-def _customer_for_update(actor: Actor, customer_id: int) -> Customer:
-    customer = (
-        Customer.objects.select_for_update()
-        .filter(workspace=actor.workspace, pk=customer_id, merged_into__isnull=True)
-        .first()
-    )
-    if customer is None:
-        raise NotFound("customer_not_found", _("Customer not found."))
-    return customer
 
 
 def _jsonable(value: Any) -> Any:
@@ -285,42 +162,6 @@ def _custom_fields(actor: Actor, current: dict[str, Any], given: Any) -> dict[st
         else:
             result[key] = _custom_value(definition, value)
     return result
-
-
-def _tag_names(names: list[str] | str) -> list[str]:
-    if isinstance(names, str):
-        names = names.split(",")
-    cleaned: dict[str, str] = {}
-    for raw in names:
-        name = clean_text(str(raw)).lstrip("#")
-        if not name:
-            continue
-        if len(name) > 60:
-            raise _invalid(
-                "tag_too_long",
-                _("A tag has at most 60 characters: “%(name)s”.") % {"name": name},
-                "tags",
-            )
-        cleaned.setdefault(name.casefold(), name)
-    return sorted(cleaned.values(), key=str.casefold)
-
-
-def _tags_apply(actor: Actor, customer: Customer, names: list[str] | str) -> dict[str, Any] | None:
-    """Set the customer's tags, creating new ones for the workspace; the change or None."""
-    wanted = _tag_names(names)
-    before = sorted(customer.tags.values_list("name", flat=True), key=str.casefold)
-    existing = {t.name.casefold(): t for t in Tag.objects.filter(workspace=actor.workspace)}
-    tags: list[Tag] = []
-    for name in wanted:
-        tag = existing.get(name.casefold())
-        if tag is None:
-            tag, _created = Tag.objects.get_or_create(workspace=actor.workspace, name=name)
-        tags.append(tag)
-    after = sorted((t.name for t in tags), key=str.casefold)
-    if after == before:
-        return None
-    customer.tags.set(tags)
-    return {"from": before, "to": after}
 
 
 def customer_update(*, actor: Actor, customer_id: int, data: dict[str, Any]) -> Customer:
@@ -523,31 +364,3 @@ def _referral(
         values["referred_by_id"] = referrer_id
     elif source != AcquisitionSource.REFERRAL and customer.referred_by_id is not None:
         values["referred_by_id"] = None
-
-
-def tag_set(*, actor: Actor, customer_id: int, names: list[str] | str) -> list[Tag]:
-    """Replace the customer's tags with ``names`` (a list or comma-separated text); tags are
-    created per workspace by name, matched without regard to case."""
-    require(actor, Perm.CUSTOMER_EDIT)
-    with transaction.atomic():
-        customer = _customer_for_update(actor, customer_id)
-        change = _tags_apply(actor, customer, names)
-        if change:
-            publish(
-                CustomerUpdated(
-                    workspace_id=actor.workspace.pk,
-                    customer_id=customer.pk,
-                    actor=actor,
-                    changes={"tags": change},
-                    section="tags",
-                )
-            )
-    return list(customer.tags.order_by("name"))
-
-
-__all__ = [
-    "CustomerResult",
-    "customer_create",
-    "customer_update",
-    "tag_set",
-]
