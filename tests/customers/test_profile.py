@@ -12,7 +12,13 @@ from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import Membership
 from samphan.core.roles import Role
-from samphan.customers import consent_services, contact_services, interaction_services, services
+from samphan.customers import (
+    address_services,
+    consent_services,
+    contact_services,
+    interaction_services,
+    services,
+)
 from samphan.customers.models import (
     Address,
     ContactPoint,
@@ -334,7 +340,7 @@ def test_note_goes_on_the_timeline_and_a_pinned_one_on_top(
 def test_address_is_checked_against_geothai_and_stored_canonical(
     owner: Actor, customer: Customer
 ) -> None:
-    address = contact_services.address_add(
+    address = address_services.address_add(
         actor=owner,
         customer_id=customer.pk,
         line="99/1",
@@ -374,18 +380,18 @@ def test_address_errors_name_the_field(
     owner: Actor, customer: Customer, parts: dict[str, str], code: str, field: str
 ) -> None:
     with pytest.raises(ApplicationError) as exc:
-        contact_services.address_add(actor=owner, customer_id=customer.pk, **parts)
+        address_services.address_add(actor=owner, customer_id=customer.pk, **parts)
     assert (exc.value.code, exc.value.details["field"]) == (code, field)
     assert not Address.objects.exists()
 
 
 def test_address_update_and_remove_move_the_primary(owner: Actor, customer: Customer) -> None:
-    home = contact_services.address_add(actor=owner, customer_id=customer.pk, province="เชียงใหม่")
-    office = contact_services.address_add(
+    home = address_services.address_add(actor=owner, customer_id=customer.pk, province="เชียงใหม่")
+    office = address_services.address_add(
         actor=owner, customer_id=customer.pk, subdistrict="สีลม", postcode="10500"
     )
     assert not office.is_primary
-    office = contact_services.address_update(
+    office = address_services.address_update(
         actor=owner,
         customer_id=customer.pk,
         address_id=office.pk,
@@ -399,7 +405,7 @@ def test_address_update_and_remove_move_the_primary(owner: Actor, customer: Cust
     customer.refresh_from_db()
     assert office.is_primary and not home.is_primary
     assert customer.province == "กรุงเทพมหานคร"
-    contact_services.address_remove(actor=owner, customer_id=customer.pk, address_id=office.pk)
+    address_services.address_remove(actor=owner, customer_id=customer.pk, address_id=office.pk)
     home.refresh_from_db()
     customer.refresh_from_db()
     assert home.is_primary and customer.province == "เชียงใหม่"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from samphan.commerce.models import ChannelKind
 from samphan.core.access import actor_for_membership
 from samphan.core.models import Membership
-from samphan.customers import consent_services, contact_services, services
+from samphan.customers import address_services, consent_services, services
 from samphan.customers.models import FollowUp, Interaction
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import ARTIFACTS
@@ -54,7 +54,7 @@ def malee(shop: Membership) -> int:
     consent_services.consent_record(
         actor=owner, customer_id=customer.pk, purpose="marketing_line", granted=True
     )
-    contact_services.address_add(
+    address_services.address_add(
         actor=owner,
         customer_id=customer.pk,
         line="99/1 ซ.พหลโยธิน 24",

@@ -23,7 +23,7 @@ from samphan.core.thai.address import (
     subdistrict_parts,
 )
 from samphan.core.web import add_application_error, current_actor, member_required
-from samphan.customers import contact_services, selectors
+from samphan.customers import address_services, selectors
 from samphan.customers.models import Address, Customer
 from samphan.customers.views.merged import follow_merges
 
@@ -76,11 +76,11 @@ def _address_save(
         if form.is_valid():
             try:
                 if address is None:
-                    contact_services.address_add(
+                    address_services.address_add(
                         actor=actor, customer_id=customer.pk, **form.cleaned_data
                     )
                 else:
-                    contact_services.address_update(
+                    address_services.address_update(
                         actor=actor,
                         customer_id=customer.pk,
                         address_id=address.pk,
@@ -134,7 +134,7 @@ def address_remove(request: HttpRequest, customer_id: int, address_id: int) -> H
     actor = current_actor(request)
     address = selectors.address_get(actor=actor, customer_id=customer_id, address_id=address_id)
     if request.method == "POST":
-        contact_services.address_remove(actor=actor, customer_id=customer_id, address_id=address.pk)
+        address_services.address_remove(actor=actor, customer_id=customer_id, address_id=address.pk)
         messages.success(request, _("Address removed."))
         return redirect(reverse("customers:detail", args=[customer_id]) + "#addresses")
     return render(
