@@ -24,11 +24,11 @@ from tests.factories import (
     CustomerFactory,
     MembershipFactory,
     OrderFactory,
-    OrderLineFactory,
     ProductFactory,
     SalesChannelFactory,
     WorkspaceFactory,
 )
+from tests.factories import line as item
 
 _has_analytics = any(getattr(p, "namespace", None) == "analytics" for p in samphan.urls.urlpatterns)
 urlpatterns = list(samphan.urls.urlpatterns)
@@ -85,22 +85,21 @@ def group(db: None) -> tuple[Workspace, list[int]]:
         return OrderFactory(workspace=ws, customer=customer, **kwargs)
 
     # Monday 10:00 in Bangkok
-    a1 = order(a, channel=store, branch=branch, placed_at=_at(2026, 5, 4, 3), total_satang=20_000,
-               payment_method="cash")  # fmt: skip
-    OrderLineFactory(order=a1, product=tea, name="ชาไทย", quantity=2, line_total_satang=13_000)
-    OrderLineFactory(order=a1, product=bread, name="ขนมปัง", quantity=1, line_total_satang=7_000)
+    order(a, channel=store, branch=branch, placed_at=_at(2026, 5, 4, 3), total_satang=20_000,
+          payment_method="cash", lines=[item(tea, quantity=2, unit_price_satang=6_500),
+                                        item(bread, unit_price_satang=7_000)])  # fmt: skip
     # Saturday 18:30 UTC is Sunday 01:30 in Bangkok
-    a2 = order(a, channel=line, placed_at=_at(2026, 5, 9, 18, 30), total_satang=10_000,
-               payment_method="promptpay", coupon_code="NEW10")  # fmt: skip
-    OrderLineFactory(order=a2, product=tea, name="ชาไทย", quantity=1, line_total_satang=10_000)
+    order(a, channel=line, placed_at=_at(2026, 5, 9, 18, 30), total_satang=10_000,
+          payment_method="promptpay", coupon_code="NEW10",
+          lines=[item(tea, unit_price_satang=10_000)])  # fmt: skip
     # Monday 12:00 in Bangkok
-    b1 = order(b, channel=store, branch=branch, placed_at=_at(2026, 5, 4, 5), total_satang=30_000,
-               payment_method="promptpay", discount_satang=500)  # fmt: skip
-    OrderLineFactory(order=b1, product=coffee, name="กาแฟ", quantity=1, line_total_satang=30_000)
-    cancelled = order(a, channel=store, status=OrderStatus.CANCELLED, total_satang=99_999)
-    OrderLineFactory(order=cancelled, product=tea, name="ชาไทย", line_total_satang=99_999)
-    other = order(outsider, channel=line, total_satang=50_000, payment_method="card")
-    OrderLineFactory(order=other, product=bread, name="ขนมปัง", line_total_satang=50_000)
+    order(b, channel=store, branch=branch, placed_at=_at(2026, 5, 4, 5), total_satang=30_000,
+          payment_method="promptpay", discount_satang=500,
+          lines=[item(coffee, unit_price_satang=30_000)])  # fmt: skip
+    order(a, channel=store, status=OrderStatus.CANCELLED, total_satang=99_999,
+          lines=[item(tea, unit_price_satang=99_999)])  # fmt: skip
+    order(outsider, channel=line, total_satang=50_000, payment_method="card",
+          lines=[item(bread, unit_price_satang=50_000)])  # fmt: skip
     CustomerFactory(workspace=ws, referred_by=outsider)  # not in the group
     # another shop's data must never count
     OrderFactory(customer=CustomerFactory(province=BKK), total_satang=77_777)

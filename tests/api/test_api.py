@@ -2,7 +2,7 @@ from django.test import Client
 
 from samphan.core.models import ApiKey, Branch
 from samphan.core.services import api_key_create, api_key_revoke
-from tests.factories import BranchFactory, CustomerFactory, OrderFactory, OrderLineFactory
+from tests.factories import BranchFactory, CustomerFactory, OrderFactory, line
 
 
 def test_openapi_schema_and_docs_are_public(db: None) -> None:
@@ -71,8 +71,9 @@ def test_lists_show_only_own_workspace(api_ro, owner) -> None:  # type: ignore[n
 
 
 def test_order_detail_has_lines_in_satang(api_ro, owner) -> None:  # type: ignore[no-untyped-def]
-    order = OrderFactory(workspace=owner.workspace)
-    OrderLineFactory(order=order, quantity=3, unit_price_satang=4550, line_total_satang=13650)
+    order = OrderFactory(
+        workspace=owner.workspace, lines=[line(quantity=3, unit_price_satang=4550, sku="SKU-1")]
+    )
     body = api_ro.get(f"/api/v1/orders/{order.pk}").json()
     assert body["number"] == order.number
     assert body["lines"] == [

@@ -18,9 +18,9 @@ from samphan.customers.merge import customer_merge, merge_undo
 from tests.factories import (
     CustomerFactory,
     OrderFactory,
-    OrderLineFactory,
     ProductFactory,
     SalesChannelFactory,
+    line,
 )
 
 
@@ -42,16 +42,16 @@ def test_rows_fold_paid_orders_per_product_and_category(owner) -> None:  # type:
     t1 = timezone.now() - dt.timedelta(days=30)
     t2 = timezone.now() - dt.timedelta(days=3)
     t3 = timezone.now() - dt.timedelta(days=1)
-    first = OrderFactory(workspace=ws, customer=customer, placed_at=t1)
-    OrderLineFactory(order=first, product=tea)
-    OrderLineFactory(order=first, product=coffee)
-    second = OrderFactory(workspace=ws, customer=customer, placed_at=t2)
-    OrderLineFactory(order=second, product=tea)
-    OrderLineFactory(order=second, product=None)  # a free-text line counts for nothing here
-    refunded = OrderFactory(workspace=ws, customer=customer, placed_at=t3)
-    refunded.status = OrderStatus.REFUNDED
-    refunded.save()
-    OrderLineFactory(order=refunded, product=cake)
+    OrderFactory(workspace=ws, customer=customer, placed_at=t1, lines=[line(tea), line(coffee)])
+    # A free-text line counts for nothing here.
+    OrderFactory(workspace=ws, customer=customer, placed_at=t2, lines=[line(tea), line()])
+    OrderFactory(
+        workspace=ws,
+        customer=customer,
+        placed_at=t3,
+        status=OrderStatus.REFUNDED,
+        lines=[line(cake)],
+    )
 
     customer_summaries_refresh(workspace=ws, customer_ids=[customer.pk])
     customer_summaries_refresh(workspace=ws, customer_ids=[customer.pk])  # idempotent
@@ -93,11 +93,11 @@ def test_merge_and_undo_keep_rows_true(owner) -> None:  # type: ignore[no-untype
     survivor = CustomerFactory(workspace=ws)
     merged = CustomerFactory(workspace=ws)
     for customer, days in ((survivor, 10), (merged, 2)):
-        OrderLineFactory(
-            order=OrderFactory(
-                workspace=ws, customer=customer, placed_at=timezone.now() - dt.timedelta(days=days)
-            ),
-            product=tea,
+        OrderFactory(
+            workspace=ws,
+            customer=customer,
+            placed_at=timezone.now() - dt.timedelta(days=days),
+            lines=[line(tea)],
         )
     customer_summaries_refresh(workspace=ws)
 
@@ -125,10 +125,12 @@ def test_segment_period_that_the_rows_only_span(owner) -> None:  # type: ignore[
     def buyer(*days_ago: int) -> int:
         customer = CustomerFactory(workspace=ws)
         for days in days_ago:
-            order = OrderFactory(
-                workspace=ws, customer=customer, placed_at=now - dt.timedelta(days=days)
+            OrderFactory(
+                workspace=ws,
+                customer=customer,
+                placed_at=now - dt.timedelta(days=days),
+                lines=[line(tea)],
             )
-            OrderLineFactory(order=order, product=tea)
         return customer.pk
 
     around = buyer(60, 5)

@@ -100,7 +100,10 @@ def test_timeline_filters_and_pages_with_a_cursor(api_rw: Any, customer: Custome
     first = api_rw.get(path, data={"limit": 2}).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     rest = api_rw.get(path, data={"limit": 2, "before": first["next_cursor"]}).json()
-    assert rest["next_cursor"] == "" and len(rest["items"]) == 2
+    assert len(rest["items"]) == 2 and rest["next_cursor"]
+    last = api_rw.get(path, data={"limit": 2, "before": rest["next_cursor"]}).json()
+    assert [i["type"] for i in last["items"]] == ["customer.created"]
+    assert last["next_cursor"] == ""
     assert first["items"][0]["actor"].startswith("api-key:")
     chats = api_rw.get(path, data={"type": "interaction.logged"}).json()
     assert [i["payload"]["summary"] for i in chats["items"]] == ["แชท 2", "แชท 1", "แชท 0"]
