@@ -164,6 +164,11 @@ class ContactPoint(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices)
     value = models.CharField(_("value"), max_length=254)
+    # How a marketplace showed this buyer when it hid the name (ส****, j***n): shown to the
+    # shop, but never a name and never compared to find duplicates.
+    display_name = models.CharField(
+        _("marketplace display name"), max_length=150, blank=True, default="", db_default=""
+    )
     is_primary = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

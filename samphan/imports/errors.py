@@ -116,6 +116,10 @@ MESSAGES: dict[str, Promise] = {
     "masked_phone": _(
         "“%(value)s” is a hidden (masked) phone number. Write the whole number or leave the cell empty."
     ),
+    "masked_username": _(
+        "“%(value)s” is a hidden (masked) username. Write the whole username or leave the cell "
+        "empty."
+    ),
     "invalid_email": _("“%(value)s” is not an email address."),
     "invalid_line_id": _(
         "“%(value)s” is not a LINE ID: it has spaces or characters a LINE ID cannot have."

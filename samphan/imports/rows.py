@@ -29,6 +29,7 @@ from samphan.imports.values import (
     NOT_NUMERIC,
     clean_cell,
     date_evidence,
+    is_masked_name,
     parse_birthday,
     parse_datetime,
     parse_email,
@@ -92,6 +93,9 @@ class Buyer:
     first_name: str = ""
     last_name: str = ""
     province: str = ""
+    # A name the marketplace hid (ส****, j***n): kept on the buyer's first contact as the
+    # marketplace's display name, never as a name.
+    display_name: str = ""
 
 
 @dataclass(slots=True)
@@ -253,7 +257,9 @@ def _dedupe(contacts: list[tuple[str, str]]) -> list[tuple[str, str]]:
 @lru_cache(maxsize=65536)
 def _name(text: str) -> tuple[str, str, str]:
     """(title, first, last) of a buyer's name, cut to the columns' sizes (names repeat on every
-    row of an order, hence the cache)."""
+    row of an order, hence the cache); a masked name (ส****) is no name at all."""
+    if is_masked_name(text):
+        return "", "", ""
     title, first, last = split_full_name(text)
     return title[:32], first[:150], last[:150]
 
@@ -479,7 +485,8 @@ def parse_marketplace_row(
     paid = row.parse("paid_price", parse_money)
 
     contacts: list[tuple[str, str]] = []
-    username = parse_username(row.text("buyer_username"))
+    username_text = row.text("buyer_username")
+    username = "" if is_masked_name(username_text) else parse_username(username_text)
     if username:
         contacts.append((MARKETPLACE_CONTACT[ctx.kind], username))
     phone_text = row.text("phone")
@@ -494,9 +501,12 @@ def parse_marketplace_row(
             contacts.append((ContactKind.EMAIL, parse_email(email_text)))
     buyer = None
     if contacts:
+        name_text = row.text("buyer_name")
+        masked_name = next((t for t in (name_text, username_text) if t and is_masked_name(t)), "")
         buyer = Buyer(
-            _dedupe(contacts), *_name(row.text("buyer_name")), province_name(row.text("province"))
-        )
+            _dedupe(contacts), *_name(name_text), province_name(row.text("province")),
+            display_name=clean_text(masked_name)[:150],
+        )  # fmt: skip
 
     if row.errors or item is None or placed_at is None:
         return None, row.errors

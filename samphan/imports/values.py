@@ -323,9 +323,21 @@ def parse_line(text: str) -> tuple[str, str]:
     raise cell_error("invalid_line_id")
 
 
+_MASKED_NAME = re.compile(r"[*•]{2,}|\w[*•]\w")
+
+
+def is_masked_name(text: str) -> bool:
+    """A name or username a marketplace hid (``ส****``, ``j***n``, ``s•••j``): shown to the shop
+    as the buyer's display name, but never a name and never an identity."""
+    return bool(_MASKED_NAME.search(text))
+
+
 @lru_cache(maxsize=65536)
 def parse_username(text: str) -> str:
-    """A marketplace username as ``contact_normalize`` stores it (no @, lower case)."""
+    """A marketplace username as ``contact_normalize`` stores it (no @, lower case); a masked
+    one (``j***n``) raises ``masked_username``: it could be anyone's."""
+    if is_masked_name(text):
+        raise cell_error("masked_username")
     handle = clean_text(text).lstrip("@").lower()
     if len(handle) > 254:
         raise cell_error("too_long", limit=254)
