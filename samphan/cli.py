@@ -20,6 +20,7 @@ Commands:
   import        import a CSV/XLSX or Shopee/Lazada/TikTok Shop export (progress bar, report)
   recompute     recompute RFM, lifetime value and segments for a workspace
   summaries     refresh purchase summaries and lifecycle stages (the nightly pass, for cron)
+  events        list or retry reactions to events that failed after their retries
   apikey        create (prints the key once), list or revoke a workspace's API keys
 
 Any other Django management command works too. `samphan COMMAND --help` for options.

@@ -1,11 +1,102 @@
-"""Set-based writes that Django's ORM has no words for: ``INSERT … SELECT`` and ``VACUUM``."""
+"""Set-based writes that Django's ORM has no words for: ``INSERT … SELECT``, ``VACUUM``, and
+the row sink seam the domains' bulk services write their big tables through.
+
+A :class:`RowSink` (``samphan.imports.sink.RowSink`` implements it: ``executemany`` on SQLite,
+``COPY`` on PostgreSQL) takes plain tuples; :class:`BulkTable` collects them for one model, and
+:func:`model_rows_writer` turns unsaved model instances (e.g. the timeline rows that
+``samphan.timeline.publish.publish`` builds) into such tuples.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+class RowSink(Protocol):
+    """Where a bulk service writes rows of the tables that grow with a file."""
+
+    connection: BaseDatabaseWrapper
+
+    def datetime(self, value: dt.datetime | None) -> Any: ...
+
+    def date(self, value: dt.date | None) -> Any: ...
+
+    def json(self, value: Any) -> str: ...
+
+    def reserve_ids(self, model: type[models.Model], count: int) -> list[int]: ...
+
+    def insert(
+        self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> int: ...
+
+
+class BulkTable:
+    """Rows of one model: the columns given, then every other column with its default
+    (``auto_now_add`` → now), so that a field added to the model later still gets a value."""
+
+    def __init__(self, sink: RowSink, model: type[models.Model], given: tuple[str, ...]) -> None:
+        self.sink, self.model = sink, model
+        rest: list[str] = []
+        constants: list[Any] = []
+        now = dt.datetime.now(dt.UTC)
+        for f in model._meta.concrete_fields:
+            if f.column is None or f.column in given or f.primary_key:
+                continue  # a primary key not given is the database's to assign
+            if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+                value: Any = sink.datetime(now)
+            elif f.has_default() or not f.has_db_default():
+                value = f.get_db_prep_save(f.get_default(), sink.connection)
+            else:
+                continue  # only a database default: leave the column to it
+            rest.append(f.column)
+            constants.append(value)
+        self.columns = (*given, *rest)
+        self.constants = tuple(constants)
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, *values: Any) -> None:
+        self.rows.append(values + self.constants)
+
+    def flush(self) -> None:
+        if self.rows:
+            self.sink.insert(self.model, self.columns, self.rows)
+            self.rows = []
+
+
+def model_rows_writer(
+    sink: RowSink, columns: tuple[str, ...]
+) -> Callable[[Sequence[models.Model]], None]:
+    """A writer of unsaved instances through ``sink``: ``columns`` (attribute names) are taken
+    from each instance; JSON, date and datetime values are put in the sink's form."""
+
+    def write(rows: Sequence[models.Model]) -> None:
+        if not rows:
+            return
+        model = type(rows[0])
+        convert: list[Callable[[Any], Any] | None] = []
+        for name in columns:
+            kind = model._meta.get_field(name.removesuffix("_id")).get_internal_type()
+            convert.append(
+                sink.json
+                if kind == "JSONField"
+                else sink.datetime
+                if kind == "DateTimeField"
+                else sink.date
+                if kind == "DateField"
+                else None
+            )
+        table = BulkTable(sink, model, columns)
+        pairs = list(zip(columns, convert, strict=True))
+        for row in rows:
+            table.add(*(getattr(row, n) if c is None else c(getattr(row, n)) for n, c in pairs))
+        table.flush()
+
+    return write
 
 
 def insert_select(

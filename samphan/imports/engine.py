@@ -20,14 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from samphan.commerce.models import ChannelKind, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.models import Branch
-from samphan.customers.models import ContactPoint
+from samphan.customers.bulk import contacts_bulk_display_names
 from samphan.imports.apply import Applier
 from samphan.imports.errors import CellError, ImportFileError, RowError, RowsRejected, both
 from samphan.imports.mapping import mapping_as_json, mapping_clean
 from samphan.imports.marketplaces import DATE_ORDER_HINT, MARKETPLACE_CHANNEL
 from samphan.imports.models import ImportKind
 from samphan.imports.outcomes import customer_outcomes, order_outcomes
-from samphan.imports.plan import OrderGroups, Plan, Planner, chunks
+from samphan.imports.plan import OrderGroups, Plan, Planner
 from samphan.imports.reader import open_table
 from samphan.imports.rows import (
     DATE_FIELDS,
@@ -382,7 +382,7 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
             evidence=f"import {req.original_name or req.path.name}",
             tick=tick,
         ).run()
-        _keep_display_names(actor.workspace.pk, plan)
+        _keep_display_names(actor, plan)
 
     if errors_total > len(errors):
         notes.append(note("errors_truncated", count=len(errors)))
@@ -398,28 +398,17 @@ def run_import(req: ImportRequest, *, progress: ProgressFn | None = None) -> dic
     return report
 
 
-def _keep_display_names(workspace_id: int, plan: Plan) -> None:
+def _keep_display_names(actor: Actor, plan: Plan) -> None:
     """A buyer's masked name (ส****) goes on the contact that identified them, as the
-    marketplace's display name; done after the bulk writes, in the same transaction, only for
-    the few buyers who have one."""
-    wanted: dict[str, dict[str, str]] = {}
+    marketplace's display name (``contacts_bulk_display_names``), after the bulk writes, in
+    the same transaction, only for the few buyers who have one."""
+    names: dict[tuple[str, str], str] = {}
     for draft in plan.orders:
         buyer = draft.buyer
         if buyer is None or not buyer.display_name or draft.person is None:
             continue
-        kind, value = buyer.contacts[0]
-        wanted.setdefault(kind, {})[value] = buyer.display_name
-    for kind, names in wanted.items():
-        for batch in chunks(sorted(names)):
-            contacts = ContactPoint.objects.filter(
-                workspace_id=workspace_id, kind=kind, value__in=batch
-            ).only("pk", "value", "display_name")
-            changed = []
-            for contact in contacts:
-                if contact.display_name != names[contact.value]:
-                    contact.display_name = names[contact.value]
-                    changed.append(contact)
-            ContactPoint.objects.bulk_update(changed, ["display_name"], batch_size=500)
+        names[buyer.contacts[0]] = buyer.display_name
+    contacts_bulk_display_names(actor=actor, names=names)
 
 
 def _report(

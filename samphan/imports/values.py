@@ -11,19 +11,18 @@ import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from samphan.core.errors import ApplicationError
 from samphan.core.thai.address import address_validate
 from samphan.core.thai.dates import BE_OFFSET, THAI_MONTHS, THAI_MONTHS_SHORT
 from samphan.core.thai.names import clean_text
-from samphan.core.thai.phone import InvalidPhone, is_masked, normalize_phone, thai_digits_to_arabic
-from samphan.customers.contacts import LINE_USER_ID
-from samphan.customers.models import Gender
+from samphan.core.thai.phone import is_masked, thai_digits_to_arabic
+from samphan.customers.contacts import LINE_USER_ID, contact_normalize
+from samphan.customers.models import ContactKind, Gender
 from samphan.imports.errors import CellError, cell_error
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -271,15 +270,20 @@ def parse_birthday(
 # --- contacts ------------------------------------------------------------------------------------
 
 
+def _contact(kind: str, text: str, code: str, **params: Any) -> str:
+    """The one contact normaliser (``contact_normalize``), its error as this cell's error."""
+    try:
+        return contact_normalize(kind, text)
+    except ApplicationError as exc:
+        raise cell_error(code, **params) from exc
+
+
 @lru_cache(maxsize=65536)
 def parse_phone(text: str) -> str:
     """E.164; a masked number (``******920``) raises ``masked_phone``."""
     if is_masked(text):
         raise cell_error("masked_phone")
-    try:
-        return normalize_phone(text)
-    except InvalidPhone as exc:
-        raise cell_error("invalid_phone") from exc
+    return _contact(ContactKind.PHONE, text, "invalid_phone")
 
 
 @lru_cache(maxsize=65536)
@@ -299,12 +303,7 @@ def split_multi(text: str) -> list[str]:
 
 
 def parse_email(text: str) -> str:
-    email = text.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise cell_error("invalid_email") from exc
-    return email
+    return _contact(ContactKind.EMAIL, text, "invalid_email")
 
 
 _LINE_HANDLE = re.compile(r"^@?[A-Za-z0-9._\-]{1,50}$")
@@ -317,9 +316,10 @@ def parse_line(text: str) -> tuple[str, str]:
     are kept as a social handle ``line:somying99``."""
     value = text.strip()
     if LINE_USER_ID.match(value):
-        return "line", value
+        return "line", _contact(ContactKind.LINE, value, "invalid_line_id")
     if _LINE_HANDLE.match(value):
-        return "social", LINE_HANDLE_PREFIX + value.lstrip("@").lower()
+        handle = LINE_HANDLE_PREFIX + value.lstrip("@")
+        return "social", _contact(ContactKind.SOCIAL, handle, "invalid_line_id")
     raise cell_error("invalid_line_id")
 
 
@@ -338,7 +338,11 @@ def parse_username(text: str) -> str:
     one (``j***n``) raises ``masked_username``: it could be anyone's."""
     if is_masked_name(text):
         raise cell_error("masked_username")
-    handle = clean_text(text).lstrip("@").lower()
+    handle = clean_text(text)
+    if not handle.lstrip("@"):
+        return ""
+    # Every marketplace handle is stored alike (no @, lower case).
+    handle = _contact(ContactKind.SHOPEE, handle, "too_long", limit=254)
     if len(handle) > 254:
         raise cell_error("too_long", limit=254)
     return handle

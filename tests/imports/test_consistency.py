@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from samphan.commerce import bulk as commerce_bulk
 from samphan.commerce.models import Order, OrderLine, SalesChannel
 from samphan.core.access import Actor
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer
-from samphan.imports import apply as apply_module
 from samphan.imports import engine as engine_module
 from samphan.imports import jobs as imports
 from samphan.imports.models import ImportJob
@@ -145,7 +145,7 @@ def test_crash_after_some_writes_rolls_everything_back(
 ) -> None:
     # Small batches, and a failure on the second batch of orders: the first batch (customers,
     # contacts, orders, lines and events) is already written when it fails.
-    monkeypatch.setattr(apply_module, "ORDER_BATCH", 1)
+    monkeypatch.setattr(commerce_bulk, "ORDER_BATCH", 1)
     real = RowSink.insert
     calls = {"n": 0}
 

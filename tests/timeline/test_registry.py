@@ -206,3 +206,39 @@ def test_subscribers_get_a_bulk_publication_at_once_per_workspace(
     )
     assert sorted(seen) == sorted([(owner.workspace.pk, 5), (other.workspace_id, 1)])
     assert TimelineEvent.objects.filter(type=NoteAdded.type).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_command_lists_and_retries_failures(owner: Actor, scratch: list[str]) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    customer = CustomerFactory(workspace=owner.workspace)
+    ok = {"now": False}
+
+    @subscriber(NoteAdded, phase=Phase.AFTER_COMMIT)
+    def later(events: Sequence[DomainEvent]) -> None:
+        if not ok["now"]:
+            raise RuntimeError("down")
+
+    message = NoteAdded(
+        workspace_id=owner.workspace.pk, customer_id=customer.pk, text="a", pinned=False
+    ).as_message()
+    SubscriberFailure.objects.create(
+        subscriber=f"{__name__}.{later.__qualname__}",
+        workspace=owner.workspace,
+        event_types=["note.added"],
+        messages=[message],
+        error="RuntimeError: down",
+    )
+    out = io.StringIO()
+    call_command("events", "failures", stdout=out)
+    assert "1 failure(s) waiting" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("events", "retry", stdout=io.StringIO())
+    ok["now"] = True
+    out = io.StringIO()
+    call_command("events", "retry", stdout=out)
+    assert "delivered 1, still failing 0" in out.getvalue()
