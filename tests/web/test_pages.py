@@ -229,11 +229,19 @@ def test_workspace_switch_to_a_shop_you_are_not_in_is_404(owner_client: Client) 
 def test_staff_navigation_hides_what_the_role_cannot_open(staff_client: Client) -> None:
     html = staff_client.get(reverse("web:dashboard")).content.decode()
     assert reverse("customers:list") in html
-    assert reverse("web:service") in html
+    assert reverse("customers:tasks") in html
     assert reverse("web:settings") not in html
     assert f'href="{reverse("segments:list")}"' not in html
     assert f'href="{reverse("analytics:index")}"' not in html
     assert reverse("web:campaigns") not in html
+
+
+@pytest.mark.parametrize("area", ["loyalty", "campaigns", "service", "feedback"])
+def test_menus_show_only_what_exists(owner_client: Client, area: str) -> None:
+    """The areas not built yet have no menu (not in the side bar, the bottom bar or More)."""
+    html = owner_client.get(reverse("web:dashboard")).content.decode()
+    assert f'href="{reverse(f"web:{area}")}"' not in html
+    assert "เร็ว ๆ นี้" not in html
 
 
 def test_coming_soon_page_is_honest(owner_client: Client) -> None:
