@@ -23,16 +23,13 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from numpy.typing import NDArray
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from samphan.analytics.models import CustomerMetrics
 from samphan.analytics.selectors import _cached
@@ -41,6 +38,9 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
+
+if TYPE_CHECKING:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
 
 MIN_CUSTOMERS = 12  # fewer buyers than this: no suggestions
 K_RANGE = (3, 4, 5, 6)
@@ -181,6 +181,9 @@ def _transform(data: _Data) -> NDArray[np.float64]:
 
 
 def _fit(x: NDArray[np.float64], *, k: int, seed: int, large: bool) -> KMeans | MiniBatchKMeans:
+    # scikit-learn takes 2 s to import: only the processes that fit clusters pay for it.
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if large:
         return MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=2048).fit(x)
     return KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
@@ -411,6 +414,9 @@ def suggest_segments(
 ) -> list[Suggestion]:
     """Clusters of the workspace's buyers, largest total spend first (empty if too few).
     ``now`` is when the rules will run (for "bought in the last N days"; default: now)."""
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
     data = _load(workspace)
     if data is None:
         return []

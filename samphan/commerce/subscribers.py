@@ -15,18 +15,25 @@ from samphan.timeline.registry import DomainEvent, Phase, subscriber
 SUMMARY_BATCH = 1000
 
 
-def _customers_of(event: DomainEvent) -> set[int]:
-    ids = {event.customer_id} if event.customer_id else set()
-    if isinstance(event, CustomerMerged):
-        ids.add(event.merged_customer_id)  # its orders moved away: back to zero
-    return ids
-
-
 @subscriber(
     OrderPlaced, OrderStatusChanged, CustomerMerged, CustomerUnmerged, phase=Phase.IN_TRANSACTION
 )
 def purchase_summary_refresh(events: Sequence[DomainEvent]) -> None:
-    ids = sorted(set().union(*(_customers_of(e) for e in events)))
+    found: set[int | None] = {e.customer_id for e in events}
+    # A merged-away customer's orders moved to the survivor: its summary goes back to zero.
+    found.update(e.merged_customer_id for e in events if isinstance(e, CustomerMerged))
+    ids = sorted(pk for pk in found if pk)
+    if not ids:
+        return
+    if len(ids) > SUMMARY_BATCH and ids[-1] - ids[0] < 2 * len(ids):
+        # Mostly consecutive ids (the new customers of an import): refresh the whole range in
+        # one pass; the few in between are refreshed to what they already are.
+        customer_summaries_update(
+            Customer.objects.filter(
+                workspace_id=events[0].workspace_id, pk__gte=ids[0], pk__lte=ids[-1]
+            )
+        )
+        return
     for start in range(0, len(ids), SUMMARY_BATCH):
         batch = ids[start : start + SUMMARY_BATCH]
         customer_summaries_update(

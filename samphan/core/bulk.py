@@ -2,15 +2,14 @@
 the row sink seam the domains' bulk services write their big tables through.
 
 A :class:`RowSink` (``samphan.imports.sink.RowSink`` implements it: ``executemany`` on SQLite,
-``COPY`` on PostgreSQL) takes plain tuples; :class:`BulkTable` collects them for one model, and
-:func:`model_rows_writer` turns unsaved model instances (e.g. the timeline rows that
-``samphan.timeline.publish.publish`` builds) into such tuples.
+``COPY`` on PostgreSQL) takes plain tuples; :class:`BulkTable` collects them for one model (the timeline's
+``sink_writer`` writes event rows with it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from django.db import connection, models
@@ -66,37 +65,6 @@ class BulkTable:
         if self.rows:
             self.sink.insert(self.model, self.columns, self.rows)
             self.rows = []
-
-
-def model_rows_writer(
-    sink: RowSink, columns: tuple[str, ...]
-) -> Callable[[Sequence[models.Model]], None]:
-    """A writer of unsaved instances through ``sink``: ``columns`` (attribute names) are taken
-    from each instance; JSON, date and datetime values are put in the sink's form."""
-
-    def write(rows: Sequence[models.Model]) -> None:
-        if not rows:
-            return
-        model = type(rows[0])
-        convert: list[Callable[[Any], Any] | None] = []
-        for name in columns:
-            kind = model._meta.get_field(name.removesuffix("_id")).get_internal_type()
-            convert.append(
-                sink.json
-                if kind == "JSONField"
-                else sink.datetime
-                if kind == "DateTimeField"
-                else sink.date
-                if kind == "DateField"
-                else None
-            )
-        table = BulkTable(sink, model, columns)
-        pairs = list(zip(columns, convert, strict=True))
-        for row in rows:
-            table.add(*(getattr(row, n) if c is None else c(getattr(row, n)) for n, c in pairs))
-        table.flush()
-
-    return write
 
 
 def insert_select(

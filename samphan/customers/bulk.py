@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from samphan.core.access import Actor, require
-from samphan.core.bulk import BulkTable, RowSink, model_rows_writer
+from samphan.core.bulk import BulkTable, RowSink
 from samphan.core.roles import Perm
 from samphan.customers.contacts import contact_normalize
 from samphan.customers.events import ConsentChanged, ContactAdded, CustomerCreated, CustomerUpdated
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
-from samphan.timeline.publish import publish
+from samphan.timeline.publish import publish, sink_writer
 from samphan.timeline.registry import DomainEvent
 
 CHUNK = 500
@@ -30,11 +30,6 @@ CHUNK = 500
 EVENT_BATCH = 500
 Progress = Callable[[int], None]
 
-# The columns of a timeline row, as the sink writes them.
-TIMELINE_COLUMNS = (
-    "workspace_id", "customer_id", "order_id", "type", "occurred_at", "actor_id", "actor_label",
-    "payload", "links",
-)  # fmt: skip
 CUSTOMER_FIELDS = (
     "title", "first_name", "last_name", "nickname", "gender", "birthday", "province",
     "acquisition_source",
@@ -44,7 +39,7 @@ CUSTOMER_FIELDS = (
 def events_publish(events: list[DomainEvent], sink: RowSink) -> None:
     """Publish ``events`` with their timeline rows written through ``sink``; empties the list."""
     if events:
-        publish(events, write_rows=model_rows_writer(sink, TIMELINE_COLUMNS))
+        publish(events, write_rows=sink_writer(sink))
         events.clear()
 
 

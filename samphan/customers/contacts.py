@@ -13,6 +13,7 @@ from samphan.core.thai.phone import InvalidPhone, normalize_phone
 from samphan.customers.models import ContactKind
 
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+_KINDS = frozenset(ContactKind.values)
 
 
 def contact_normalize(kind: str, value: str, *, field: str | None = None) -> str:
@@ -51,7 +52,7 @@ def contact_normalize(kind: str, value: str, *, field: str | None = None) -> str
                 status=422,
             )
         return value
-    if kind in ContactKind.values:
+    if kind in _KINDS:
         handle = value.lstrip("@").lower()
         if not handle:
             raise ApplicationError(

@@ -38,6 +38,7 @@ from samphan.customers.bulk import (
 )
 from samphan.imports.plan import Person, Plan
 from samphan.imports.sink import RowSink
+from samphan.timeline.publish import deliveries_gathered, sink_writer
 
 Tick = Callable[[str, int, int], None]
 
@@ -63,11 +64,12 @@ class Applier:
 
     def run(self) -> None:
         total = max(len(self.plan.persons_new) + len(self.plan.orders), 1)
-        self._customers_new(total)
-        self._customers_existing()
-        self._contacts()
-        self._consents()
-        self._orders(total, done_before=len(self.plan.persons_new))
+        with deliveries_gathered(write_rows=sink_writer(self.sink)):
+            self._customers_new(total)
+            self._customers_existing()
+            self._contacts()
+            self._consents()
+            self._orders(total, done_before=len(self.plan.persons_new))
 
     def _persons(self) -> list[Person]:
         return [*self.plan.persons_new, *self.plan.persons_existing.values()]

@@ -10,23 +10,46 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from samphan.core.bulk import BulkTable, RowSink
 from samphan.timeline.models import SubscriberFailure, TimelineEvent
 from samphan.timeline.registry import SUBSCRIBERS, DomainEvent, Phase, subscribers_for
 
 logger = logging.getLogger(__name__)
 
-RowWriter = Callable[[list[TimelineEvent]], None]
+# Writes the timeline rows of some events (a bulk path's own writer: ``sink_writer``).
+RowWriter = Callable[[Sequence[DomainEvent]], None]
 # Events per Celery message for an after-commit subscriber (an import may publish 100,000).
 MESSAGE_EVENTS = 5000
 # In-process (eager) deliveries are tried this many times before they are recorded as failed.
 EAGER_ATTEMPTS = 3
+
+
+@dataclass
+class _Gathered:
+    in_transaction: dict[tuple[str, int], list[DomainEvent]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    after_commit: dict[tuple[str, int], list[DomainEvent]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+# The row writer of the publication being dispatched: events that its in-transaction
+# subscribers publish in turn (a lifecycle change after an order) are written the same way.
+_row_writer: ContextVar[RowWriter | None] = ContextVar("timeline_row_writer", default=None)
+# Inside ``deliveries_gathered``: the events waiting for the end of the bulk write, per phase
+# and (subscriber, workspace).
+_gathered: ContextVar[_Gathered | None] = ContextVar("timeline_gathered", default=None)
 
 
 def timeline_row(event: DomainEvent) -> TimelineEvent:
@@ -49,24 +72,87 @@ def _bulk_create(rows: list[TimelineEvent]) -> None:
     TimelineEvent.objects.bulk_create(rows, batch_size=1000)
 
 
+_SINK_COLUMNS = (
+    "workspace_id", "customer_id", "order_id", "type", "occurred_at", "actor_id", "actor_label",
+    "payload", "links",
+)  # fmt: skip
+
+
+def sink_writer(sink: RowSink) -> RowWriter:
+    """A row writer for bulk paths: the rows ``timeline_row`` would make, as plain tuples
+    through ``sink`` (``executemany`` or ``COPY``), without a model instance each."""
+
+    def write(events: Sequence[DomainEvent]) -> None:
+        table = BulkTable(sink, TimelineEvent, _SINK_COLUMNS)
+        now = timezone.now()
+        for e in events:
+            actor = e.event_actor
+            table.add(
+                e.workspace_id, e.customer_id, e.order_id, e.type,
+                sink.datetime(e.occurred_at or now),
+                actor.user_id if actor is not None else None,
+                actor.label if actor is not None else "",
+                sink.json(e.payload()), sink.json(e.links()),
+            )  # fmt: skip
+        table.flush()
+
+    return write
+
+
 def publish(
     events: Sequence[DomainEvent] | DomainEvent, *, write_rows: RowWriter | None = None
 ) -> list[TimelineEvent]:
-    """Record ``events`` on the timeline and notify their subscribers. Returns the rows (with
-    ids when written by the default writer on a database that returns them)."""
+    """Record ``events`` on the timeline and notify their subscribers. Returns the rows written
+    by the default writer (with ids on a database that returns them); none with ``write_rows``
+    (which the events that the subscribers publish in turn are written with too)."""
     batch = [events] if isinstance(events, DomainEvent) else list(events)
     if not batch:
         return []
-    rows = [timeline_row(e) for e in batch]
+    write_rows = write_rows or _row_writer.get()
     if write_rows is None:
+        rows = [timeline_row(e) for e in batch]
         if len(rows) == 1:
             rows[0].save(force_insert=True)
         else:
             _bulk_create(rows)
-    else:
-        write_rows(rows)
-    _dispatch(batch)
-    return rows
+        _dispatch(batch)
+        return rows
+    write_rows(batch)
+    token = _row_writer.set(write_rows)
+    try:
+        _dispatch(batch)
+    finally:
+        _row_writer.reset(token)
+    return []
+
+
+@contextmanager
+def deliveries_gathered(*, write_rows: RowWriter | None = None) -> Iterator[None]:
+    """For a bulk write that publishes many batches (an import, a seed chunk): its timeline
+    rows are written as they are published (with ``write_rows``, also those that subscribers
+    publish in turn), but each subscriber gets all of its events together at the end: the
+    in-transaction ones before the block ends, still inside the caller's transaction, and the
+    after-commit ones after the commit (25,000 new customers: one purchase summary refresh and
+    one duplicate rescan, not fifty). If the block raises, no subscriber runs."""
+    if _gathered.get() is not None:
+        yield
+        return
+    gathered = _Gathered()
+    writer_token = _row_writer.set(write_rows) if write_rows is not None else None
+    try:
+        token = _gathered.set(gathered)
+        try:
+            yield
+        finally:
+            _gathered.reset(token)
+        # What these subscribers publish in turn is dispatched at once.
+        for (name, _workspace), group in gathered.in_transaction.items():
+            SUBSCRIBERS[name].handler(group)
+    finally:
+        if writer_token is not None:
+            _row_writer.reset(writer_token)
+    for (name, _workspace), group in gathered.after_commit.items():
+        _on_commit(name, group)
 
 
 def _groups(
@@ -81,12 +167,26 @@ def _groups(
 
 
 def _dispatch(events: Sequence[DomainEvent]) -> None:
-    for (name, _workspace), group in _groups(events, Phase.IN_TRANSACTION).items():
-        SUBSCRIBERS[name].handler(group)
-    for (name, _workspace), group in _groups(events, Phase.AFTER_COMMIT).items():
-        for start in range(0, len(group), MESSAGE_EVENTS):
-            messages = [e.as_message() for e in group[start : start + MESSAGE_EVENTS]]
-            transaction.on_commit(_sender(name, messages))
+    gathered = _gathered.get()
+    for key, group in _groups(events, Phase.IN_TRANSACTION).items():
+        if gathered is not None:
+            gathered.in_transaction[key].extend(group)
+        else:
+            SUBSCRIBERS[key[0]].handler(group)
+    for key, group in _groups(events, Phase.AFTER_COMMIT).items():
+        if gathered is not None:
+            gathered.after_commit[key].extend(group)
+        else:
+            _on_commit(key[0], group)
+
+
+def _on_commit(name: str, group: list[DomainEvent]) -> None:
+    """Send ``group`` to subscriber ``name`` once the transaction commits: in one piece when
+    delivered in-process, else in Celery messages of ``MESSAGE_EVENTS`` events."""
+    size = len(group) if settings.CELERY_TASK_ALWAYS_EAGER else MESSAGE_EVENTS
+    for start in range(0, len(group), size):
+        messages = [e.as_message() for e in group[start : start + size]]
+        transaction.on_commit(_sender(name, messages))
 
 
 def _sender(name: str, messages: list[dict[str, Any]]) -> Callable[[], None]:

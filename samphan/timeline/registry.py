@@ -36,6 +36,7 @@ import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -72,7 +73,17 @@ class EventActor:
     def of(cls, actor: Actor | EventActor | None) -> EventActor | None:
         if actor is None or isinstance(actor, EventActor):
             return actor
-        return cls(user_id=actor.user.pk if actor.user is not None else None, label=actor.label)
+        last = _LAST_ACTOR.get()
+        if last is not None and last[0] is actor:
+            return last[1]  # a bulk write: the same actor for thousands of events
+        made = cls(user_id=actor.user.pk if actor.user is not None else None, label=actor.label)
+        _LAST_ACTOR.set((actor, made))
+        return made
+
+
+_LAST_ACTOR: ContextVar[tuple[Actor, EventActor] | None] = ContextVar(
+    "timeline_last_actor", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,18 @@ class DescribeContext:
 
 _ENVELOPE = ("workspace_id", "customer_id", "order_id", "actor", "occurred_at")
 EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+_PAYLOAD_FIELDS: dict[type, list[dataclasses.Field[Any]]] = {}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a class's fields become its payload (name, key, omit when empty) and links."""
+
+    payload: tuple[tuple[str, str, bool], ...]
+    links: tuple[tuple[str, str], ...]
+
+
+_PLANS: dict[type, _Plan] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,22 +162,43 @@ class DomainEvent:
 
     @classmethod
     def payload_fields(cls) -> list[dataclasses.Field[Any]]:
-        return [f for f in dataclasses.fields(cls) if f.name not in _ENVELOPE]
+        fields = _PAYLOAD_FIELDS.get(cls)
+        if fields is None:
+            fields = [f for f in dataclasses.fields(cls) if f.name not in _ENVELOPE]
+            _PAYLOAD_FIELDS[cls] = fields
+        return fields
+
+    @classmethod
+    def _plan(cls) -> _Plan:
+        plan = _PLANS.get(cls)
+        if plan is None:
+            fields = cls.payload_fields()
+            plan = _Plan(
+                payload=tuple(
+                    (f.name, f.metadata.get("key", f.name), bool(f.metadata.get("omit_empty")))
+                    for f in fields
+                    if "link" not in f.metadata
+                ),
+                links=tuple((f.name, f.metadata["link"]) for f in fields if "link" in f.metadata),
+            )
+            _PLANS[cls] = plan
+        return plan
 
     def payload(self) -> dict[str, Any]:
-        return {
-            f.metadata.get("key", f.name): _jsonable(getattr(self, f.name))
-            for f in self.payload_fields()
-            if "link" not in f.metadata
-            and not (f.metadata.get("omit_empty") and not getattr(self, f.name))
-        }
+        payload = {}
+        for name, key, omit_empty in self._plan().payload:
+            value = getattr(self, name)
+            if omit_empty and not value:
+                continue
+            payload[key] = _jsonable(value)
+        return payload
 
     def links(self) -> dict[str, Any]:
-        links = {
-            f.metadata["link"]: getattr(self, f.name)
-            for f in self.payload_fields()
-            if "link" in f.metadata and getattr(self, f.name) is not None
-        }
+        links = {}
+        for name, key in self._plan().links:
+            value = getattr(self, name)
+            if value is not None:
+                links[key] = value
         if self.order_id is not None and Subject.ORDER in self.subject:
             links.setdefault("order", self.order_id)
         return links

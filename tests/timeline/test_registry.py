@@ -17,7 +17,7 @@ from samphan.commerce.events import OrderPlaced
 from samphan.core.access import Actor
 from samphan.customers.events import CustomerCreated, NoteAdded
 from samphan.timeline.models import SubscriberFailure, TimelineEvent
-from samphan.timeline.publish import failures_retry, publish
+from samphan.timeline.publish import deliveries_gathered, failures_retry, publish
 from samphan.timeline.registry import (
     EVENT_TYPES,
     SUBSCRIBERS,
@@ -242,3 +242,57 @@ def test_the_command_lists_and_retries_failures(owner: Actor, scratch: list[str]
     out = io.StringIO()
     call_command("events", "retry", stdout=out)
     assert "delivered 1, still failing 0" in out.getvalue()
+
+
+def _notes(owner: Actor, customer_id: int, count: int) -> list[DomainEvent]:
+    return [
+        NoteAdded(
+            workspace_id=owner.workspace.pk, customer_id=customer_id, text=str(i), pinned=False
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_write_delivers_once_to_each_subscriber(owner: Actor, scratch: list[str]) -> None:
+    customer = CustomerFactory(workspace=owner.workspace)
+    now_seen: list[int] = []
+    later_seen: list[int] = []
+
+    @subscriber(NoteAdded, phase=Phase.IN_TRANSACTION)
+    def now(events: Sequence[DomainEvent]) -> None:
+        now_seen.append(len(events))
+
+    @subscriber(NoteAdded, phase=Phase.AFTER_COMMIT)
+    def later(events: Sequence[DomainEvent]) -> None:
+        later_seen.append(len(events))
+
+    with transaction.atomic():
+        with deliveries_gathered():
+            for _batch in range(3):
+                publish(_notes(owner, customer.pk, 4))
+            assert now_seen == [] and later_seen == []  # rows written, subscribers waiting
+            assert TimelineEvent.objects.filter(type=NoteAdded.type).count() == 12
+        assert now_seen == [12]  # before the block ends, inside the transaction
+        assert later_seen == []
+    assert later_seen == [12]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_write_that_fails_notifies_nobody(owner: Actor, scratch: list[str]) -> None:
+    customer = CustomerFactory(workspace=owner.workspace)
+    seen: list[int] = []
+
+    @subscriber(NoteAdded, phase=Phase.IN_TRANSACTION)
+    def now(events: Sequence[DomainEvent]) -> None:
+        seen.append(len(events))
+
+    @subscriber(NoteAdded, phase=Phase.AFTER_COMMIT)
+    def later(events: Sequence[DomainEvent]) -> None:
+        seen.append(len(events))
+
+    with pytest.raises(RuntimeError), transaction.atomic(), deliveries_gathered():
+        publish(_notes(owner, customer.pk, 2))
+        raise RuntimeError("the file broke half way")
+    assert seen == []
+    assert not TimelineEvent.objects.filter(type=NoteAdded.type).exists()

@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 SCAN_RUNNING_GRACE = dt.timedelta(minutes=15)
 # Fields whose change can make or break a pair (contacts and addresses are rescanned too).
 KEY_FIELDS = frozenset({"first_name", "last_name", "nickname", "birthday"})
+# An incremental scan of more customers than this blocks on the whole workspace's keys.
+SCOPED_MAX = 1000
+# Customer ids per query (SQLite limits the variables and the depth of a statement).
+CHUNK = 500
 
 
 def _found(workspace: Workspace, ids: Collection[int] | None) -> list[_Scored]:
@@ -44,9 +48,10 @@ def _found(workspace: Workspace, ids: Collection[int] | None) -> list[_Scored]:
             )
         )
     else:
-        pairs = _candidate_pairs(
-            _blocks(workspace, _scope(workspace, ids)), limit=None, involving=ids
-        )
+        # Many customers at once (an import): one pass over the whole workspace's keys is
+        # cheaper than narrowing to theirs, and finds the same pairs.
+        scope = None if len(ids) > SCOPED_MAX else _scope(workspace, ids)
+        pairs = _candidate_pairs(_blocks(workspace, scope), limit=None, involving=ids)
     if not pairs:
         return []
     return _scored(pairs, _people({pk for pair in pairs for pk in pair}))
@@ -59,16 +64,22 @@ def _store(workspace: Workspace, found: list[_Scored], ids: Collection[int] | No
     with transaction.atomic():
         stale = DuplicateCandidate.objects.filter(workspace=workspace)
         dismissed_qs = DuplicateDismissal.objects.filter(workspace=workspace)
-        if ids is not None:
-            involved = Q(customer_a_id__in=ids) | Q(customer_b_id__in=ids)
-            stale = stale.filter(involved)
-            dismissed_qs = dismissed_qs.filter(involved)
-        stale.delete()
-        dismissed = set(dismissed_qs.values_list("customer_a_id", "customer_b_id"))
+        dismissed: set[tuple[int, int]] = set()
+        if ids is None:
+            stale.delete()
+            dismissed.update(dismissed_qs.values_list("customer_a_id", "customer_b_id"))
+        listed = [] if ids is None else sorted(ids)
+        for start in range(0, len(listed), CHUNK):
+            part = listed[start : start + CHUNK]
+            involved = Q(customer_a_id__in=part) | Q(customer_b_id__in=part)
+            stale.filter(involved).delete()
+            dismissed.update(
+                dismissed_qs.filter(involved).values_list("customer_a_id", "customer_b_id")
+            )
         # Customers merged while this scan ran. Tombstones are few (merges are made by hand);
         # an incremental scan looks up only its own pairs' customers.
         tombstones = Customer.objects.filter(workspace=workspace, merged_into__isnull=False)
-        if ids is not None:
+        if ids is not None and len(ids) <= SCOPED_MAX:
             tombstones = tombstones.filter(pk__in={pk for f in found for pk in (f.a, f.b)})
         merged = set(tombstones.values_list("pk", flat=True))
         rows = [
@@ -102,11 +113,13 @@ def duplicates_scan(*, workspace: Workspace, customer_ids: Iterable[int] | None 
         ids = sorted(set(customer_ids))
         if not ids:
             return 0
-        live = list(
-            Customer.objects.filter(
-                workspace=workspace, pk__in=ids, merged_into__isnull=True
+        live = [
+            pk
+            for start in range(0, len(ids), CHUNK)
+            for pk in Customer.objects.filter(
+                workspace=workspace, pk__in=ids[start : start + CHUNK], merged_into__isnull=True
             ).values_list("pk", flat=True)
-        )
+        ]
         found = _found(workspace, live) if live else []
         return _store(workspace, found, ids)
     scan = DuplicateScan.objects.create(workspace=workspace, started_at=timezone.now())
