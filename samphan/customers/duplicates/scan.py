@@ -68,10 +68,23 @@ def _store(workspace: Workspace, found: list[_Scored], ids: Collection[int] | No
         if ids is None:
             stale.delete()
             dismissed.update(dismissed_qs.values_list("customer_a_id", "customer_b_id"))
-        listed = [] if ids is None else sorted(ids)
-        for start in range(0, len(listed), CHUNK):
-            part = listed[start : start + CHUNK]
-            involved = Q(customer_a_id__in=part) | Q(customer_b_id__in=part)
+        elif len(ids) > SCOPED_MAX:
+            # The stored pairs are few next to an import's customers: pick them out here.
+            wanted = set(ids)
+            stale_ids = [
+                pk
+                for pk, a, b in stale.values_list("pk", "customer_a_id", "customer_b_id")
+                if a in wanted or b in wanted
+            ]
+            for start in range(0, len(stale_ids), CHUNK):
+                DuplicateCandidate.objects.filter(pk__in=stale_ids[start : start + CHUNK]).delete()
+            dismissed.update(
+                (a, b)
+                for a, b in dismissed_qs.values_list("customer_a_id", "customer_b_id")
+                if a in wanted or b in wanted
+            )
+        else:
+            involved = Q(customer_a_id__in=ids) | Q(customer_b_id__in=ids)
             stale.filter(involved).delete()
             dismissed.update(
                 dismissed_qs.filter(involved).values_list("customer_a_id", "customer_b_id")
