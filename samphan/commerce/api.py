@@ -6,15 +6,28 @@ import datetime as dt
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Schema, Status
+from ninja.pagination import paginate
 
 from samphan.commerce import selectors, services
-from samphan.commerce.models import Product
+from samphan.commerce.models import Order, OrderLine, Product
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import (
+    QUERY_MAX,
+    ApiRouter,
+    ErrorOut,
+    EventTime,
+    Id,
+    Pagination,
+    Quantity,
+    Satang,
+    column,
+)
 from samphan.core.audit import client_ip
 
-router = Router(tags=["commerce"])
+router = ApiRouter(tags=["commerce"])
+
+MAX_LINES = 500
 
 
 class ChannelOut(Schema):
@@ -58,18 +71,18 @@ def channel_list(request: HttpRequest) -> object:
 
 
 @router.get("/channels/{channel_id}", response=ChannelOut, summary="One sales channel")
-def channel_detail(request: HttpRequest, channel_id: int) -> object:
+def channel_detail(request: HttpRequest, channel_id: Id) -> object:
     return selectors.channel_get(actor=actor_of(request), channel_id=channel_id)
 
 
 @router.get("/orders", response=list[OrderOut], summary="List orders, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def order_list(request: HttpRequest) -> object:
     return selectors.order_list(actor=actor_of(request)).order_by("-placed_at", "-id")
 
 
 @router.get("/orders/{order_id}", response=OrderDetailOut, summary="One order with its lines")
-def order_detail(request: HttpRequest, order_id: int) -> object:
+def order_detail(request: HttpRequest, order_id: Id) -> object:
     return selectors.order_get(actor=actor_of(request), order_id=order_id)
 
 
@@ -77,11 +90,11 @@ def order_detail(request: HttpRequest, order_id: int) -> object:
 
 
 class OrderLineIn(Schema):
-    name: str
-    quantity: int = 1
-    unit_price_satang: int = Field(description="price of one unit in satang (฿65.00 = 6500)")
-    sku: str = ""
-    product_id: int | None = None
+    name: str = column(OrderLine, "name")
+    quantity: Quantity = 1
+    unit_price_satang: Satang = Field(description="price of one unit in satang (฿65.00 = 6500)")
+    sku: str = column(OrderLine, "sku", "")
+    product_id: Id | None = None
 
 
 class OrderIn(Schema):
@@ -100,25 +113,38 @@ class OrderIn(Schema):
         }
     }
 
-    channel_id: int
-    lines: list[OrderLineIn]
-    customer_id: int | None = None
-    branch_id: int | None = None
-    external_id: str | None = Field(
-        None, description="your system's order id; posting it again returns the same order"
+    channel_id: Id
+    lines: list[OrderLineIn] = Field(max_length=MAX_LINES, description=f"at most {MAX_LINES}")
+    customer_id: Id | None = None
+    branch_id: Id | None = None
+    external_id: str | None = column(
+        Order,
+        "external_id",
+        None,
+        description="your system's order id; posting it again returns the same order",
     )
-    number: str = Field("", description="left empty, Samphan numbers the order (ST-2611-000042)")
-    placed_at: dt.datetime | None = Field(None, description="defaults to now")
-    status: str = "paid"
-    discount_satang: int = 0
-    shipping_satang: int = 0
-    payment_method: str = ""
-    coupon_code: str = ""
+    number: str = column(
+        Order, "number", "", description="left empty, Samphan numbers the order (ST-2611-000042)"
+    )
+    placed_at: EventTime | None = Field(
+        None,
+        description="defaults to now; from 2000 to next year (a Buddhist-Era year is converted)",
+    )
+    status: str = column(
+        Order,
+        "status",
+        "paid",
+        description="paid or cancelled (refund or return a paid order with /orders/{id}/status)",
+    )
+    discount_satang: Satang = Field(0, description="at most the lines' subtotal")
+    shipping_satang: Satang = 0
+    payment_method: str = column(Order, "payment_method", "")
+    coupon_code: str = column(Order, "coupon_code", "")
 
 
 @router.post(
     "/orders",
-    response={200: OrderDetailOut, 201: OrderDetailOut},
+    response={200: OrderDetailOut, 201: OrderDetailOut, 409: ErrorOut},
     summary="Record an order (idempotent on external_id)",
     description=(
         "201 with the new order; 200 with the existing order when this channel already has an "
@@ -163,8 +189,12 @@ class OrderStatusIn(Schema):
         }
     }
 
-    status: str = Field(description="cancelled, refunded or returned (only a paid order changes)")
-    reason: str = Field(description="why, in a few words (required, up to 500 characters)")
+    status: str = column(
+        Order, "status", description="cancelled, refunded or returned (only a paid order changes)"
+    )
+    reason: str = Field(
+        max_length=500, description="why, in a few words (required, up to 500 characters)"
+    )
 
 
 class OrderStatusOut(OrderDetailOut):
@@ -173,7 +203,7 @@ class OrderStatusOut(OrderDetailOut):
 
 @router.post(
     "/orders/{order_id}/status",
-    response=OrderStatusOut,
+    response={200: OrderStatusOut, 409: ErrorOut},
     summary="Cancel, refund or mark returned a paid order",
     description=(
         "Moves a `paid` order to `cancelled`, `refunded` or `returned` with a reason, writes "
@@ -183,7 +213,7 @@ class OrderStatusOut(OrderDetailOut):
         "not paid), 422 `reason_required` / `invalid_status`, 404 `order_not_found`."
     ),
 )
-def order_status_change(request: HttpRequest, order_id: int, payload: OrderStatusIn) -> object:
+def order_status_change(request: HttpRequest, order_id: Id, payload: OrderStatusIn) -> object:
     actor = actor_of(request)
     result = services.order_status_change(
         actor=actor,
@@ -219,16 +249,21 @@ class ProductIn(Schema):
         }
     }
 
-    sku: str
-    name_th: str
-    name_en: str = ""
-    price_satang: int = 0
-    category_id: int | None = None
+    sku: str = column(Product, "sku")
+    name_th: str = column(Product, "name_th")
+    name_en: str = column(Product, "name_en", "")
+    price_satang: Satang = 0
+    category_id: Id | None = None
 
 
 @router.get("/products", response=list[ProductOut], summary="List or search products")
-@paginate(LimitOffsetPagination)
-def product_list(request: HttpRequest, q: str = "", active: bool | None = None) -> object:
+@paginate(Pagination)
+def product_list(
+    request: HttpRequest,
+    # A default, not Annotated: @paginate reads the annotations in ninja's own module.
+    q: str = Query("", max_length=QUERY_MAX),
+    active: bool | None = None,
+) -> object:
     actor = actor_of(request)
     qs = Product.objects.filter(workspace=actor.workspace)
     if q.strip():
@@ -242,7 +277,7 @@ def product_list(request: HttpRequest, q: str = "", active: bool | None = None) 
     return qs.order_by("name_th", "id")
 
 
-@router.post("/products", response={201: ProductOut}, summary="Add a product")
+@router.post("/products", response={201: ProductOut, 409: ErrorOut}, summary="Add a product")
 def product_create(request: HttpRequest, payload: ProductIn) -> object:
     product = services.product_create(
         actor=actor_of(request),

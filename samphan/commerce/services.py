@@ -25,7 +25,9 @@ from samphan.commerce.selectors import order_list
 from samphan.commerce.summary import customer_summaries_update
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
+from samphan.core.date_range import event_time
 from samphan.core.errors import ApplicationError, NotFound
+from samphan.core.limits import MAX_QUANTITY, MAX_SATANG
 from samphan.core.models import Branch, Workspace
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
@@ -90,6 +92,10 @@ def customer_summaries_refresh(
         return customer_summaries_update(customers)
 
 
+# Refunded and returned describe what happened to a paid order: order_status_change.
+NEW_ORDER_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.CANCELLED})
+
+
 @dataclass(frozen=True)
 class LineInput:
     name: str
@@ -124,7 +130,9 @@ def order_create(
     """Record an order with its lines, the customer's summary and an ``order.placed`` event.
 
     Idempotent on ``external_id`` per channel: posting the same external order again returns the
-    existing order unchanged (``created=False``).
+    existing order unchanged (``created=False``). A new order is paid or cancelled (refunds and
+    returns follow a paid order: ``order_status_change``), its discount at most its subtotal,
+    its date from 2000 to next year (a Buddhist-Era year is converted).
     """
     require(actor, Perm.ORDER_CREATE)
     channel = SalesChannel.objects.filter(workspace=actor.workspace, pk=channel_id).first()
@@ -140,6 +148,8 @@ def order_create(
         if existing is not None:
             return OrderResult(order=existing, created=False)
     _validate_order(lines, status, discount_satang, shipping_satang)
+    if placed_at is not None:
+        placed_at = event_time(placed_at, field="placed_at")
     customer = None
     if customer_id is not None:
         customer = Customer.objects.filter(
@@ -236,15 +246,22 @@ def _validate_order(
         raise ApplicationError(
             "invalid_status", _("Unknown order status."), {"field": "status"}, status=422
         )
+    if status not in NEW_ORDER_STATUSES:
+        raise ApplicationError(
+            "invalid_new_order_status",
+            _("A new order is paid or cancelled: record it as paid, then refund or return it."),
+            {"field": "status", "allowed": sorted(NEW_ORDER_STATUSES)},
+            status=422,
+        )
     if not lines:
         raise ApplicationError(
             "order_empty", _("Add at least one item."), {"field": "lines"}, status=422
         )
     for i, line in enumerate(lines):
-        if line.quantity <= 0:
+        if not 0 < line.quantity <= MAX_QUANTITY:
             raise ApplicationError(
                 "invalid_quantity",
-                _("Quantity must be at least 1."),
+                _("Quantity must be from 1 to %(max)s.") % {"max": MAX_QUANTITY},
                 {"field": f"lines[{i}].quantity"},
                 status=422,
             )
@@ -255,6 +272,8 @@ def _validate_order(
                 {"field": f"lines[{i}].unit_price_satang"},
                 status=422,
             )
+        if line.unit_price_satang > MAX_SATANG:
+            raise _amount_too_large(f"lines[{i}].unit_price_satang")
         if not line.name.strip():
             raise ApplicationError(
                 "line_name_required",
@@ -266,9 +285,31 @@ def _validate_order(
         raise ApplicationError(
             "invalid_amount",
             _("Discount and shipping cannot be negative."),
-            {"field": "discount_satang"},
+            {"field": "discount_satang" if discount_satang < 0 else "shipping_satang"},
             status=422,
         )
+    subtotal = sum(line.quantity * line.unit_price_satang for line in lines)
+    if subtotal > MAX_SATANG:
+        raise _amount_too_large("lines")
+    if shipping_satang > MAX_SATANG:
+        raise _amount_too_large("shipping_satang")
+    if discount_satang > subtotal:
+        raise ApplicationError(
+            "discount_exceeds_subtotal",
+            _("The discount (%(discount)s satang) is more than the items' subtotal "
+              "(%(subtotal)s satang).") % {"discount": discount_satang, "subtotal": subtotal},
+            {"field": "discount_satang", "subtotal_satang": subtotal},
+            status=422,
+        )  # fmt: skip
+
+
+def _amount_too_large(field: str) -> ApplicationError:
+    return ApplicationError(
+        "amount_too_large",
+        _("The amount is too large: at most %(max)s satang.") % {"max": MAX_SATANG},
+        {"field": field, "max_satang": MAX_SATANG},
+        status=422,
+    )
 
 
 def _products_by_id(actor: Actor, lines: list[LineInput]) -> dict[int, Product]:
@@ -373,6 +414,8 @@ def product_create(
             {"field": "price_satang"},
             status=422,
         )
+    if price_satang > MAX_SATANG:
+        raise _amount_too_large("price_satang")
     if (
         category_id is not None
         and not ProductCategory.objects.filter(workspace=actor.workspace, pk=category_id).exists()

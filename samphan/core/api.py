@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Schema, Status
 
 from samphan.core import selectors, services
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import ApiRouter, ErrorOut, Id, column
+from samphan.core.models import Branch
 
-router = Router(tags=["workspace"])
+router = ApiRouter(tags=["workspace"])
 
 
 class WorkspaceOut(Schema):
@@ -28,9 +30,9 @@ class BranchOut(Schema):
 
 
 class BranchIn(Schema):
-    name: str
-    code: str = ""
-    province: str = ""
+    name: str = column(Branch, "name")
+    code: str = column(Branch, "code", "")
+    province: str = column(Branch, "province", "")
 
 
 @router.get("/workspace", response=WorkspaceOut, summary="The workspace this key belongs to")
@@ -43,7 +45,7 @@ def branch_list(request: HttpRequest) -> object:
     return list(selectors.branch_list(actor=actor_of(request)))
 
 
-@router.post("/branches", response={201: BranchOut}, summary="Create a branch")
+@router.post("/branches", response={201: BranchOut, 409: ErrorOut}, summary="Create a branch")
 def branch_create(request: HttpRequest, payload: BranchIn) -> object:
     branch = services.branch_create(
         actor=actor_of(request), name=payload.name, code=payload.code, province=payload.province
@@ -52,5 +54,5 @@ def branch_create(request: HttpRequest, payload: BranchIn) -> object:
 
 
 @router.get("/branches/{branch_id}", response=BranchOut, summary="One branch")
-def branch_detail(request: HttpRequest, branch_id: int) -> object:
+def branch_detail(request: HttpRequest, branch_id: Id) -> object:
     return selectors.branch_get(actor=actor_of(request), branch_id=branch_id)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Schema, Status
+from ninja.pagination import paginate
 
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import QUERY_MAX, ApiRouter, Id, Pagination, column
 from samphan.customers import selectors, services
+from samphan.customers.models import ContactPoint, Customer
 
-router = Router(tags=["customers"])
+router = ApiRouter(tags=["customers"])
+
+# Contacts given with one customer: a person has a handful; more is a batch, not a customer.
+MAX_CONTACTS = 20
 
 
 class ContactOut(Schema):
@@ -41,19 +46,25 @@ class CustomerDetailOut(CustomerOut):
 
 
 @router.get("/customers", response=list[CustomerOut], summary="List customers, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def customer_list(request: HttpRequest) -> object:
     return selectors.customer_list(actor=actor_of(request)).order_by("-created_at", "-id")
 
 
 @router.get("/customers/{customer_id}", response=CustomerDetailOut, summary="One customer")
-def customer_detail(request: HttpRequest, customer_id: int) -> object:
+def customer_detail(request: HttpRequest, customer_id: Id) -> object:
     return selectors.customer_get(actor=actor_of(request), customer_id=customer_id)
 
 
 class ContactIn(Schema):
-    kind: str = Field(description="phone, email, line, shopee, lazada, tiktok or social")
-    value: str = Field(description="as typed; phones in any Thai format, e.g. 081-359-6920")
+    kind: str = column(
+        ContactPoint, "kind", description="phone, email, line, shopee, lazada, tiktok or social"
+    )
+    value: str = column(
+        ContactPoint,
+        "value",
+        description="as typed; phones in any Thai format, e.g. 081-359-6920",
+    )
 
 
 class CustomerIn(Schema):
@@ -69,19 +80,26 @@ class CustomerIn(Schema):
         }
     }
 
-    title: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    nickname: str = ""
-    province: str = ""
-    acquisition_source: str = ""
-    contacts: list[ContactIn] = []
+    title: str = column(Customer, "title", "")
+    first_name: str = column(Customer, "first_name", "")
+    last_name: str = column(Customer, "last_name", "")
+    nickname: str = column(Customer, "nickname", "")
+    province: str = column(Customer, "province", "")
+    acquisition_source: str = column(Customer, "acquisition_source", "")
+    contacts: list[ContactIn] = Field(
+        [], max_length=MAX_CONTACTS, description=f"at most {MAX_CONTACTS}"
+    )
 
 
 class CustomerCreatedOut(Schema):
     created: bool
     matched_by: str
     customer: CustomerDetailOut
+
+
+class SearchQuery(Schema):
+    q: str = Field(max_length=QUERY_MAX, description="what was typed in the search box")
+    limit: int = Field(20, ge=1, le=100)
 
 
 class SearchHitOut(Schema):
@@ -120,5 +138,5 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> object:
     response=list[SearchHitOut],
     summary="Search customers by phone (any format or last 4+ digits), email, LINE ID, name, order",
 )
-def customer_search(request: HttpRequest, q: str, limit: int = 20) -> object:
-    return selectors.customer_search(actor=actor_of(request), q=q, limit=min(limit, 100))
+def customer_search(request: HttpRequest, query: Query[SearchQuery]) -> object:
+    return selectors.customer_search(actor=actor_of(request), q=query.q, limit=query.limit)

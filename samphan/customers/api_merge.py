@@ -4,17 +4,18 @@ merge log and undoing a merge."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Query, Schema, Status
+from ninja.pagination import paginate
 
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import MAX_OFFSET, ApiRouter, ErrorOut, Id, Pagination
 from samphan.customers import duplicates, merge
 from samphan.customers.api import CustomerOut
 
-router = Router(tags=["customers"])
+router = ApiRouter(tags=["customers"])
 
 
 class ReasonOut(Schema):
@@ -35,6 +36,11 @@ class DuplicateOut(Schema):
     merged: CustomerOut = Field(description="suggested to merge into the survivor")
 
 
+class DuplicatePage(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
 @router.get(
     "/duplicates",
     response=list[DuplicateOut],
@@ -47,9 +53,10 @@ class DuplicateOut(Schema):
         "when the workspace was last scanned."
     ),
 )
-def duplicate_list(request: HttpRequest, limit: int = 50, offset: int = 0) -> object:
-    limit, offset = max(1, min(limit, 200)), max(0, offset)
-    rows = duplicates.duplicate_list(actor=actor_of(request))[offset : offset + limit]
+def duplicate_list(request: HttpRequest, page: Query[DuplicatePage]) -> object:
+    rows = duplicates.duplicate_list(actor=actor_of(request))[
+        page.offset : page.offset + page.limit
+    ]
     return [
         {
             "score": pair.score,
@@ -87,7 +94,7 @@ def duplicate_scan_status(request: HttpRequest) -> object:
 
 @router.post(
     "/duplicates/scan",
-    response={202: ScanOut},
+    response={202: ScanOut, 409: ErrorOut},
     summary="Scan the workspace for duplicates again",
     description=(
         "Queues a full scan (runs in the background; immediately in the embedded mode). "
@@ -103,8 +110,8 @@ def duplicate_scan(request: HttpRequest) -> object:
 class DismissalIn(Schema):
     model_config = {"json_schema_extra": {"example": {"customer_id": 1042, "other_id": 1043}}}
 
-    customer_id: int
-    other_id: int = Field(description="the other customer of the pair")
+    customer_id: Id
+    other_id: Id = Field(description="the other customer of the pair")
 
 
 class DismissalOut(Schema):
@@ -123,14 +130,14 @@ class DismissalOut(Schema):
     response=list[DismissalOut],
     summary="Pairs marked as different people, newest first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def duplicate_dismissal_list(request: HttpRequest) -> object:
     return duplicates.duplicate_dismissal_list(actor=actor_of(request))
 
 
 @router.post(
     "/duplicates/dismissals",
-    response={200: DismissalOut, 201: DismissalOut},
+    response={200: DismissalOut, 201: DismissalOut, 404: ErrorOut},
     summary="Mark two customers as different people",
     description=(
         "The pair is no longer listed in `/duplicates` and no scan suggests it again. 201 when "
@@ -150,7 +157,7 @@ def duplicate_dismiss(request: HttpRequest, payload: DismissalIn) -> object:
     response={204: None},
     summary="Undo “different people”: the pair may be suggested again",
 )
-def duplicate_restore(request: HttpRequest, customer_id: int, other_id: int) -> object:
+def duplicate_restore(request: HttpRequest, customer_id: Id, other_id: Id) -> object:
     duplicates.duplicate_restore(
         actor=actor_of(request), customer_id=customer_id, other_id=other_id
     )
@@ -167,9 +174,10 @@ class MergeIn(Schema):
         }
     }
 
-    merged_id: int = Field(description="the customer merged into the one in the path")
-    field_choices: dict[str, str] = Field(
+    merged_id: Id = Field(description="the customer merged into the one in the path")
+    field_choices: dict[str, Annotated[str, Field(max_length=16)]] = Field(
         default_factory=dict,
+        max_length=50,
         description=(
             "which side's value the surviving customer keeps, per field: `survivor` or "
             "`merged` (`both` for notes and custom_fields). Fields: "
@@ -226,7 +234,7 @@ class MergeOut(Schema):
 
 @router.post(
     "/customers/{customer_id}/merge",
-    response={201: MergeOut},
+    response={201: MergeOut, 409: ErrorOut},
     summary="Merge another customer into this one",
     description=(
         "Everything of `merged_id` (orders, contacts, consents, timeline, interactions, "
@@ -235,7 +243,7 @@ class MergeOut(Schema):
         "already merged. Undo with `POST /merges/{merge_id}/undo`."
     ),
 )
-def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> object:
+def customer_merge(request: HttpRequest, customer_id: Id, payload: MergeIn) -> object:
     actor = actor_of(request)
     log = merge.customer_merge(
         actor=actor,
@@ -247,14 +255,14 @@ def customer_merge(request: HttpRequest, customer_id: int, payload: MergeIn) -> 
 
 
 @router.get("/merges", response=list[MergeOut], summary="The merge log, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def merge_list(request: HttpRequest) -> object:
     return merge.merge_log_list(actor=actor_of(request))
 
 
 @router.post(
     "/merges/{merge_id}/undo",
-    response=MergeOut,
+    response={200: MergeOut, 409: ErrorOut},
     summary="Undo a merge",
     description=(
         "Moves exactly the rows the merge moved back and restores the survivor's earlier "
@@ -262,7 +270,7 @@ def merge_list(request: HttpRequest) -> object:
         "still in effect (undo newest first)."
     ),
 )
-def merge_undo(request: HttpRequest, merge_id: int) -> object:
+def merge_undo(request: HttpRequest, merge_id: Id) -> object:
     actor = actor_of(request)
     merge.merge_undo(actor=actor, merge_id=merge_id)
     return merge.merge_get(actor=actor, merge_id=merge_id)

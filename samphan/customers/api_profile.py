@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import (
+    QUERY_MAX,
+    ApiRouter,
+    DueTime,
+    ErrorOut,
+    EventTime,
+    Id,
+    Text,
+    column,
+)
 from samphan.customers import (
     consent_services,
     contact_services,
@@ -19,8 +29,20 @@ from samphan.customers import (
 )
 from samphan.customers.api import CustomerDetailOut
 from samphan.customers.api import router as customers_router
+from samphan.customers.models import (
+    ConsentEvent,
+    ContactPoint,
+    Customer,
+    FollowUp,
+    Interaction,
+    Tag,
+)
 
-router = Router(tags=["customers"])
+router = ApiRouter(tags=["customers"])
+
+MAX_TAGS = 100
+MAX_CUSTOM_FIELDS = 100
+TagName = Annotated[str, Field(max_length=Tag._meta.get_field("name").max_length)]
 
 
 def _example(example: dict[str, Any]) -> Any:
@@ -44,46 +66,64 @@ class CustomerPatchIn(Schema):
         }
     )
 
-    title: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    nickname: str | None = None
-    gender: str | None = Field(None, description="female, male, other or empty")
-    birthday: dt.date | None = None
-    province: str | None = None
-    preferred_language: str | None = Field(None, description="th, en, zh, ja, ko, my, lo, km")
-    preferred_channel: str | None = Field(
-        None, description="line, phone, sms, email, store or social"
+    title: str | None = column(Customer, "title", None)
+    first_name: str | None = column(Customer, "first_name", None)
+    last_name: str | None = column(Customer, "last_name", None)
+    nickname: str | None = column(Customer, "nickname", None)
+    gender: str | None = column(
+        Customer, "gender", None, description="female, male, other or empty"
     )
-    acquisition_source: str | None = Field(
-        None, description="walk_in, referral, ad, marketplace, line, affiliate or empty"
+    birthday: dt.date | None = Field(None, description="from 1900 to today")
+    province: str | None = column(Customer, "province", None)
+    preferred_language: str | None = column(
+        Customer, "preferred_language", None, description="th, en, zh, ja, ko, my, lo, km"
     )
-    referred_by_id: int | None = Field(
+    preferred_channel: str | None = column(
+        Customer,
+        "preferred_channel",
+        None,
+        description="line, phone, sms, email, store or social",
+    )
+    acquisition_source: str | None = column(
+        Customer,
+        "acquisition_source",
+        None,
+        description="walk_in, referral, ad, marketplace, line, affiliate or empty",
+    )
+    referred_by_id: Id | None = Field(
         None, description="the referring customer (friend referral only)"
     )
-    behaviour_type: str | None = Field(
+    behaviour_type: str | None = column(
+        Customer,
+        "behaviour_type",
         None,
         description=(
             "impatient, hesitant, argumentative, information_seeking, careful, "
             "self_confident, promotion_driven, regular or empty"
         ),
     )
-    lifecycle_stage: str | None = Field(
+    lifecycle_stage: str | None = column(
+        Customer,
+        "lifecycle_stage",
         None,
         description=(
             "prospect, first_purchase, active, repeat, loyal, at_risk, lapsed: set by hand and "
             "kept until cleared; empty: derived from purchases again"
         ),
     )
-    lifecycle_stage_reason: str | None = Field(
-        None, max_length=500, description="why the stage is set by hand"
+    lifecycle_stage_reason: str | None = column(
+        Customer, "lifecycle_stage_reason", None, description="why the stage is set by hand"
     )
-    home_branch_id: int | None = None
-    notes: str | None = Field(None, description="the pinned note")
+    home_branch_id: Id | None = None
+    notes: Text | None = Field(None, description="the pinned note")
     custom_fields: dict[str, Any] | None = Field(
-        None, description="merged key by key; null or empty clears a field"
+        None,
+        max_length=MAX_CUSTOM_FIELDS,
+        description="merged key by key; null or empty clears a field",
     )
-    tags: list[str] | None = Field(None, description="the full list of tag names")
+    tags: list[TagName] | None = Field(
+        None, max_length=MAX_TAGS, description=f"the full list of tag names (at most {MAX_TAGS})"
+    )
 
 
 class CustomerProfileOut(CustomerDetailOut):
@@ -118,7 +158,7 @@ class CustomerProfileOut(CustomerDetailOut):
     response=CustomerProfileOut,
     summary="Update a customer's profile (only the fields sent)",
 )
-def customer_patch(request: HttpRequest, customer_id: int, payload: CustomerPatchIn) -> object:
+def customer_patch(request: HttpRequest, customer_id: Id, payload: CustomerPatchIn) -> object:
     actor = actor_of(request)
     data = payload.model_dump(exclude_unset=True)
     services.customer_update(actor=actor, customer_id=customer_id, data=data)
@@ -139,8 +179,10 @@ class ContactPointOut(Schema):
 class ContactAddIn(Schema):
     model_config = _example({"kind": "phone", "value": "089-123-4567"})
 
-    kind: str = Field(description="phone, email, line, shopee, lazada, tiktok or social")
-    value: str = Field(description="as typed; phones in any Thai format")
+    kind: str = column(
+        ContactPoint, "kind", description="phone, email, line, shopee, lazada, tiktok or social"
+    )
+    value: str = column(ContactPoint, "value", description="as typed; phones in any Thai format")
     make_primary: bool = False
 
 
@@ -149,14 +191,14 @@ class ContactAddIn(Schema):
     response=list[ContactPointOut],
     summary="A customer's phones, emails, LINE IDs and handles",
 )
-def contact_list(request: HttpRequest, customer_id: int) -> object:
+def contact_list(request: HttpRequest, customer_id: Id) -> object:
     customer = selectors.customer_get(actor=actor_of(request), customer_id=customer_id)
     return list(customer.contacts.order_by("kind", "-is_primary", "id"))
 
 
 @router.post(
     "/customers/{customer_id}/contacts",
-    response={200: ContactPointOut, 201: ContactPointOut},
+    response={200: ContactPointOut, 201: ContactPointOut, 409: ErrorOut},
     summary="Add a contact",
     description=(
         "201 for a new contact, 200 when the customer already has it. A contact that belongs to "
@@ -164,7 +206,7 @@ def contact_list(request: HttpRequest, customer_id: int) -> object:
         "`details.customer_id`: merge the two instead."
     ),
 )
-def contact_add(request: HttpRequest, customer_id: int, payload: ContactAddIn) -> object:
+def contact_add(request: HttpRequest, customer_id: Id, payload: ContactAddIn) -> object:
     result = contact_services.contact_add(
         actor=actor_of(request),
         customer_id=customer_id,
@@ -180,7 +222,7 @@ def contact_add(request: HttpRequest, customer_id: int, payload: ContactAddIn) -
     response={204: None},
     summary="Remove a contact",
 )
-def contact_remove(request: HttpRequest, customer_id: int, contact_id: int) -> object:
+def contact_remove(request: HttpRequest, customer_id: Id, contact_id: Id) -> object:
     contact_services.contact_remove(
         actor=actor_of(request), customer_id=customer_id, contact_id=contact_id
     )
@@ -228,14 +270,20 @@ class ConsentIn(Schema):
         }
     )
 
-    purpose: str = Field(
-        description="marketing_line, marketing_sms, marketing_email, profiling or sharing"
+    purpose: str = column(
+        ConsentEvent,
+        "purpose",
+        description="marketing_line, marketing_sms, marketing_email, profiling or sharing",
     )
     granted: bool = Field(description="true to give consent, false to withdraw it")
-    notice_version: str = ""
-    source: str = Field("", description="where it was given, e.g. counter, line, web, paper")
-    evidence: str = ""
-    recorded_at: dt.datetime | None = Field(None, description="defaults to now")
+    notice_version: str = column(ConsentEvent, "notice_version", "")
+    source: str = column(
+        ConsentEvent, "source", "", description="where it was given, e.g. counter, line, web, paper"
+    )
+    evidence: str = column(ConsentEvent, "evidence", "")
+    recorded_at: EventTime | None = Field(
+        None, description="defaults to now; from 2000 to next year"
+    )
 
 
 @router.get(
@@ -243,7 +291,7 @@ class ConsentIn(Schema):
     response=ConsentsOut,
     summary="Current consent per purpose and the full ledger",
 )
-def consent_list(request: HttpRequest, customer_id: int) -> object:
+def consent_list(request: HttpRequest, customer_id: Id) -> object:
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     state = selectors.consent_state(customer=customer)
@@ -266,7 +314,7 @@ def consent_list(request: HttpRequest, customer_id: int) -> object:
     summary="Record consent given or withdrawn (append-only)",
     description="The ledger is append-only: a withdrawal is a new row with `granted: false`.",
 )
-def consent_record(request: HttpRequest, customer_id: int, payload: ConsentIn) -> object:
+def consent_record(request: HttpRequest, customer_id: Id, payload: ConsentIn) -> object:
     consent = consent_services.consent_record(
         actor=actor_of(request),
         customer_id=customer_id,
@@ -298,10 +346,12 @@ class TimelinePageOut(Schema):
 
 
 class TimelineQuery(Schema):
-    type: list[str] = Field(
-        [], description="event types to keep, e.g. order.placed; repeat for several"
+    type: list[Annotated[str, Field(max_length=64)]] = Field(
+        [], max_length=50, description="event types to keep, e.g. order.placed; repeat for several"
     )
-    before: str = Field("", description="the next_cursor of the previous page")
+    before: str = Field(
+        "", max_length=QUERY_MAX, description="the next_cursor of the previous page"
+    )
     limit: int = Field(20, ge=1, le=100)
 
 
@@ -310,7 +360,7 @@ class TimelineQuery(Schema):
     response=TimelinePageOut,
     summary="The customer's timeline, newest first (cursor pagination)",
 )
-def timeline(request: HttpRequest, customer_id: int, query: Query[TimelineQuery]) -> object:
+def timeline(request: HttpRequest, customer_id: Id, query: Query[TimelineQuery]) -> object:
     page = selectors.timeline_page(
         actor=actor_of(request),
         customer_id=customer_id,
@@ -352,9 +402,9 @@ class FollowUpIn(Schema):
         {"title": "โทรกลับเรื่องใบเสนอราคา", "due_at": "2030-01-15T10:00:00+07:00"}
     )
 
-    title: str
-    due_at: dt.datetime
-    assignee_id: int | None = Field(None, description="a member's user id; the key has none")
+    title: str = column(FollowUp, "title")
+    due_at: DueTime = Field(description="from 2000 to ten years ahead")
+    assignee_id: Id | None = Field(None, description="a member's user id; the key has none")
 
 
 class InteractionIn(Schema):
@@ -369,12 +419,14 @@ class InteractionIn(Schema):
         }
     )
 
-    kind: str = Field(description="call, chat, visit, meeting or email")
-    occurred_at: dt.datetime | None = Field(None, description="defaults to now")
-    summary: str = ""
-    outcome: str = ""
-    pain_points: str = ""
-    next_step: str = ""
+    kind: str = column(Interaction, "kind", description="call, chat, visit, meeting or email")
+    occurred_at: EventTime | None = Field(
+        None, description="defaults to now; from 2000 to next year"
+    )
+    summary: str = column(Interaction, "summary", "")
+    outcome: str = column(Interaction, "outcome", "")
+    pain_points: str = column(Interaction, "pain_points", "")
+    next_step: str = column(Interaction, "next_step", "")
     follow_up: FollowUpIn | None = None
 
 
@@ -387,9 +439,11 @@ class InteractionCreatedOut(InteractionOut):
     response=list[InteractionOut],
     summary="Calls, chats, visits, meetings and emails with a customer, newest first",
 )
-def interaction_list(request: HttpRequest, customer_id: int, limit: int = 50) -> object:
+def interaction_list(
+    request: HttpRequest, customer_id: Id, limit: Annotated[int, Field(ge=1, le=200)] = 50
+) -> object:
     qs = selectors.interaction_list(actor=actor_of(request), customer_id=customer_id)
-    return list(qs[: max(1, min(limit, 200))])
+    return list(qs[:limit])
 
 
 @router.post(
@@ -397,7 +451,7 @@ def interaction_list(request: HttpRequest, customer_id: int, limit: int = 50) ->
     response={201: InteractionCreatedOut},
     summary="Log an interaction, optionally with a follow-up task",
 )
-def interaction_log(request: HttpRequest, customer_id: int, payload: InteractionIn) -> object:
+def interaction_log(request: HttpRequest, customer_id: Id, payload: InteractionIn) -> object:
     result = interaction_services.interaction_log(
         actor=actor_of(request),
         customer_id=customer_id,
@@ -425,9 +479,11 @@ def interaction_log(request: HttpRequest, customer_id: int, payload: Interaction
 class TaskQuery(Schema):
     mine: bool = Field(False, description="assigned to me (members only; keys use assignee_id)")
     overdue: bool = Field(False, description="open and past due")
-    assignee_id: int | None = None
-    customer_id: int | None = None
-    status: str = Field("open", description="open, done, cancelled, or empty for all")
+    assignee_id: Id | None = None
+    customer_id: Id | None = None
+    status: str = Field(
+        "open", max_length=12, description="open, done, cancelled, or empty for all"
+    )
     limit: int = Field(100, ge=1, le=500)
 
 
@@ -449,7 +505,7 @@ def task_list(request: HttpRequest, query: Query[TaskQuery]) -> object:
     response={201: FollowUpOut},
     summary="Schedule a follow-up task on a customer",
 )
-def task_create(request: HttpRequest, customer_id: int, payload: FollowUpIn) -> object:
+def task_create(request: HttpRequest, customer_id: Id, payload: FollowUpIn) -> object:
     task = interaction_services.followup_create(
         actor=actor_of(request),
         customer_id=customer_id,
@@ -463,17 +519,17 @@ def task_create(request: HttpRequest, customer_id: int, payload: FollowUpIn) -> 
 class TaskCloseIn(Schema):
     model_config = _example({"note": "ลูกค้าสั่งแล้ว"})
 
-    note: str = ""
+    note: Text = ""
 
 
 @router.post(
     "/tasks/{followup_id}/complete",
-    response=FollowUpOut,
+    response={200: FollowUpOut, 409: ErrorOut},
     summary="Mark a follow-up done",
     description="A follow-up that is already done or cancelled is a 409 `followup_closed`.",
 )
 def task_complete(
-    request: HttpRequest, followup_id: int, payload: TaskCloseIn | None = None
+    request: HttpRequest, followup_id: Id, payload: TaskCloseIn | None = None
 ) -> object:
     return interaction_services.followup_complete(
         actor=actor_of(request), followup_id=followup_id, note=payload.note if payload else ""

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.params import FileEx, FormEx, P
 
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import ApiRouter, ErrorOut, Id, Pagination
 from samphan.core.errors import ApplicationError
+from samphan.core.limits import MAX_ID
 from samphan.imports import jobs
 from samphan.imports.models import ImportJob
 from samphan.imports.progress import import_job_progress
 
-router = Router(tags=["imports"])
+router = ApiRouter(tags=["imports"])
+
+# A mapping names each column of a file once: a few hundred columns at most.
+MAX_MAPPING = 500
+MAPPING_TEXT_MAX = 50_000
 
 _KIND_HELP = (
     "`customers` (a customers sheet), `orders` (a shop's own orders sheet: one row per item), "
@@ -81,8 +87,12 @@ class ImportJobOut(Schema):
 
 
 class ImportRunIn(Schema):
-    mapping: dict[str, str] | None = None
-    date_orders: dict[str, str] | None = None
+    mapping: dict[str, Annotated[str, Field(max_length=64)]] | None = Field(
+        None, max_length=MAX_MAPPING
+    )
+    date_orders: dict[str, Annotated[str, Field(max_length=3)]] | None = Field(
+        None, max_length=MAX_MAPPING
+    )
 
 
 def _out(job: ImportJob) -> dict[str, Any]:
@@ -145,11 +155,13 @@ def _json_object(text: str, field: str) -> dict[str, object] | None:
 )
 def import_create(
     request: HttpRequest,
-    kind: FormEx[str, P(description=_KIND_HELP)],
+    kind: FormEx[str, P(description=_KIND_HELP, max_length=16)],
     file: FileEx[UploadedFile, P(description="The .csv or .xlsx file")],
-    mapping: FormEx[str, P(description=_MAPPING_HELP)] = "",
-    date_orders: FormEx[str, P(description=_DATE_ORDERS_HELP)] = "",
-    channel_id: FormEx[int | None, P(description="Sales channel id for the orders")] = None,
+    mapping: FormEx[str, P(description=_MAPPING_HELP, max_length=MAPPING_TEXT_MAX)] = "",
+    date_orders: FormEx[str, P(description=_DATE_ORDERS_HELP, max_length=MAPPING_TEXT_MAX)] = "",
+    channel_id: FormEx[
+        int | None, P(description="Sales channel id for the orders", ge=1, le=MAX_ID)
+    ] = None,
     dry_run: FormEx[bool, P(description="Check and plan only; change nothing")] = False,
 ) -> object:
     actor = actor_of(request)
@@ -166,7 +178,7 @@ def import_create(
 
 
 @router.get("/imports", response=list[ImportJobOut], summary="List imports, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def import_list(request: HttpRequest) -> object:
     return [_out(job) for job in jobs.import_job_list(actor=actor_of(request))[:200]]
 
@@ -183,20 +195,20 @@ def import_list(request: HttpRequest) -> object:
         "`report.errors` lists them."
     ),
 )
-def import_detail(request: HttpRequest, import_id: int) -> object:
+def import_detail(request: HttpRequest, import_id: Id) -> object:
     return _out(jobs.import_job_get(actor=actor_of(request), job_id=import_id))
 
 
 @router.post(
     "/imports/{import_id}/run",
-    response={202: ImportJobOut},
+    response={202: ImportJobOut, 409: ErrorOut},
     summary="Run an uploaded or previewed import",
     description=(
         "Queues the import with the mapping given here, or the one of the preview. Running a "
         "finished import again is a 409 (upload the file again instead: it changes nothing)."
     ),
 )
-def import_run(request: HttpRequest, import_id: int, payload: ImportRunIn | None = None) -> object:
+def import_run(request: HttpRequest, import_id: Id, payload: ImportRunIn | None = None) -> object:
     mapping = payload.mapping if payload is not None else None
     orders = payload.date_orders if payload is not None else None
     job = jobs.import_job_run(
@@ -207,7 +219,7 @@ def import_run(request: HttpRequest, import_id: int, payload: ImportRunIn | None
 
 @router.post(
     "/imports/{import_id}/retry",
-    response={202: ImportJobOut},
+    response={202: ImportJobOut, 409: ErrorOut},
     summary="Retry a failed import (the same file and mapping)",
     description=(
         "Queues a failed import again with its file, mapping and date orders (a dry run stays "
@@ -215,20 +227,20 @@ def import_run(request: HttpRequest, import_id: int, payload: ImportRunIn | None
         "`report.error.code` `worker_stopped`. Retrying an import that has not failed is a 409."
     ),
 )
-def import_retry(request: HttpRequest, import_id: int) -> object:
+def import_retry(request: HttpRequest, import_id: Id) -> object:
     job = jobs.import_job_retry(actor=actor_of(request), job_id=import_id)
     return Status(202, _out(job))
 
 
 @router.delete(
     "/imports/{import_id}",
-    response={204: None},
+    response={204: None, 409: ErrorOut},
     summary="Delete an import that never ran, an abandoned dry run or a failed import",
     description=(
         "The uploaded file is deleted with it. A finished or running import is the record of "
         "what was imported and cannot be deleted (409)."
     ),
 )
-def import_delete(request: HttpRequest, import_id: int) -> object:
+def import_delete(request: HttpRequest, import_id: Id) -> object:
     jobs.import_job_delete(actor=actor_of(request), job_id=import_id)
     return Status(204, None)

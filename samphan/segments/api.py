@@ -8,17 +8,20 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Path, Query, Schema, Status
+from ninja.pagination import paginate
 
 from samphan.analytics.clustering import workspace_suggestions
 from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import ApiRouter, ErrorOut, Id, Pagination, column
+from samphan.core.limits import MAX_ID
 from samphan.customers.api import CustomerOut
 from samphan.segments import selectors, services
 from samphan.segments.models import Segment
 from samphan.segments.rules import rules_describe
+from samphan.segments.selectors import MEMBERS_PAGE_MAX
 
-router = Router(tags=["segments"])
+router = ApiRouter(tags=["segments"])
 
 RULES_EXAMPLE: dict[str, Any] = {
     "op": "and",
@@ -56,8 +59,8 @@ class SegmentIn(Schema):
         }
     }
 
-    name: str = Field(description="unique within the workspace")
-    description: str = ""
+    name: str = column(Segment, "name", description="unique within the workspace")
+    description: str = column(Segment, "description", "")
     rules: dict[str, Any] = Field(description=RULES_DESCRIPTION)
 
 
@@ -138,9 +141,12 @@ class SuggestionOut(Schema):
 class FromSuggestionIn(Schema):
     model_config = {"json_schema_extra": {"example": {"index": 0, "key": ""}}}
 
-    index: int = Field(description="the suggestion's index in GET /segments/suggestions")
+    index: int = Field(
+        ge=0, le=1000, description="the suggestion's index in GET /segments/suggestions"
+    )
     key: str = Field(
         "",
+        max_length=200,
         description="the suggestion's key from that list: when given, a suggestion changed by "
         "a recompute since is refused (409 `suggestion_changed`)",
     )
@@ -161,12 +167,12 @@ def _out(segment: Segment) -> dict[str, Any]:
 
 
 @router.get("/segments", response=list[SegmentOut], summary="List saved segments by name")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def segment_list(request: HttpRequest) -> object:
     return [_out(s) for s in selectors.segment_list(actor=actor_of(request))]
 
 
-@router.post("/segments", response={201: SegmentOut}, summary="Save a segment")
+@router.post("/segments", response={201: SegmentOut, 409: ErrorOut}, summary="Save a segment")
 def segment_create(request: HttpRequest, payload: SegmentIn) -> object:
     actor = actor_of(request)
     segment = services.segment_create(
@@ -247,7 +253,7 @@ def suggestion_list(request: HttpRequest) -> object:
 
 @router.post(
     "/segments/from-suggestion",
-    response={201: SegmentOut},
+    response={201: SegmentOut, 404: ErrorOut, 409: ErrorOut},
     summary="Save a suggested segment as a segment",
     description="Creates a dynamic segment with the suggestion's rule tree, named after the "
     "group (in the request's language). A taken name gets a number: `(2)`, `(3)` …",
@@ -261,12 +267,14 @@ def segment_from_suggestion(request: HttpRequest, payload: FromSuggestionIn) -> 
 
 
 @router.get("/segments/{segment_id}", response=SegmentOut, summary="One segment")
-def segment_detail(request: HttpRequest, segment_id: int) -> object:
+def segment_detail(request: HttpRequest, segment_id: Id) -> object:
     return _out(selectors.segment_get(actor=actor_of(request), segment_id=segment_id))
 
 
-@router.put("/segments/{segment_id}", response=SegmentOut, summary="Replace a segment")
-def segment_update(request: HttpRequest, segment_id: int, payload: SegmentIn) -> object:
+@router.put(
+    "/segments/{segment_id}", response={200: SegmentOut, 409: ErrorOut}, summary="Replace a segment"
+)
+def segment_update(request: HttpRequest, segment_id: Id, payload: SegmentIn) -> object:
     actor = actor_of(request)
     services.segment_update(
         actor=actor,
@@ -279,9 +287,14 @@ def segment_update(request: HttpRequest, segment_id: int, payload: SegmentIn) ->
 
 
 @router.delete("/segments/{segment_id}", response={204: None}, summary="Delete a segment")
-def segment_delete(request: HttpRequest, segment_id: int) -> object:
+def segment_delete(request: HttpRequest, segment_id: Id) -> object:
     services.segment_delete(actor=actor_of(request), segment_id=segment_id)
     return Status(204, None)
+
+
+class MembersQuery(Schema):
+    after: int | None = Field(None, ge=0, le=MAX_ID, description="the previous page's next_after")
+    limit: int = Field(50, ge=1, le=MEMBERS_PAGE_MAX)
 
 
 @router.get(
@@ -290,11 +303,9 @@ def segment_delete(request: HttpRequest, segment_id: int) -> object:
     summary="Current members, by customer id",
     description="Evaluated live. Keyset pages: pass the previous page's `next_after` as `after`.",
 )
-def segment_members(
-    request: HttpRequest, segment_id: int, after: int | None = None, limit: int = 50
-) -> object:
+def segment_members(request: HttpRequest, segment_id: Id, query: Query[MembersQuery]) -> object:
     page = selectors.segment_members_page(
-        actor=actor_of(request), segment_id=segment_id, after=after, limit=limit
+        actor=actor_of(request), segment_id=segment_id, after=query.after, limit=query.limit
     )
     return {"items": page.rows, "next_after": page.next_after}
 
@@ -304,8 +315,12 @@ def segment_members(
     response=list[SnapshotOut],
     summary="Snapshots, newest first",
 )
-@paginate(LimitOffsetPagination)
-def snapshot_list(request: HttpRequest, segment_id: int) -> object:
+@paginate(Pagination)
+def snapshot_list(
+    request: HttpRequest,
+    # A default, not Annotated: @paginate reads the annotations in ninja's own module.
+    segment_id: int = Path(..., ge=1, le=MAX_ID),
+) -> object:
     return selectors.snapshot_list(actor=actor_of(request), segment_id=segment_id)
 
 
@@ -314,7 +329,7 @@ def snapshot_list(request: HttpRequest, segment_id: int) -> object:
     response={201: SnapshotOut},
     summary="Freeze the current members (a frozen list a campaign can target)",
 )
-def snapshot_create(request: HttpRequest, segment_id: int) -> object:
+def snapshot_create(request: HttpRequest, segment_id: Id) -> object:
     snapshot = services.segment_freeze(actor=actor_of(request), segment_id=segment_id)
     return Status(201, snapshot)
 
@@ -326,16 +341,15 @@ def snapshot_create(request: HttpRequest, segment_id: int) -> object:
 )
 def snapshot_members(
     request: HttpRequest,
-    segment_id: int,
-    snapshot_id: int,
-    after: int | None = None,
-    limit: int = 50,
+    segment_id: Id,
+    snapshot_id: Id,
+    query: Query[MembersQuery],
 ) -> object:
     page = selectors.snapshot_members_page(
         actor=actor_of(request),
         segment_id=segment_id,
         snapshot_id=snapshot_id,
-        after=after,
-        limit=limit,
+        after=query.after,
+        limit=query.limit,
     )
     return {"items": page.rows, "next_after": page.next_after}

@@ -10,7 +10,12 @@ import factory
 from django.utils import timezone
 
 from samphan.commerce.models import ChannelKind, Order, OrderStatus, Product, SalesChannel
-from samphan.commerce.services import LineInput, order_create
+from samphan.commerce.services import (
+    NEW_ORDER_STATUSES,
+    LineInput,
+    order_create,
+    order_status_change,
+)
 from samphan.core.access import Actor
 from samphan.core.models import Branch, User, Workspace
 from samphan.core.roles import Role
@@ -66,7 +71,8 @@ class OrderFactory(factory.django.DjangoModelFactory):
     ``total_satang`` that differs from the lines' sum (after ``discount_satang`` and
     ``shipping_satang``) is reached with more discount or more shipping, as a shop would. The
     order is recorded by ``order_create`` acting as the workspace's owner (``staff``: that user);
-    ``number`` empty lets the service number it. Given only a customer, the order is in the
+    a refunded or returned order is recorded paid, then changed by ``order_status_change``, as a
+    shop would; ``number`` empty lets the service number it. Given only a customer, the order is in the
     customer's workspace.
     """
 
@@ -116,7 +122,8 @@ class OrderFactory(factory.django.DjangoModelFactory):
             discount_satang += max(gap, 0)
             shipping_satang += max(-gap, 0)
         actor = Actor(workspace=workspace, role=Role.OWNER, user=staff)
-        return order_create(
+        status = kwargs.pop("status", OrderStatus.PAID)
+        order = order_create(
             actor=actor,
             channel_id=channel.pk,
             customer_id=customer.pk if customer is not None else None,
@@ -124,5 +131,11 @@ class OrderFactory(factory.django.DjangoModelFactory):
             lines=lines,
             discount_satang=discount_satang,
             shipping_satang=shipping_satang,
+            status=status if status in NEW_ORDER_STATUSES else OrderStatus.PAID,
             **kwargs,
         ).order
+        if status not in NEW_ORDER_STATUSES:
+            order = order_status_change(
+                actor=actor, order_id=order.pk, status=status, reason="factory"
+            ).order
+        return order
