@@ -72,12 +72,7 @@ def _skip_text(reason: str) -> str:
 
 
 def _month_label(year: int, month: int, actor: Actor) -> str:
-    return format_month(
-        year,
-        month,
-        language=translation.get_language() or "th",
-        buddhist_era=actor.workspace.buddhist_era,
-    )
+    return format_month(year, month, language=translation.get_language() or "th")
 
 
 def _baht(satang: int | None) -> float:

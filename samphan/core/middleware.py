@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from samphan.core.access import actor_for_membership
+from samphan.core.display import display_for, display_override
 from samphan.core.models import Membership
 from samphan.core.selectors import memberships_for_user
 
@@ -51,12 +52,16 @@ class WorkspaceMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         request.actor = None  # type: ignore[attr-defined]
         user = getattr(request, "user", None)
+        workspace = None
         if user is not None and user.is_authenticated:
             membership = _current_membership(request)
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.actor = actor_for_membership(membership)  # type: ignore[attr-defined]
-        return self.get_response(request)
+                workspace = membership.workspace
+        # The member's years and the shop's money format, for every formatter in this request.
+        with display_override(display_for(user, workspace)):
+            return self.get_response(request)
 
 
 def _current_membership(request: HttpRequest) -> Membership | None:

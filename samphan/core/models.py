@@ -40,6 +40,19 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=[("th", "ไทย"), ("en", "English")], default="th"
     )
+    # Years on every page, export and date input: "auto" is BE (พ.ศ.) in Thai, CE in English.
+    year_style = models.CharField(
+        _("years"),
+        max_length=4,
+        choices=[
+            ("auto", _("As the language: พ.ศ. in Thai, ค.ศ. in English")),
+            ("be", _("Buddhist Era (พ.ศ.)")),
+            ("ce", _("Common Era (ค.ศ.)")),
+        ],
+        default="auto",
+        # A database default too: rows written by code that predates the column stay valid.
+        db_default="auto",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -55,7 +68,11 @@ class Workspace(models.Model):
     name = models.CharField(_("shop name"), max_length=200)
     currency = models.CharField(_("currency"), max_length=3, default="THB")
     timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Bangkok")
+    # No longer read for display: each member chooses their years (User.year_style).
     buddhist_era = models.BooleanField(_("show Buddhist Era years (พ.ศ.)"), default=True)
+    money_decimals = models.BooleanField(
+        _("show satang (฿1,050.00)"), default=True, db_default=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -34,14 +34,14 @@ def workspace_update(
     name: str,
     currency: str,
     timezone_name: str,
-    buddhist_era: bool,
+    money_decimals: bool,
 ) -> Workspace:
     require(actor, Perm.WORKSPACE_EDIT)
     workspace = actor.workspace
     workspace.name = name.strip()
     workspace.currency = currency
     workspace.timezone = timezone_name
-    workspace.buddhist_era = buddhist_era
+    workspace.money_decimals = money_decimals
     workspace.full_clean()
     workspace.save()
     return workspace
@@ -195,6 +195,16 @@ def member_remove(*, actor: Actor, membership_id: int, ip: str | None = None) ->
             target=membership.user.email,
             ip=ip,
         )
+
+
+def user_set_year_style(*, user: User, year_style: str) -> User:
+    """Buddhist Era or Common Era years on every page, export and date input ("auto": BE in
+    Thai, CE in English)."""
+    if year_style not in {"auto", "be", "ce"}:
+        raise ApplicationError("invalid_year_style", _("Unknown year style."), {"field": "years"})
+    user.year_style = year_style
+    user.save(update_fields=["year_style"])
+    return user
 
 
 def user_set_language(*, user: User, language: str) -> User:

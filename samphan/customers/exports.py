@@ -27,9 +27,11 @@ from django.utils.translation import gettext as _
 
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
+from samphan.core.display import uses_buddhist_era
 from samphan.core.errors import ApplicationError
 from samphan.core.money import satang_to_baht
 from samphan.core.roles import Perm
+from samphan.core.thai.dates import format_numeric_date
 from samphan.core.thai.phone import format_phone_display
 from samphan.customers.models import (
     ConsentEvent,
@@ -100,15 +102,24 @@ def _word(value: Any, thai: bool) -> str:
     return (words[0] if thai else words[1]) if words else str(value)
 
 
-def _local_date(value: Any) -> str:
-    return timezone.localtime(value).date().isoformat() if value else ""
+def _local_date(value: Any, buddhist_era: bool) -> str:
+    if not value:
+        return ""
+    return format_numeric_date(timezone.localtime(value).date(), buddhist_era=buddhist_era)
 
 
 def export_rows(
-    *, actor: Actor, queryset: QuerySet[Customer], thai: bool = True
+    *,
+    actor: Actor,
+    queryset: QuerySet[Customer],
+    thai: bool = True,
+    buddhist_era: bool | None = None,
 ) -> Iterator[list[Any]]:
     """The heading row, then one row per customer, read in chunks of ``CHUNK`` by id (a
-    million customers never sit in memory at once). ``thai``: gender and yes/no in Thai."""
+    million customers never sit in memory at once). ``thai``: gender and yes/no in Thai.
+    Dates are day/month/year in the reader's years (``buddhist_era``, else as in Thai), which
+    the importer reads back."""
+    era = thai if buddhist_era is None else buddhist_era
     yield [heading for _key, heading in EXPORT_COLUMNS]
     base = queryset.filter(workspace=actor.workspace, merged_into__isnull=True).order_by("pk")
     last = 0
@@ -154,15 +165,15 @@ def export_rows(
                 ),
                 "email": ", ".join(mine.get(ContactKind.EMAIL, [])),
                 "line_id": ", ".join(lines),
-                "birthday": c.birthday.isoformat() if c.birthday else "",
+                "birthday": format_numeric_date(c.birthday, buddhist_era=era),
                 "gender": _word(c.gender, thai),
                 "province": c.province,
                 "tags": ", ".join(sorted(tags.get(c.pk, []), key=str.casefold)),
                 "customer_id": c.pk,
                 "orders_count": c.orders_count,
                 "total_spent": f"{satang_to_baht(c.total_spent_satang):.2f}",
-                "last_order_at": _local_date(c.last_order_at),
-                "created_at": _local_date(c.created_at),
+                "last_order_at": _local_date(c.last_order_at, era),
+                "created_at": _local_date(c.created_at, era),
             }
             for key, kind in _USERNAMES.items():
                 values[key] = ", ".join(mine.get(kind, []))
@@ -229,7 +240,8 @@ def customers_export(
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     thai = (get_language() or "th").startswith("th")
-    rows = export_rows(actor=actor, queryset=queryset, thai=thai)
+    # Decided now: a streamed CSV is written after the request's display settings are gone.
+    rows = export_rows(actor=actor, queryset=queryset, thai=thai, buddhist_era=uses_buddhist_era())
     response: HttpResponse | StreamingHttpResponse
     if format == "xlsx":
         response = HttpResponse(

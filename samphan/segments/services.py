@@ -89,9 +89,7 @@ def suggestion_segment_texts(*, workspace: Workspace, suggestion: Suggestion) ->
         "Saved from the suggested segments on %(date)s. The rule approximates a group of "
         "%(size)s customers who buy alike (%(text)s)."
     ) % {
-        "date": format_date(
-            timezone.localdate(), language=language, buddhist_era=workspace.buddhist_era
-        ),
+        "date": format_date(timezone.localdate(), language=language),
         "size": f"{suggestion.size:,}",
         "text": text,
     }

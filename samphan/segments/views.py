@@ -47,12 +47,7 @@ def _chart(actor: Actor, points: list[tuple[dt.datetime, int]]) -> dict[str, Any
     language = get_language() or "th"
     return {
         "labels": [
-            format_date(
-                timezone.localtime(at).date(),
-                language=language,
-                buddhist_era=actor.workspace.buddhist_era,
-            )
-            for at, _size in points
+            format_date(timezone.localtime(at).date(), language=language) for at, _size in points
         ],
         "values": [size for _at, size in points],
         "label": _("Customers"),

@@ -28,10 +28,15 @@ class WorkspaceProfileForm(forms.Form):
     name = forms.CharField(label=_("Shop name"), max_length=200)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
-    buddhist_era = forms.BooleanField(
-        label=_("Show Buddhist Era years (พ.ศ.)"),
-        required=False,
-        help_text=_("Dates are shown as 23 พ.ย. 2569 instead of 23 พ.ย. 2026 in Thai."),
+    money_decimals = forms.TypedChoiceField(
+        label=_("Money"),
+        choices=[("1", "฿1,050.00"), ("0", "฿1,050")],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        help_text=_(
+            "How amounts are shown on every page and in exports. Years (พ.ศ. or ค.ศ.) are "
+            "each member's own choice, in the account menu."
+        ),
     )
 
 
@@ -102,6 +107,11 @@ class ApiKeyForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=[("th", "ไทย"), ("en", "English")])
+    next = forms.CharField(required=False)
+
+
+class YearStyleForm(forms.Form):
+    years = forms.ChoiceField(choices=[("be", "พ.ศ."), ("ce", "ค.ศ."), ("auto", "auto")])
     next = forms.CharField(required=False)
 
 

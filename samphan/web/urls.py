@@ -6,6 +6,7 @@ app_name = "web"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("language/", shell.set_language, name="set_language"),
+    path("years/", shell.set_years, name="set_years"),
     path("workspace/switch/", shell.workspace_switch, name="workspace_switch"),
     *(
         path(f"{area}/", areas.coming_soon(area), name=area)

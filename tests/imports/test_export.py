@@ -63,12 +63,32 @@ def test_csv_export_for_excel(owner: Actor, run_file: RunFile) -> None:
     somying = next(r for r in rows if r[1] == "สมหญิง")
     assert somying[:5] == ["นางสาว", "สมหญิง", "ใจดี", "หญิง", "081-359-6920"]
     assert somying[6] == "somying"  # a LINE ID typed as @somying
-    assert somying[10:14] == ["1987-04-15", "หญิง", "กรุงเทพมหานคร", "VIP, ขายส่ง, ลูกค้าประจำ"]
+    # Dates day/month/year in the reader's years: Buddhist Era in Thai.
+    assert somying[10:14] == ["15/04/2530", "หญิง", "กรุงเทพมหานคร", "VIP, ขายส่ง, ลูกค้าประจำ"]
     assert somying[14] == "ใช่"
     audit = AuditLog.objects.get(action="customers.exported")
     assert audit.workspace_id == owner.workspace.pk
     assert audit.actor_id == (owner.user.pk if owner.user else None)
     assert audit.data == {"count": 4, "format": "csv", "filters": {"province": "กรุงเทพมหานคร"}}
+
+
+def test_export_years_follow_the_reader(owner: Actor, run_file: RunFile) -> None:
+    from django.utils import translation
+
+    from samphan.core.display import Display, display_override
+
+    run_file("customers.csv", "customers")
+
+    def birthday() -> str:
+        rows = list(csv.reader(io.StringIO(_export(owner).decode("utf-8-sig"))))
+        return next(r for r in rows if r[1] == "สมหญิง")[10]
+
+    with translation.override("en"):
+        assert birthday() == "15/04/1987"  # English: Common Era
+        with display_override(Display(year_style="be")):
+            assert birthday() == "15/04/2530"  # unless the reader chose Buddhist Era
+    with display_override(Display(year_style="ce")):
+        assert birthday() == "15/04/1987"
 
 
 def test_xlsx_export(owner: Actor, run_file: RunFile) -> None:

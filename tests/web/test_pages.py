@@ -342,9 +342,10 @@ def test_dashboard_months_are_thai_with_buddhist_era(
     assert labels[-1].endswith(be_year)
     assert labels[-1].split()[0].endswith(".")  # Thai abbreviation such as "พ.ย."
 
-    ws = owner_membership.workspace
-    ws.buddhist_era = False
-    ws.save()
+    # Years are the member's choice: Common Era from the account menu.
+    owner_client.post(reverse("web:set_years"), {"years": "ce"})
+    owner_membership.user.refresh_from_db()
+    assert owner_membership.user.year_style == "ce"
     labels = owner_client.get(reverse("web:dashboard")).context["chart"]["labels"]
     assert labels[-1].endswith(str(now.year)[-2:])
 

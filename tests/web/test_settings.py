@@ -9,13 +9,21 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from samphan.commerce.models import SalesChannel
 from samphan.core.access import actor_for_membership
 from samphan.core.models import ApiKey, AuditLog, Branch, Membership, User
 from samphan.core.roles import Role
 from samphan.core.services import api_key_create
-from tests.factories import BranchFactory, MembershipFactory, SalesChannelFactory, UserFactory
+from tests.factories import (
+    BranchFactory,
+    CustomerFactory,
+    MembershipFactory,
+    OrderFactory,
+    SalesChannelFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +45,18 @@ SETTINGS_PAGES = [
 def test_owner_updates_the_shop_profile(owner_client: Client, owner_membership: Membership) -> None:
     response = owner_client.post(
         reverse("web:settings_profile"),
-        {"name": "  ร้านใหม่  ", "currency": "THB", "timezone": "Asia/Bangkok"},
+        {
+            "name": "  ร้านใหม่  ",
+            "currency": "THB",
+            "timezone": "Asia/Bangkok",
+            "money_decimals": "0",
+        },
     )
     assert response.status_code == 302
     ws = owner_membership.workspace
     ws.refresh_from_db()
     assert ws.name == "ร้านใหม่"
-    assert ws.buddhist_era is False  # the unticked box
+    assert ws.money_decimals is False
     page = owner_client.get(reverse("web:settings_profile")).content.decode()
     assert "บันทึกข้อมูลร้านแล้ว" in page
 
@@ -53,7 +66,7 @@ def test_profile_rejects_an_unknown_time_zone(
 ) -> None:
     response = owner_client.post(
         reverse("web:settings_profile"),
-        {"name": "x", "currency": "THB", "timezone": "Mars/Olympus", "buddhist_era": "on"},
+        {"name": "x", "currency": "THB", "timezone": "Mars/Olympus", "money_decimals": "1"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["timezone"]
@@ -397,3 +410,46 @@ def test_member_of_another_shop_gets_404(
     assert key.revoked_at is None
     staff_membership.refresh_from_db()
     assert staff_membership.role == Role.STAFF
+
+
+# --- years and money: one choice, used everywhere ------------------------------------------
+
+
+def test_years_follow_the_member_and_money_the_shop(
+    owner_client: Client, owner_membership: Membership
+) -> None:
+    customer = CustomerFactory(workspace=owner_membership.workspace)
+    OrderFactory(workspace=owner_membership.workspace, customer=customer, total_satang=105000)
+    url = reverse("customers:list")
+    html = owner_client.get(url).content.decode()
+    year = timezone.localdate().year
+    assert f"{year + 543}" in html and "฿1,050.00" in html  # Thai: พ.ศ. by default
+    owner_client.post(reverse("web:set_years"), {"years": "ce", "next": url})
+    ws = owner_membership.workspace
+    ws.money_decimals = False
+    ws.save()
+    html = owner_client.get(url).content.decode()
+    assert f"{year + 543}" not in html and f"{year}" in html
+    assert "฿1,050" in html and "฿1,050.00" not in html
+
+
+def test_english_reads_common_era_unless_the_member_chose_buddhist(
+    owner_client: Client, owner_membership: Membership
+) -> None:
+    user = owner_membership.user
+    user.language = "en"
+    user.save()
+    year = timezone.localdate().year
+    html = owner_client.get(reverse("web:audit_log")).content.decode()
+    assert f"{year + 543}" not in html
+    owner_client.post(reverse("web:set_years"), {"years": "be"})
+    html = owner_client.get(reverse("web:audit_log")).content.decode()
+    assert f"{year + 543}" in html
+
+
+def test_an_unknown_year_style_changes_nothing(
+    owner_client: Client, owner_membership: Membership
+) -> None:
+    owner_client.post(reverse("web:set_years"), {"years": "mayan"})
+    owner_membership.user.refresh_from_db()
+    assert owner_membership.user.year_style == "auto"

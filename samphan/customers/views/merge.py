@@ -237,7 +237,6 @@ class _Formatter:
 
     def __init__(self, actor: Actor, preview: MergePreview) -> None:
         self.language = translation.get_language() or "th"
-        self.buddhist_era = actor.workspace.buddhist_era
         ids = {c.referred_by_id for c in (preview.survivor, preview.merged) if c.referred_by_id}
         self.referrers = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
         branch_ids = {
@@ -257,7 +256,7 @@ class _Formatter:
         if value in (None, "", {}):
             return ""
         if name == "birthday":
-            return format_date(value, language=self.language, buddhist_era=self.buddhist_era)
+            return format_date(value, language=self.language)
         if name in ("gender", "acquisition_source", "behaviour_type", "lifecycle_stage"):
             return _choice_text(name, value)
         if name in ("preferred_language", "preferred_channel"):

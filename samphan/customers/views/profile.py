@@ -210,11 +210,7 @@ def _custom_field_rows(actor: Actor, customer: Customer) -> list[tuple[str, str]
             continue
         if d.type == CustomFieldDefinition.FieldType.DATE:
             with contextlib.suppress(ValueError):
-                value = format_date(
-                    dt.date.fromisoformat(str(value)),
-                    language=language,
-                    buddhist_era=actor.workspace.buddhist_era,
-                )
+                value = format_date(dt.date.fromisoformat(str(value)), language=language)
         rows.append((d.label, str(value)))
     return rows
 

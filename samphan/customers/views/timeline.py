@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from samphan.core.access import Actor
+from samphan.core.display import uses_buddhist_era
 from samphan.core.roles import Perm
 from samphan.core.web import current_actor, member_required
 from samphan.customers import selectors
@@ -56,7 +57,7 @@ def _describe(event: TimelineEvent, ctx: DescribeContext) -> TimelineItem:
 def _timeline_items(actor: Actor, events: list[TimelineEvent]) -> list[TimelineItem]:
     ctx = DescribeContext(
         language=translation.get_language() or "th",
-        buddhist_era=bool(actor.workspace.buddhist_era),
+        buddhist_era=uses_buddhist_era(),
         custom_field_labels={
             d.key: d.label for d in selectors.custom_field_definitions(actor=actor)
         },

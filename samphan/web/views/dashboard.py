@@ -20,10 +20,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     workspace = actor.workspace
     kpis = dashboard_kpis(workspace=workspace)
     language = translation.get_language() or "th"
-    labels = [
-        format_month(m.year, m.month, language=language, buddhist_era=workspace.buddhist_era)
-        for m in kpis.revenue_by_month
-    ]
+    labels = [format_month(m.year, m.month, language=language) for m in kpis.revenue_by_month]
     chart = {
         "labels": labels,
         "values": [float(satang_to_baht(m.revenue_satang)) for m in kpis.revenue_by_month],

@@ -76,7 +76,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     currency=form.cleaned_data["currency"],
                     timezone_name=form.cleaned_data["timezone"],
-                    buddhist_era=form.cleaned_data["buddhist_era"],
+                    money_decimals=form.cleaned_data["money_decimals"],
                 )
             except (ApplicationError, ValidationError) as exc:
                 workspace.refresh_from_db()
@@ -90,7 +90,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
                 "name": workspace.name,
                 "currency": workspace.currency,
                 "timezone": workspace.timezone,
-                "buddhist_era": workspace.buddhist_era,
+                "money_decimals": "1" if workspace.money_decimals else "0",
             }
         )
     return render(request, "web/settings/profile.html", {"form": form})

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from samphan.core.middleware import SESSION_WORKSPACE
 from samphan.core.models import User
 from samphan.core.selectors import memberships_for_user
-from samphan.core.services import user_set_language
-from samphan.web.forms import LanguageForm, WorkspaceSwitchForm
+from samphan.core.services import user_set_language, user_set_year_style
+from samphan.web.forms import LanguageForm, WorkspaceSwitchForm, YearStyleForm
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
@@ -57,6 +57,20 @@ def set_language(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+@require_POST
+@login_required
+def set_years(request: HttpRequest) -> HttpResponse:
+    """Buddhist Era (พ.ศ.) or Common Era (ค.ศ.) years for this member, everywhere."""
+    form = YearStyleForm(request.POST)
+    fallback = request.META.get("HTTP_REFERER") or reverse("web:dashboard")
+    if form.is_valid():
+        user = request.user
+        assert isinstance(user, User)
+        user_set_year_style(user=user, year_style=form.cleaned_data["years"])
+    target = _safe_next(request, form.data.get("next"), "")
+    return HttpResponseRedirect(target or _safe_next(request, fallback, reverse("web:dashboard")))
 
 
 @require_POST
