@@ -19,7 +19,7 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import User
 from samphan.core.roles import Perm
-from samphan.core.thai.names import clean_text
+from samphan.core.thai.names import clean_text, split_title
 from samphan.core.thai.phone import InvalidPhone, normalize_phone, thai_digits_to_arabic
 from samphan.core.thai.words import match_rank
 from samphan.customers.models import (
@@ -64,7 +64,8 @@ class SearchHit:
 
 def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]:
     """One box: a phone in any format or its last 4+ digits, an email, a LINE ID, a name or
-    nickname (any part, Thai or English), or an order number. Exact identity matches first."""
+    nickname (any part, Thai or English, words in any order, a leading title such as นาง, คุณ,
+    ด.ช. or Mrs ignored), or an order number. Exact identity matches first."""
     require(actor, Perm.CUSTOMER_VIEW)
     q = clean_text(q)
     if not q:
@@ -116,13 +117,26 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
         )
         add(base.filter(pk__in=buyers)[:limit], "order", lambda c: q)
     if not looks_like_phone:
-        # Whole-field matches first, served by plain b-tree indexes: a full first name, surname
-        # or nickname. Only when they do not fill the page is the fragment search run.
-        add(base.filter(nickname=q)[:limit], "nickname", lambda c: c.nickname)
-        add(base.filter(Q(first_name=q) | Q(last_name=q))[:limit], "name", lambda c: c.display_name)
+        # Staff type names with their title ("นางสมศรี", "คุณ สมชาย", "Mrs Somsri"); names are
+        # stored without it. The query as typed is still tried whole: "นางนวล" may be a name.
+        _title, name = split_title(q)
+        typed = list(dict.fromkeys([q, name]))
+        words = name.split()
+        # Whole-field matches first, served by plain b-tree indexes: "first last" in either
+        # order, a full first name, surname or nickname. Only when they do not fill the page
+        # is the fragment search run.
+        if len(words) == 2:
+            one, two = words
+            both = Q(first_name=one, last_name=two) | Q(first_name=two, last_name=one)
+            add(base.filter(both)[:limit], "name", lambda c: c.display_name)
+        add(base.filter(nickname__in=typed)[:limit], "nickname", lambda c: c.nickname)
+        add(
+            base.filter(Q(first_name__in=typed) | Q(last_name__in=typed))[:limit],
+            "name",
+            lambda c: c.display_name,
+        )
         if len(hits) >= limit:
             return hits
-        words = q.split()
         named = base
         for word in words:
             named = named.filter(
@@ -136,7 +150,7 @@ def customer_search(*, actor: Actor, q: str, limit: int = 20) -> list[SearchHit]
         candidates = list(named.order_by()[: limit * 2])
         candidates.sort(
             key=lambda c: (
-                -match_rank(q, c.first_name, c.last_name, c.nickname),
+                -match_rank(name, c.first_name, c.last_name, c.nickname),
                 -(c.last_order_at.timestamp() if c.last_order_at else 0),
                 -c.pk,
             )
