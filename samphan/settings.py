@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "samphan.imports",
     "samphan.analytics",
     "samphan.segments",
+    "samphan.privacy",
     "samphan.api",
 ]
 
@@ -222,6 +223,15 @@ CELERY_BEAT_SCHEDULE = {
     "customers-duplicates-nightly": {
         "task": "customers.duplicates_scan_all",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # PDPA: retention policies that were switched on after their dry run; breach reminders.
+    "privacy-retention-nightly": {
+        "task": "privacy.retention_run_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "privacy-breach-reminders-hourly": {
+        "task": "privacy.breach_reminders",
+        "schedule": crontab(minute=5),
     },
 }
 

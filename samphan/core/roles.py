@@ -38,6 +38,8 @@ class Perm(StrEnum):
     MEMBER_MANAGE = "member.manage"
     APIKEY_MANAGE = "apikey.manage"
     AUDIT_VIEW = "audit.view"
+    # PDPA: data-subject requests, export and erasure of a person, retention, breaches.
+    PRIVACY_MANAGE = "privacy.manage"
 
 
 _ALL = frozenset(Perm)

@@ -54,6 +54,14 @@ EXPECTED = {
         Phase.AFTER_COMMIT,
         {"analytics.recomputed"},
     ),
+    "samphan.privacy.subscribers.audit_customer_changes": (
+        Phase.IN_TRANSACTION,
+        {"customer.created", "contact.added", "consent.changed", "customer.updated"},
+    ),
+    "samphan.privacy.subscribers.removed_contacts_hide": (
+        Phase.IN_TRANSACTION,
+        {"customer.updated"},
+    ),
 }
 
 
