@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("samphan.imports.urls")),
     path("", include("samphan.segments.urls")),
     path("", include("samphan.analytics.urls")),
+    path("", include("samphan.privacy.urls")),
     path("", include("samphan.web.urls")),
 ]

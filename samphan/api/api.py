@@ -25,6 +25,9 @@ from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
 from samphan.customers.api_profile import router as profile_router
 from samphan.imports.api import router as imports_router
+
+# Also adds DELETE /customers/{id} (405, pointing to erase) to the customers router.
+from samphan.privacy.api import router as privacy_router
 from samphan.segments.api import router as segments_router
 
 api = NinjaAPI(
@@ -176,3 +179,4 @@ api.add_router("/", profile_router)
 api.add_router("/", merge_router)
 api.add_router("/", imports_router)
 api.add_router("/", segments_router)
+api.add_router("/", privacy_router)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from samphan.commerce.models import Order
@@ -25,6 +26,7 @@ from samphan.core.datasubject import (
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
+from samphan.core.thai.dates import format_date
 from samphan.customers.models import Customer
 from samphan.customers.selectors import customer_get
 from samphan.privacy.events import CustomerErased
@@ -216,6 +218,7 @@ def legal_hold(
     until = _years_after(timezone.localtime(last).date(), years)
     if until <= timezone.localtime(now).date():
         return None
+    lang = get_language() or "th"
     return Hold(
         code="tax_records",
         message=_(
@@ -223,9 +226,9 @@ def legal_hold(
             "years, so their data can be erased from %(until)s."
         )
         % {
-            "last": timezone.localtime(last).date().isoformat(),
+            "last": format_date(timezone.localtime(last).date(), language=lang),
             "years": years,
-            "until": until.isoformat(),
+            "until": format_date(until, language=lang),
         },
         until=until,
     )

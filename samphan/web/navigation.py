@@ -21,6 +21,7 @@ _SETTINGS_PAGES = (
     "web:member_",
     "web:apikey_",
     "web:audit_",
+    "privacy:",
 )
 
 
@@ -63,6 +64,7 @@ SETTINGS_NAV: tuple[NavItem, ...] = (
     NavItem("web:member_list", _("Members"), Perm.MEMBER_MANAGE, "users", ("web:member_",)),
     NavItem("web:apikey_list", _("API keys"), Perm.APIKEY_MANAGE, "key", ("web:apikey_",)),
     NavItem("web:audit_log", _("Audit log"), Perm.AUDIT_VIEW, "list"),
+    NavItem("privacy:overview", _("Privacy (PDPA)"), Perm.PRIVACY_MANAGE, "key", ("privacy:",)),
 )
 
 

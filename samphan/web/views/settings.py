@@ -49,6 +49,25 @@ AUDIT_ACTIONS = {
     "customers.exported": gettext_lazy("Customers exported"),
     "customers.merged": gettext_lazy("Customers merged"),
     "customers.unmerged": gettext_lazy("Merge reversed"),
+    # PDPA (samphan.privacy): a person's data, requests, breaches, retention, and changes to
+    # customers recorded by its subscribers.
+    "privacy.exported": gettext_lazy("Personal data exported"),
+    "privacy.erased": gettext_lazy("Personal data erased"),
+    "privacy.request_received": gettext_lazy("Privacy request received"),
+    "privacy.request_updated": gettext_lazy("Privacy request updated"),
+    "privacy.breach_recorded": gettext_lazy("Breach recorded"),
+    "privacy.breach_updated": gettext_lazy("Breach updated"),
+    "privacy.breach_closed": gettext_lazy("Breach closed"),
+    "privacy.breach_reminder": gettext_lazy("Breach reminder sent"),
+    "privacy.settings_changed": gettext_lazy("Privacy settings changed"),
+    "privacy.retention_enabled": gettext_lazy("Retention policy switched on"),
+    "privacy.retention_disabled": gettext_lazy("Retention policy switched off"),
+    "privacy.retention_ran": gettext_lazy("Retention policy applied"),
+    "consent.changed": gettext_lazy("Consent changed"),
+    "customer.profile_updated": gettext_lazy("Customer profile edited"),
+    "customer.contact_removed": gettext_lazy("Contact removed"),
+    "imports.written": gettext_lazy("Import saved"),
+    "customers.bulk_changed": gettext_lazy("Customers changed in bulk"),
 }
 
 
