@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from samphan.analytics import clustering, selectors
@@ -21,7 +21,7 @@ from samphan.analytics.personas import persona
 from samphan.analytics.services import marketing_spend_add, metrics_recompute_request
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
-from samphan.core.money import satang_to_baht
+from samphan.core.money import format_baht, format_baht_range, satang_to_baht
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_month
 from samphan.core.web import add_application_error, current_actor, member_required
@@ -137,9 +137,9 @@ def _context(actor: Actor, spend_form: MarketingSpendForm | None = None) -> dict
     charts["clv"] = {
         "type": "bar",
         "labels": [
-            f"฿{b.low_satang // 100:,}–{b.high_satang // 100:,}"
+            format_baht_range(b.low_satang, b.high_satang, decimals=False)
             if b.high_satang is not None
-            else f"฿{b.low_satang // 100:,}+"
+            else f"{format_baht(b.low_satang, decimals=False)}+"
             for b in buckets
         ],
         "datasets": [{"label": _("Customers"), "data": [b.customers for b in buckets]}],
@@ -253,9 +253,23 @@ FEATURE_LABELS = {
     "frequency": gettext_lazy("Repeat purchases"),
     "monetary_baht": gettext_lazy("Average order (฿)"),
     "total_baht": gettext_lazy("Total spent (฿)"),
-    "p_alive": gettext_lazy("Chance still active"),
+    "p_alive": gettext_lazy("Likely still a customer"),
     "promo_share": gettext_lazy("Share of orders on promotion"),
 }
+
+
+def _range_text(name: str, low: float, high: float) -> str:
+    """A feature's range as people read it: ``฿830–฿2,188``, ``12–90 days``, ``66%–91%``."""
+    if name in ("monetary_baht", "total_baht"):
+        return format_baht_range(round(low * 100), round(high * 100))
+    if name in ("p_alive", "promo_share"):
+        low_pct, high_pct = round(low * 100), round(high * 100)
+        return f"{low_pct}%" if low_pct == high_pct else f"{low_pct}%–{high_pct}%"
+    low_n, high_n = round(low), round(high)
+    span = f"{low_n:,}" if low_n == high_n else f"{low_n:,}–{high_n:,}"
+    if name == "recency_days":
+        return ngettext("%(span)s day", "%(span)s days", high_n) % {"span": span}
+    return span
 
 
 @member_required(Perm.ANALYTICS_VIEW)
@@ -274,7 +288,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
             "explanation": s.explanation(language),
             "centroid": [round(s.centroid[n], 2) for n in names],
             "ranges": [
-                (FEATURE_LABELS[n], round(low, 2), round(high, 2))
+                (FEATURE_LABELS[n], _range_text(n, low, high))
                 for n, (low, high) in s.ranges.items()
             ],
             "rule": json.dumps(s.rule, ensure_ascii=False),

@@ -65,8 +65,8 @@ def _by(user: Any, label: str) -> str:
 
 
 def order_status_history(*, actor: Actor, order: Order) -> list[StatusChange]:
-    """The order's status changes, oldest first, from the one log of what happened to it (the
-    timeline; an order without a customer has its events there too)."""
+    """The order's status changes, newest first (as every timeline reads), from the one log of
+    what happened to it (the timeline; an order without a customer has its events there too)."""
     events = TimelineEvent.objects.filter(
         workspace=actor.workspace, order=order, type=OrderStatusChanged.type
     ).select_related("actor")
@@ -78,5 +78,5 @@ def order_status_history(*, actor: Actor, order: Order) -> list[StatusChange]:
             reason=str(e.payload.get("reason", "")),
             by=_by(e.actor, e.actor_label),
         )
-        for e in events.order_by("occurred_at", "id")
+        for e in events.order_by("-occurred_at", "-id")
     ]

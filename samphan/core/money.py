@@ -23,7 +23,10 @@ def format_baht(satang: int | None, *, decimals: bool | None = None) -> str:
         decimals = money_decimals()
     baht = satang_to_baht(satang)
     sign = "−" if baht < 0 else ""
-    return f"{sign}฿{abs(baht):,.2f}" if decimals else f"{sign}฿{abs(baht):,.0f}"
+    if decimals:
+        return f"{sign}฿{abs(baht):,.2f}"
+    # Half a baht rounds up, as a shop rounds (Python's own formatting rounds half to even).
+    return f"{sign}฿{abs(baht).quantize(Decimal('1'), rounding=ROUND_HALF_UP):,.0f}"
 
 
 def format_baht_range(low: int | None, high: int | None, *, decimals: bool | None = None) -> str:

@@ -1,7 +1,8 @@
 """The customer list: filters, sorts and keyset pagination that stay fast at a million rows.
 
-Pages are addressed by a cursor (the last row's sort value and id), never by OFFSET, and the
-list never counts every matching row: it counts up to ``COUNT_CAP`` and says "1,000+" beyond.
+Pages are addressed by a cursor (the last row's sort value and id), never by OFFSET. The
+count is exact up to ``EXACT_COUNT_LIMIT`` matching customers; beyond, it is the database's
+estimate (PostgreSQL's planner), marked as such on the page ("about 250,000").
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from samphan.core.access import Actor
 from samphan.customers.models import Customer
 from samphan.customers.selectors import SearchHit, customer_list, customer_search
 
-COUNT_CAP = 1000
+EXACT_COUNT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class CustomerPage:
     next_cursor: str = ""
     hits: dict[int, SearchHit] = field(default_factory=dict)
     count: int = 0
-    count_capped: bool = False
+    count_estimated: bool = False
 
 
 def _encode(value: Any, pk: int) -> str:
@@ -145,7 +147,31 @@ def customer_page(
         next_cursor = _encode(getattr(last, field_name), last.pk)
     page = CustomerPage(rows=rows, next_cursor=next_cursor)
     if position is None:
-        capped = customer_filter(actor=actor, filters=filters).values("pk")[: COUNT_CAP + 1]
-        page.count = min(capped.count(), COUNT_CAP)
-        page.count_capped = page.count >= COUNT_CAP
+        page.count, page.count_estimated = customer_count(actor=actor, filters=filters)
     return page
+
+
+def customer_count(*, actor: Actor, filters: CustomerFilters) -> tuple[int, bool]:
+    """(how many customers match, whether that is an estimate). Exact up to
+    ``EXACT_COUNT_LIMIT`` (counting stops one row past it); beyond, PostgreSQL's planner
+    estimate, or the exact count where the database has no estimate to give."""
+    qs = customer_filter(actor=actor, filters=filters)
+    counted = qs.values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+    if counted <= EXACT_COUNT_LIMIT:
+        return counted, False
+    estimate = _planner_estimate(qs)
+    if estimate is None:
+        return qs.count(), False
+    return max(estimate, counted), True
+
+
+def _planner_estimate(qs: QuerySet[Customer]) -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = qs.values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from samphan.core.access import actor_for_membership
@@ -65,10 +66,16 @@ def test_filters_combine(owner, crowd) -> None:  # type: ignore[no-untyped-def]
     assert {c.pk for c in page.rows} == expected and page.count == len(expected)
 
 
-def test_count_is_capped(owner, crowd, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("samphan.customers.listing.COUNT_CAP", 10)
+def test_count_is_exact_then_an_estimate(owner, crowd, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    total = len(crowd)
     page = customer_page(actor=owner, filters=CustomerFilters(), limit=5)
-    assert page.count == 10 and page.count_capped
+    assert page.count == total and not page.count_estimated  # exact, never "1,000+"
+    monkeypatch.setattr("samphan.customers.listing.EXACT_COUNT_LIMIT", 10)
+    page = customer_page(actor=owner, filters=CustomerFilters(), limit=5)
+    if connection.vendor == "postgresql":
+        assert page.count_estimated and page.count > 10  # the planner's estimate, marked
+    else:
+        assert page.count == total and not page.count_estimated  # SQLite has no estimate
 
 
 def test_list_page_searches_by_last_four_digits(owner_client, owner) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from samphan.core.display import uses_buddhist_era
 from samphan.core.money import format_baht, format_baht_range
-from samphan.core.thai.dates import format_date, format_numeric_date, shown_year
+from samphan.core.thai.dates import format_date, format_month, format_numeric_date, shown_year
 from samphan.core.thai.phone import format_phone_display
 
 register = template.Library()
@@ -38,6 +38,14 @@ def thaidate(value: dt.date | dt.datetime | None, with_time: bool = False) -> st
 def numericdate(value: dt.date | None) -> str:
     """``23/11/2569`` or ``23/11/2026``: the value of a date input, in the reader's years."""
     return format_numeric_date(value)
+
+
+@register.filter
+def monthyear(value: dt.date | None) -> str:
+    """``เม.ย. 69`` / ``Apr 26``: a month, in the reader's years."""
+    if value is None or value == "":
+        return ""
+    return format_month(value.year, value.month, language=_language())
 
 
 @register.filter

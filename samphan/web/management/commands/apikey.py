@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             if key.revoked_at is not None:
                 status = f"revoked {key.revoked_at:%Y-%m-%d}"
             elif key.last_used_at is not None:
-                status = f"active, last used {key.last_used_at:%Y-%m-%d %H:%M}"
+                status = f"active, last used {timezone.localtime(key.last_used_at):%Y-%m-%d %H:%M}"
             else:
                 status = "active, never used"
             self.stdout.write(

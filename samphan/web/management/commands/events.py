@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from samphan.timeline.models import SubscriberFailure
 from samphan.timeline.publish import failures_retry
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             failures = SubscriberFailure.objects.filter(resolved_at__isnull=True).order_by("pk")
             for f in failures:
                 self.stdout.write(
-                    f"{f.pk}\t{f.failed_at:%Y-%m-%d %H:%M}\t{f.subscriber}\t"
+                    f"{f.pk}\t{timezone.localtime(f.failed_at):%Y-%m-%d %H:%M}\t{f.subscriber}\t"
                     f"{len(f.messages)} events\t{f.attempts} attempts\t{f.error.splitlines()[0] if f.error else ''}"
                 )
             self.stdout.write(f"{failures.count()} failure(s) waiting")
