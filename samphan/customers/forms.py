@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samphan.core.errors import ApplicationError
+from samphan.customers.contacts import contact_normalize
 from samphan.customers.listing import SORTS, CustomerFilters
 from samphan.customers.models import AcquisitionSource, BehaviourType, LifecycleStage
 
@@ -98,6 +100,21 @@ class CustomerCreateForm(forms.Form):
     )
 
     _CONTACT_FIELDS = (("phone", "phone"), ("email", "email"), ("line_id", "line"))
+
+    def clean(self) -> dict[str, Any]:
+        """Check every contact's shape before the service runs, so that a wrong phone and a
+        wrong email are both shown at once, each beside its field (the service stops at the
+        first)."""
+        data = super().clean() or {}
+        for name, kind in self._CONTACT_FIELDS:
+            value = (data.get(name) or "").strip()
+            if not value:
+                continue
+            try:
+                contact_normalize(kind, value, field=name)
+            except ApplicationError as exc:
+                self.add_error(name, exc.message)
+        return data
 
     def _given(self) -> list[tuple[str, str, str]]:
         """(form field, contact kind, value) for each contact typed in."""

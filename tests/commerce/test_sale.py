@@ -175,7 +175,7 @@ def test_bad_rows_are_shown_and_nothing_is_saved(
          "item_price": ["หกสิบ"], "channel_id": str(store.pk)},
     )  # fmt: skip
     assert response.status_code == 422
-    assert response.context["rows"][0].error
+    assert response.context["rows"][0].price_error
     empty = owner_client.post(reverse("commerce:sale_new"), {"channel_id": str(store.pk)})
     assert empty.status_code == 422
     assert not Order.objects.exists()
@@ -276,3 +276,60 @@ def test_read_only_key_cannot_post_orders(api_ro: Any, store: SalesChannel) -> N
         {"channel_id": store.pk, "lines": [{"name": "x", "quantity": 1, "unit_price_satang": 1}]},
     )
     assert response.status_code == 403
+
+
+def test_negative_price_or_quantity_is_refused_at_the_field(
+    owner_client: Client, store: SalesChannel, customer: Customer
+) -> None:
+    response = owner_client.post(
+        reverse("commerce:sale_new"),
+        {
+            "customer_id": str(customer.pk),
+            "item_name": ["ชา", "กาแฟ", ""],
+            "item_qty": ["-2", "1", "1"],
+            "item_price": ["65", "-40", ""],
+            "discount": "-5",
+            "channel_id": str(store.pk),
+        },
+    )
+    assert response.status_code == 422
+    tea, coffee = response.context["rows"][:2]
+    # Every problem at once, each on its own field, with what was typed kept.
+    assert tea.quantity_error and not tea.price_error
+    assert coffee.price_error and not coffee.quantity_error
+    assert response.context["errors"]["discount"]
+    html = response.content.decode()
+    assert html.count('aria-invalid="true"') == 3
+    assert 'value="-40"' in html and 'value="-2"' in html and 'value="-5"' in html
+    assert "ติดลบ" in html or "negative" in html
+    assert not Order.objects.exists()
+
+
+def test_running_total_leaves_out_a_negative_row(owner_client: Client) -> None:
+    total = owner_client.post(
+        reverse("commerce:sale_total"),
+        {"item_name": ["ชา", "คืนเงิน"], "item_qty": ["2", "1"], "item_price": ["65", "-500"]},
+    )
+    body = total.content.decode()
+    assert "฿130.00" in body and "฿-" not in body and "−฿" not in body
+    assert 'class="field-error"' in body  # one item not counted, and why
+
+
+def test_lines_stay_in_entry_order(
+    owner_client: Client, store: SalesChannel, customer: Customer
+) -> None:
+    names = ["ข้าวเหนียว", "กาแฟ", "ชาไทย", "ขนมครก", "น้ำส้ม"]
+    owner_client.post(
+        reverse("commerce:sale_new"),
+        {
+            "customer_id": str(customer.pk),
+            "item_name": names,
+            "item_qty": ["1"] * 5,
+            "item_price": ["10", "20", "30", "40", "50"],
+            "channel_id": str(store.pk),
+        },
+    )
+    order = Order.objects.get(customer=customer)
+    html = owner_client.get(reverse("commerce:order_detail", args=[order.pk])).content.decode()
+    positions = [html.index(name) for name in names]
+    assert positions == sorted(positions)

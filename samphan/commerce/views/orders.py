@@ -69,7 +69,7 @@ def _render(
         "commerce/orders/detail.html",
         {
             "order": order,
-            "lines": list(order.lines.all()),
+            "lines": list(order.lines.order_by("pk")),  # as entered
             "status_label": order.get_status_display(),
             "status_tone": STATUS_TONES.get(order.status, "warn"),
             "payment_label": dict(PAYMENT_METHODS).get(order.payment_method, order.payment_method),

@@ -52,11 +52,42 @@ class Row:
     price: str = ""
     product_id: str = ""
     sku: str = ""
-    error: str = ""
+    error: str = ""  # the item's name
+    quantity_error: str = ""
+    price_error: str = ""
 
     @property
     def blank(self) -> bool:
         return not (self.name.strip() or self.price.strip() or self.product_id)
+
+    @property
+    def invalid(self) -> bool:
+        return bool(self.error or self.quantity_error or self.price_error)
+
+    def check(self) -> tuple[int, int] | None:
+        """(quantity, unit price in satang) when both are valid, else None with the reason
+        put on the field that is wrong (all of them at once)."""
+        quantity: int | None = None
+        price: int | None = None
+        try:
+            quantity = int(thai_digits_to_arabic(self.quantity or "1").strip())
+        except ValueError:
+            self.quantity_error = _("Quantity must be a whole number.")
+        else:
+            if quantity < 1:
+                self.quantity_error = _("Quantity must be 1 or more.")
+                quantity = None
+        try:
+            price = _money(self.price)
+        except ValueError:
+            self.price_error = _("Enter the price in baht, e.g. 65 or 65.50.")
+        else:
+            if price < 0:
+                self.price_error = _("A price cannot be negative. Record a discount instead.")
+                price = None
+        if quantity is None or price is None:
+            return None
+        return quantity, price
 
 
 def _product_search(actor: Actor, q: str, limit: int = 8) -> QuerySet[Product]:
@@ -127,19 +158,12 @@ def _lines(rows: list[Row]) -> list[LineInput]:
     for row in rows:
         if row.blank:
             continue
-        try:
-            quantity = int(row.quantity or "1")
-        except ValueError:
-            row.error = _("Quantity must be a whole number.")
-            continue
-        try:
-            price = _money(row.price)
-        except ValueError:
-            row.error = _("Enter the price in baht, e.g. 65 or 65.50.")
-            continue
+        checked = row.check()
         if not row.name.strip():
             row.error = _("Each item needs a name.")
+        if checked is None or row.error:
             continue
+        quantity, price = checked
         lines.append(
             LineInput(
                 name=row.name.strip(),
@@ -158,24 +182,27 @@ class Totals:
     subtotal_satang: int
     discount_satang: int
     total_satang: int
+    skipped: int = 0  # rows not counted: a negative price, no quantity, not a number
 
 
 def _totals(rows: list[Row], discount: str) -> Totals:
-    subtotal, items = 0, 0
+    subtotal, items, skipped = 0, 0, 0
     for row in rows:
         if row.blank:
             continue
-        try:
-            quantity = int(row.quantity or "1")
-            subtotal += quantity * _money(row.price)
-            items += quantity
-        except ValueError:
+        # A row that would be refused (negative price, no quantity) counts for nothing.
+        checked = Row(quantity=row.quantity, price=row.price).check()
+        if checked is None:
+            skipped += 1
             continue
+        quantity, price = checked
+        subtotal += quantity * price
+        items += quantity
     try:
         off = max(0, _money(discount))
     except ValueError:
         off = 0
-    return Totals(items, subtotal, off, subtotal - off)
+    return Totals(items, subtotal, off, subtotal - off, skipped)
 
 
 @dataclass
@@ -244,6 +271,7 @@ def _render(
     form: dict[str, str],
     products: list[Product] | None = None,
     error: str = "",
+    errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor = current_actor(request)
@@ -266,6 +294,7 @@ def _render(
             "payment_methods": PAYMENT_METHODS,
             "totals": _totals(rows, form.get("discount", "")),
             "error": error,
+            "errors": errors or {},
             "can_manage_channels": actor.can(Perm.CHANNEL_MANAGE),
             "can_add_customer": actor.can(Perm.CUSTOMER_EDIT),
         },
@@ -320,24 +349,22 @@ def sale_new(request: HttpRequest, customer_id: int | None = None) -> HttpRespon
         return _render(request, state=state, rows=[*rows, Row()], form=form)
 
     lines = _lines(rows)
-    if any(r.error for r in rows):
-        return _render(
-            request,
-            state=state,
-            rows=rows,
-            form=form,
-            error=_("Check the items marked below."),
-            status=422,
-        )
+    discount_error = ""
     try:
         discount = _money(form.get("discount", ""))
     except ValueError:
+        discount, discount_error = 0, _("Enter the discount in baht, e.g. 20.")
+    if discount < 0:
+        discount_error = _("A discount cannot be negative.")
+    if any(r.invalid for r in rows) or discount_error:
+        # Every problem at once, each beside its field; what was typed stays.
         return _render(
             request,
             state=state,
             rows=rows,
             form=form,
-            error=_("Enter the discount in baht, e.g. 20."),
+            error=_("Check the fields marked below."),
+            errors={"discount": discount_error} if discount_error else {},
             status=422,
         )
     try:
