@@ -105,7 +105,7 @@ ANALYTICS_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "p_alive",
-        gettext_lazy("Likely still a customer (0–1: 0.72 means 72%)"),
+        gettext_lazy("Likely still a customer (0–1, e.g. 0.72)"),
         SECTION_ANALYTICS,
         "number",
         (*NUMBER_OPS, *SET_OPS),
