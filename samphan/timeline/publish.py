@@ -185,14 +185,19 @@ def _on_commit(name: str, group: list[DomainEvent]) -> None:
     delivered in-process, else in Celery messages of ``MESSAGE_EVENTS`` events."""
     size = len(group) if settings.CELERY_TASK_ALWAYS_EAGER else MESSAGE_EVENTS
     for start in range(0, len(group), size):
-        messages = [e.as_message() for e in group[start : start + size]]
-        transaction.on_commit(_sender(name, messages))
+        part = group[start : start + size]
+        # Serialised now in either case: an event that cannot cross to a worker fails here,
+        # in development too, not in production only.
+        messages = [e.as_message() for e in part]
+        transaction.on_commit(_sender(name, part, messages))
 
 
-def _sender(name: str, messages: list[dict[str, Any]]) -> Callable[[], None]:
+def _sender(
+    name: str, events: list[DomainEvent], messages: list[dict[str, Any]]
+) -> Callable[[], None]:
     def send() -> None:
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            deliver_in_process(name, messages)
+            deliver_in_process(name, messages, events=events)
         else:
             from samphan.timeline.tasks import deliver_task
 
@@ -201,23 +206,29 @@ def _sender(name: str, messages: list[dict[str, Any]]) -> Callable[[], None]:
     return send
 
 
-def deliver(name: str, messages: list[dict[str, Any]]) -> None:
-    """Run one after-commit subscriber on serialised events (what the Celery task does)."""
+def deliver(
+    name: str, messages: list[dict[str, Any]], *, events: Sequence[DomainEvent] | None = None
+) -> None:
+    """Run one after-commit subscriber on serialised events (what the Celery task does);
+    in-process, on the ``events`` themselves when they are at hand."""
     subscriber = SUBSCRIBERS.get(name)
     if subscriber is None:
         raise LookupError(f"unknown subscriber {name!r}")
-    events = [DomainEvent.from_message(m) for m in messages]
+    if events is None:
+        events = [DomainEvent.from_message(m) for m in messages]
     with transaction.atomic():
         subscriber.handler(events)
 
 
-def deliver_in_process(name: str, messages: list[dict[str, Any]]) -> None:
+def deliver_in_process(
+    name: str, messages: list[dict[str, Any]], *, events: Sequence[DomainEvent] | None = None
+) -> None:
     """Eager mode: deliver now, in this process, retrying a few times; a subscriber that still
     fails is logged and recorded, and the request that committed the change goes on."""
     error: BaseException | None = None
     for _attempt in range(EAGER_ATTEMPTS):
         try:
-            deliver(name, messages)
+            deliver(name, messages, events=events)
             return
         except Exception as exc:
             error = exc
