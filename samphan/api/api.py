@@ -16,7 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from samphan.api.guards import max_body_bytes, request_check
+from samphan.api.guards import ObjectParser, max_body_bytes, request_check
 from samphan.commerce.api import router as commerce_router
 from samphan.core.api import router as core_router
 from samphan.core.api_auth import ApiKeyBearerAuth, ApiKeyHeaderAuth
@@ -39,6 +39,7 @@ api = NinjaAPI(
         'Errors are `{"error": {"code", "message", "details"}}`.'
     ),
     auth=[ApiKeyHeaderAuth(), ApiKeyBearerAuth()],
+    parser=ObjectParser(),
     urls_namespace="api",
 )
 
@@ -91,9 +92,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             request,
             400,
             "invalid_json",
-            _(
-                "The body is not valid JSON: send a JSON object with Content-Type: application/json."
-            ),
+            _("The body is not a JSON object: send one, with Content-Type: application/json."),
         )
     code = "not_found" if exc.status_code == 404 else "http_error"
     return _error(request, exc.status_code, code, str(exc))

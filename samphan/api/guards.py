@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja.parser import Parser
 
 from samphan.core.api_schema import SAFE_METHODS
 from samphan.core.errors import ApplicationError
@@ -97,3 +98,14 @@ def _nul_paths(value: Any, path: str) -> Iterator[str]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _nul_paths(item, f"{path}.{i}" if path else str(i))
+
+
+class ObjectParser(Parser):
+    """Every JSON body of this API is an object: a list or a bare value is refused (400
+    invalid_json) rather than read as an empty object."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body is not a JSON object")
+        return data

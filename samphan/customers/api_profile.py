@@ -487,7 +487,12 @@ class TaskQuery(Schema):
     limit: int = Field(100, ge=1, le=500)
 
 
-@router.get("/tasks", response=list[FollowUpOut], summary="Follow-up tasks, soonest due first")
+@router.get(
+    "/tasks",
+    response={200: list[FollowUpOut], 404: ErrorOut},
+    summary="Follow-up tasks, soonest due first",
+    description="404 when `customer_id` is not a customer of this workspace.",
+)
 def task_list(request: HttpRequest, query: Query[TaskQuery]) -> object:
     qs = selectors.followup_list(
         actor=actor_of(request),
