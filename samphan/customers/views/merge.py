@@ -79,20 +79,37 @@ MODEL_LABELS: dict[str, Promise] = {
     "customers.Customer_tags": gettext_lazy("Tags"),
     "customers.Customer": gettext_lazy("Customers they referred"),
     "timeline.TimelineEvent": gettext_lazy("Timeline events"),
+    # Rows of other apps found at run time, named here by their keys (no import of those apps),
+    # so the merge table never shows a model's English name.
+    "customers.Customer.merged_into": gettext_lazy("Customers merged into them before"),
+    "customers.MergeLog": gettext_lazy("Merge log entries"),
+    "customers.DuplicateCandidate": gettext_lazy("Possible duplicate pairs"),
+    "customers.DuplicateDismissal": gettext_lazy("Pairs marked as different people"),
+    "commerce.CustomerProductPurchase": gettext_lazy("Products bought"),
+    "commerce.CustomerCategoryPurchase": gettext_lazy("Categories bought"),
+    "commerce.CustomerPurchaseLine": gettext_lazy("Items bought"),
+    "analytics.CustomerMetrics": gettext_lazy("Customer scores"),
+    "segments.SegmentMember": gettext_lazy("Places in segment lists"),
+    "privacy.DataSubjectRequest": gettext_lazy("Privacy requests"),
 }
 
 
 def moved_label(key: str) -> str:
     """``commerce.Order.customer`` → "Orders" in the user's language."""
     model_key = key.rsplit(".", 1)[0]
-    if model_key in MODEL_LABELS:
-        return str(MODEL_LABELS[model_key])
+    for known in (key, model_key):
+        if known in MODEL_LABELS:
+            return str(MODEL_LABELS[known])
     from django.apps import apps
 
     try:
-        return str(apps.get_model(model_key)._meta.verbose_name_plural).capitalize()
+        meta = apps.get_model(model_key)._meta
     except (LookupError, ValueError):
-        return key
+        return _("Other linked records")
+    # A model's own plural is translated only when the model names it; else a plain phrase.
+    if "verbose_name_plural" in getattr(meta, "original_attrs", {}):
+        return str(meta.verbose_name_plural).capitalize()
+    return _("Other linked records")
 
 
 def _moved_summary(counts: dict[str, int]) -> list[tuple[str, int]]:
