@@ -250,6 +250,13 @@ if PRODUCTION:
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# Limits before work. An XLSX file is a ZIP: what it may unpack to, and the rows a sheet or CSV
+# file may have (Excel's own maximum is 1,048,576), checked while the file is read.
+SAMPHAN_IMPORT_MAX_UNPACKED_BYTES = (
+    env.int("SAMPHAN_IMPORT_MAX_UNPACKED_MB", default=300) * 1024 * 1024
+)
+SAMPHAN_IMPORT_MAX_ROWS = env.int("SAMPHAN_IMPORT_MAX_ROWS", default=1_048_576)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

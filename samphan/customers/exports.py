@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
+from samphan.core.csvsafe import formula_safe
 from samphan.core.display import uses_buddhist_era
 from samphan.core.errors import ApplicationError
 from samphan.core.money import satang_to_baht
@@ -88,11 +88,7 @@ _WORDS = {  # value → (Thai, English)
     True: ("ใช่", "yes"),
     False: ("ไม่", "no"),
 }
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
-
-
-def _safe(text: str) -> str:
-    return "'" + text if _FORMULA.match(text) else text
+_safe = formula_safe
 
 
 def _word(value: Any, thai: bool) -> str:

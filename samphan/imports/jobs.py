@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from samphan.commerce.models import SalesChannel
 from samphan.core.access import Actor, actor_for_membership, require
+from samphan.core.csvsafe import formula_safe_cell
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
 from samphan.core.models import Membership, Workspace
 from samphan.core.roles import Perm, Role
@@ -761,14 +762,12 @@ def import_job_errors_csv(*, job: ImportJob) -> Iterator[bytes]:
     yield "\ufeff".encode()
     writer.writerow(["line", "column", "code", "reason (ไทย)", "reason (English)", "value"])
     for error in (job.report or {}).get("errors", []):
+        # The column heading and the value come from the uploaded file: a cell such as
+        # =HYPERLINK(…) must stay text when the shop opens this file in Excel.
         writer.writerow(
             [
-                error.get("line", ""),
-                error.get("column", ""),
-                error.get("code", ""),
-                error.get("message_th", ""),
-                error.get("message_en", ""),
-                error.get("value", ""),
+                formula_safe_cell(error.get(key, ""))
+                for key in ("line", "column", "code", "message_th", "message_en", "value")
             ]
         )
         if buffer.tell() > 64 * 1024:

@@ -1,7 +1,8 @@
 """Reading CSV and XLSX files row by row, with each row's spreadsheet line number.
 
-Nothing is loaded whole: CSV is decoded as a stream and XLSX is read with openpyxl's read-only
-mode. CSV encodings, in the order tried: UTF-8 with a byte-order mark (Excel's "CSV UTF-8"),
+Nothing is loaded whole: CSV is decoded as a stream and XLSX is streamed by ``imports.xlsx``
+within limits (what it may unpack to, and rows: ``SAMPHAN_IMPORT_MAX_UNPACKED_MB`` and
+``SAMPHAN_IMPORT_MAX_ROWS``, which CSV files keep too). CSV encodings, in the order tried: UTF-8 with a byte-order mark (Excel's "CSV UTF-8"),
 UTF-16 with a byte-order mark (Excel's "Unicode text", tab-separated), plain UTF-8, and finally
 Windows-874 (TIS-620 plus a few symbols), which is what Thai Excel writes for "CSV (Comma
 delimited)". The whole file is checked as UTF-8 before it is read that way, so a Thai file that
@@ -22,13 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from samphan.imports import xlsx
 from samphan.imports.errors import ImportFileError
 from samphan.imports.values import clean_cell
 
 # csv's default 128 KiB field limit is too small for some marketplace "note" columns.
 csv.field_size_limit(16 * 1024 * 1024)
+# Columns a heading row may have: marketplace exports have about a hundred.
+MAX_COLUMNS = 1000
 
 
 @dataclass
@@ -90,11 +95,14 @@ def _csv_rows(
     """(row number, cells). A row is held back until the next one is read, so that the last
     row can be checked before it is given out: a quote that is never closed makes the last
     "row" swallow every line after it, which the csv module accepts without a word."""
+    max_rows = settings.SAMPHAN_IMPORT_MAX_ROWS
     with _open_text(path, encoding) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         pending: tuple[int, list[object]] | None = None
         first_line = last_start = 1  # the text line the pending row starts on
         for row, cells in enumerate(reader, 1):
+            if row > max_rows:  # blank rows count too: they cost as much to read
+                raise xlsx.too_many_rows(max_rows)
             if pending is not None:
                 yield pending
             pending, last_start = (row, list(cells)), first_line
@@ -219,33 +227,52 @@ def _headings(rows: Iterator[tuple[int, list[object]]]) -> tuple[list[str], int]
 
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The first sheet, streamed within the unpacked-size and row limits (``imports.xlsx``)."""
+    limits = import_limits()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise xlsx.unreadable() from exc
+    with archive:
+        try:
+            book = xlsx.Workbook(archive, limits)
+        except xlsx.BROKEN_ZIP as exc:
+            raise xlsx.unreadable() from exc
+        rows = book.rows()
+        try:
+            headers, header_line = _headings(rows)
+            if len(headers) > MAX_COLUMNS:
+                raise too_many_columns()
+            rows.keep_columns(len(headers))
+            total = max(min(rows.declared_rows, limits.rows) - header_line, 0)
+            yield Table(
+                headers=headers,
+                header_line=header_line,
+                rows=(r for r in rows if not _is_blank(r[1])),
+                total_rows=total,
+                format="xlsx",
+            )
+        finally:
+            rows.close()
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFileError(
-            "unreadable_file",
-            _("The file is not a CSV or XLSX file we can read. Save it from Excel as “CSV UTF-8”."),
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        raw = (
-            (line, list(values))
-            for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)
-        )
-        headers, header_line = _headings(raw)
-        total = max((sheet.max_row or 0) - header_line, 0)
-        yield Table(
-            headers=headers,
-            header_line=header_line,
-            rows=(r for r in raw if not _is_blank(r[1])),
-            total_rows=total,
-            format="xlsx",
-        )
-    finally:
-        workbook.close()
+
+def import_limits() -> xlsx.Limits:
+    return xlsx.Limits(
+        unpacked_bytes=settings.SAMPHAN_IMPORT_MAX_UNPACKED_BYTES,
+        rows=settings.SAMPHAN_IMPORT_MAX_ROWS,
+    )
+
+
+def too_many_columns() -> ImportFileError:
+    return ImportFileError(
+        "too_many_columns",
+        _(
+            "The heading row has more than %(max)s columns. Delete the columns the import does "
+            "not need and upload the file again."
+        ),
+        {"field": "file", "max_columns": MAX_COLUMNS},
+        max=f"{MAX_COLUMNS:,}",
+    )
 
 
 def read_preview(path: str | Path, *, limit: int = 3) -> tuple[list[str], list[list[str]], int]:
