@@ -82,6 +82,24 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
         )
         .pk
     ),
+    "request_id": lambda ws, m: (
+        __import__("samphan.privacy.models", fromlist=["DataSubjectRequest"])
+        .DataSubjectRequest.objects.create(
+            workspace=ws,
+            kind="access",
+            received_on=ws.created_at.date(),
+            due_on=ws.created_at.date(),
+            requester_name="คุณเอ",
+        )
+        .pk
+    ),
+    "breach_id": lambda ws, m: (
+        __import__("samphan.privacy.models", fromlist=["Breach"])
+        .Breach.objects.create(
+            workspace=ws, title="ไฟล์หลุด", found_at=ws.created_at, regulator_due_at=ws.created_at
+        )
+        .pk
+    ),
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "api/v1/")
 

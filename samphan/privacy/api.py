@@ -205,7 +205,7 @@ def request_list(request: HttpRequest, overdue: bool = False) -> object:
 
 @router.post(
     "/privacy/requests",
-    response={201: RequestOut},
+    response={201: RequestOut, 404: ErrorOut},
     summary="Record a data-subject request (due 30 days after it was received)",
 )
 @private

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -24,9 +24,11 @@ from samphan.privacy.views.common import private_page, show_error
 
 
 @private_page
-@require_http_methods(["GET"])
 def customer_export(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
+    customer_get(actor=actor, customer_id=customer_id)  # another shop's customer: 404 first
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     request_id = request.GET.get("request")
     document = services.customer_export(
         actor=actor,
