@@ -1,7 +1,7 @@
 """Set-based writes that Django's ORM has no words for: ``INSERT … SELECT``, ``VACUUM``, and
 the row sink seam the domains' bulk services write their big tables through.
 
-A :class:`RowSink` (``samphan.imports.sink.RowSink`` implements it: ``executemany`` on SQLite,
+A :class:`RowSink` (``samphan.core.sink.RowSink`` implements it: ``executemany`` on SQLite,
 ``COPY`` on PostgreSQL) takes plain tuples; :class:`BulkTable` collects them for one model (the timeline's
 ``sink_writer`` writes event rows with it).
 """

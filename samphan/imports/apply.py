@@ -9,8 +9,8 @@
   lifecycle stages follow from those events) and status changes of existing orders
   (``order_statuses_bulk_change``: ``order.status_changed``).
 
-The services write the big tables through ``sink.RowSink`` (plain tuples; ``executemany`` or
-``COPY``).
+The services write the big tables through ``samphan.core.sink.RowSink`` (plain tuples;
+``executemany`` or ``COPY``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from samphan.commerce.bulk import (
 )
 from samphan.commerce.models import SalesChannel
 from samphan.core.access import Actor
+from samphan.core.sink import RowSink
 from samphan.customers.bulk import (
     ConsentInput,
     ContactInput,
@@ -37,7 +38,6 @@ from samphan.customers.bulk import (
     customers_bulk_update,
 )
 from samphan.imports.plan import Person, Plan
-from samphan.imports.sink import RowSink
 from samphan.timeline.publish import deliveries_gathered, sink_writer
 
 Tick = Callable[[str, int, int], None]

@@ -11,12 +11,12 @@ from django.db import connection
 from samphan.commerce import bulk as commerce_bulk
 from samphan.commerce.models import Order, OrderLine, SalesChannel
 from samphan.core.access import Actor
+from samphan.core.sink import RowSink
 from samphan.customers.models import ConsentEvent, ContactPoint, Customer
 from samphan.imports import engine as engine_module
 from samphan.imports import jobs as imports
 from samphan.imports.models import ImportJob
 from samphan.imports.progress import import_job_progress
-from samphan.imports.sink import RowSink
 from samphan.imports.tasks import import_job_run_task
 from samphan.timeline.models import TimelineEvent
 from tests.imports.conftest import upload

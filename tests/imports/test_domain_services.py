@@ -14,11 +14,11 @@ from samphan.commerce.models import Order, SalesChannel
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Role
+from samphan.core.sink import RowSink
 from samphan.customers.duplicates import duplicate_list
 from samphan.customers.models import Customer
 from samphan.customers.services import customer_create
 from samphan.imports.models import ImportJob
-from samphan.imports.sink import RowSink
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,13 +1,16 @@
-"""The database seam for the big tables of an import: ids reserved up front, then rows written
-straight to the driver, ``executemany`` on SQLite and ``COPY … FROM STDIN`` on PostgreSQL.
+"""The database seam for the big tables of a bulk write (an import, the seed): ids reserved up
+front, then rows written straight to the driver, ``executemany`` on SQLite and
+``COPY … FROM STDIN`` on PostgreSQL. It implements :class:`samphan.core.bulk.RowSink`, the
+protocol the domains' bulk services write through; it lives in core so that every layer above
+(imports, the seeder) may use it.
 
 Django's ``bulk_create`` builds a model instance and compiles SQL for every row, which is most
-of the time of a 100,000-line import; the importer already holds plain values, so it hands
+of the time of a 100,000-line import; the callers already hold plain values, so they hand
 over tuples instead. Everything happens on Django's connection, inside the caller's
-transaction: a failure rolls it back with the rest of the import.
+transaction: a failure rolls it back with the rest of the write.
 
 Ids: on PostgreSQL they are taken from the table's sequence (``nextval``, safe while others
-insert too); on SQLite the import's transaction holds the only write lock, so the ids above
+insert too); on SQLite the caller's transaction holds the only write lock, so the ids above
 the largest ever used (``sqlite_sequence``, as AUTOINCREMENT does) are free.
 """
 
