@@ -12,7 +12,7 @@ USAGE = """usage: samphan COMMAND [options]
 
 Commands:
   demo          migrate, seed a Thai demo shop (first run only), print the login, serve
-  serve         run the web server (gunicorn)
+  serve         run the web server (gunicorn; workers and threads from the machine)
   worker        run a Celery worker (needs CELERY_BROKER_URL)
   migrate       create or update the database tables
   createowner   create a workspace and its owner

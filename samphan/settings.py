@@ -40,7 +40,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
+# Django's debug pages list every URL and setting: off unless asked for, also in the demo.
+DEBUG = env.bool("SAMPHAN_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -74,6 +75,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body or touches the database: refusing is cheap.
+    "samphan.core.middleware.LoadSheddingMiddleware",
+    "samphan.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "samphan.core.middleware.UserLanguageMiddleware",
     "samphan.core.middleware.WorkspaceMiddleware",
+    "samphan.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -250,12 +255,20 @@ if PRODUCTION:
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-# Limits before work. An XLSX file is a ZIP: what it may unpack to, and the rows a sheet or CSV
+# Limits before work. A request body larger than this is answered 413 before it is read (pages
+# and API); uploads are the only large bodies.
+SAMPHAN_MAX_UPLOAD_BYTES = env.int("SAMPHAN_MAX_UPLOAD_MB", default=20) * 1024 * 1024
+# An XLSX file is a ZIP: what it may unpack to, and the rows a sheet or CSV
 # file may have (Excel's own maximum is 1,048,576), checked while the file is read.
 SAMPHAN_IMPORT_MAX_UNPACKED_BYTES = (
     env.int("SAMPHAN_IMPORT_MAX_UNPACKED_MB", default=300) * 1024 * 1024
 )
 SAMPHAN_IMPORT_MAX_ROWS = env.int("SAMPHAN_IMPORT_MAX_ROWS", default=1_048_576)
+# Load shedding (samphan serve): a request that waited longer than this for a free thread is
+# answered 503 with Retry-After at once, so that a queue under overload cannot grow without
+# bound (0 turns it off).
+SAMPHAN_SHED_AFTER_SECONDS = env.float("SAMPHAN_SHED_AFTER_SECONDS", default=5.0)
+SAMPHAN_SHED_RETRY_AFTER = env.int("SAMPHAN_SHED_RETRY_AFTER", default=5)
 
 LOGGING = {
     "version": 1,

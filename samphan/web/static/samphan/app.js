@@ -41,4 +41,40 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
   });
+
+  // The Content-Security-Policy allows no inline scripts or on…= attributes; these
+  // data- attributes do their jobs instead.
+
+  // <form data-confirm="Delete this?">: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // <select data-autosubmit>: submit its form when the choice changes.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) {
+      if (field.form.requestSubmit) field.form.requestSubmit();
+      else field.form.submit();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    // <button data-print>: print the page.
+    if (event.target.closest("[data-print]")) {
+      window.print();
+      return;
+    }
+    // <button data-remove-closest=".row" data-then-trigger="#total recalc">: remove the
+    // enclosing row, then send an htmx event to an element (e.g. to recount a total).
+    var remover = event.target.closest("[data-remove-closest]");
+    if (!remover) return;
+    var row = remover.closest(remover.getAttribute("data-remove-closest"));
+    if (row) row.remove();
+    var then = (remover.getAttribute("data-then-trigger") || "").split(" ");
+    if (then.length === 2 && window.htmx) window.htmx.trigger(then[0], then[1]);
+  });
 })();
