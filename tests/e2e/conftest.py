@@ -76,3 +76,18 @@ def page(browser: Any) -> Iterator[Any]:
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     context.close()
+
+
+def wait_until(page: Any, expression: str, arg: Any = None, timeout: float = 15.0) -> None:
+    """Like ``page.wait_for_function``, but polled from here with ``page.evaluate``: the pages'
+    Content-Security-Policy (script-src 'self') forbids the eval that Playwright's in-page
+    polling uses, while an evaluation sent by the browser's debugging protocol is allowed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if page.evaluate(expression, arg) if arg is not None else page.evaluate(expression):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression} ({arg!r})")
+        page.wait_for_timeout(100)

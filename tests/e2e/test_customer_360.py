@@ -16,7 +16,7 @@ from samphan.core.models import Membership
 from samphan.customers import address_services, consent_services, services
 from samphan.customers.models import FollowUp, Interaction
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, wait_until
 from tests.factories import MembershipFactory, OrderFactory, SalesChannelFactory
 
 pytestmark = pytest.mark.browser
@@ -135,7 +135,7 @@ def test_find_customer_log_a_call_with_follow_up_and_see_the_timeline(
 
     # Filter the timeline to follow-ups only (htmx swaps the list in place).
     page.select_option("#timeline-type", "followup.created")
-    page.wait_for_function("document.querySelectorAll('#timeline-list li[data-type]').length === 1")
+    wait_until(page, "() => document.querySelectorAll('#timeline-list li[data-type]').length === 1")
     assert timeline.locator("li[data-type='followup.created']").count() == 1
 
     # Tick the follow-up off on the customer page.

@@ -31,6 +31,7 @@ from samphan.customers.models import Customer, DuplicateCandidate
 from samphan.customers.services import customer_create, customer_update
 from samphan.imports.models import ImportJob
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import wait_until
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -129,7 +130,7 @@ class Journey:
         page.set_viewport_size({"width": WIDTHS[0], "height": 844})
 
     def wait_for(self, expression: str, arg: Any = None) -> None:
-        self.page.wait_for_function(expression, arg=arg)
+        wait_until(self.page, expression, arg)
 
 
 @pytest.fixture
@@ -231,7 +232,7 @@ def test_a_new_owners_first_hour(
     journey.check("04-quick-sale-refused", refused=True)
     page.locator(".sale-row input[name=item_price]").first.fill("650")
     journey.wait_for(
-        "() => document.querySelector('#sale-total strong')?.textContent.includes('1,300')"
+        "() => !!document.querySelector('#sale-total strong')?.textContent.includes('1,300')"
     )
     page.locator("button[name=action][value=save]").click()
     page.wait_for_url(f"{base}/customers/{lamduan.pk}/")

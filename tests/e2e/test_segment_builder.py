@@ -14,7 +14,7 @@ from samphan.core.roles import Role
 from samphan.customers.models import Customer
 from samphan.segments.models import Segment
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, wait_until
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -72,9 +72,10 @@ def test_build_a_segment_with_two_conditions_and_save_it(
     page.locator("select[name='r.0.operator']").wait_for()
     assert page.input_value("select[name='r.0.operator']") == "eq"
     page.select_option("select[name='r.0.value']", BANGKOK)
-    page.wait_for_function(
+    wait_until(
+        page,
         "n => document.querySelector('#live-count-value')?.dataset.count === String(n)",
-        arg=in_bangkok,
+        in_bangkok,
     )
     assert _live_count(page) == in_bangkok
 
@@ -87,9 +88,10 @@ def test_build_a_segment_with_two_conditions_and_save_it(
     page.locator("input[name='r.1.value']").wait_for()
     assert page.input_value("select[name='r.1.operator']") == "gte"
     page.fill("input[name='r.1.value']", "2")
-    page.wait_for_function(
+    wait_until(
+        page,
         "n => document.querySelector('#live-count-value')?.dataset.count === String(n)",
-        arg=expected,
+        expected,
     )
     assert _live_count(page) == expected
     # The first condition survived the re-drawing of the tree.
@@ -152,7 +154,8 @@ def test_save_a_suggested_segment_in_one_click(
 
 
 def expect_text(page: Any, selector: str, text: str) -> None:
-    page.wait_for_function(
+    wait_until(
+        page,
         "([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
-        arg=[selector, text],
+        [selector, text],
     )
