@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
+from samphan.core.forms import ReaderDateField
 from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.core.selectors import branch_list
@@ -54,11 +55,7 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
     nickname = forms.CharField(label=gettext_lazy("Nickname"), max_length=80, required=False)
     gender = forms.ChoiceField(label=gettext_lazy("Gender"), choices=Gender.choices, required=False)
-    birthday = forms.DateField(
-        label=gettext_lazy("Birthday"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    birthday = ReaderDateField(label=gettext_lazy("Birthday"), required=False)
     preferred_language = forms.ChoiceField(
         label=gettext_lazy("Preferred language"),
         required=False,
@@ -151,11 +148,7 @@ def _custom_form_field(d: CustomFieldDefinition) -> forms.Field:
     if d.type == kind.NUMBER:
         return forms.DecimalField(label=d.label, required=False)
     if d.type == kind.DATE:
-        return forms.DateField(
-            label=d.label,
-            required=False,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        )
+        return ReaderDateField(label=d.label, required=False)
     if d.type == kind.CHOICE:
         values = [
             (str(c.get("value", "")), str(c.get("label", c.get("value", ""))))
