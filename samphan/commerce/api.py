@@ -134,6 +134,7 @@ class OrderIn(Schema):
         Order,
         "status",
         "paid",
+        enum=sorted(services.NEW_ORDER_STATUSES),
         description="paid or cancelled (refund or return a paid order with /orders/{id}/status)",
     )
     discount_satang: Satang = Field(0, description="at most the lines' subtotal")

@@ -45,7 +45,8 @@ def column(
     model: type[models.Model], name: str, default: Any = PydanticUndefined, **kw: Any
 ) -> Any:
     """A schema field bounded like the model's column ``name``: its ``max_length``, or the range
-    of its integer type, so a value the database would refuse is a 422 naming the field."""
+    of its integer type, so a value the database would refuse is a 422 naming the field. Its
+    choices are listed in the OpenAPI description (``enum=`` narrows them)."""
     field = model._meta.get_field(name)
     bounds: dict[str, Any] = {}
     max_length = getattr(field, "max_length", None)
@@ -56,6 +57,15 @@ def column(
     if isinstance(field, models.IntegerField):
         low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
         bounds.update(ge=low, le=high)
+    if field.choices and "enum" not in kw:
+        # Documented for clients and fuzzers; the services check the value and say what is wrong.
+        enum: list[Any] = [value for value, _label in field.flatchoices]
+        enum += [""] if field.blank and "" not in enum else []
+        enum += [None] if default is None else []
+        bounds["json_schema_extra"] = {"enum": enum}
+    enum_given = kw.pop("enum", None)
+    if enum_given is not None:
+        bounds["json_schema_extra"] = {"enum": list(enum_given)}
     return Field(default, **{**bounds, **kw})
 
 
