@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "samphan.core.middleware.RequiredMfaMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -155,9 +156,16 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ALLOW_REGISTRATION = env.bool("SAMPHAN_ALLOW_SIGNUP", default=False)
 ACCOUNT_ADAPTER = "samphan.core.adapters.AccountAdapter"
+MFA_ADAPTER = "samphan.core.adapters.MfaAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
-# Failed-login throttling: allauth's own rate limits (per IP and per account).
+# Failed-login throttling: allauth's own rate limits, per client IP and per account (the e-mail
+# typed), counted in the shared cache (CACHE_URL) so that every worker process sees every attempt.
+# The client IP is REMOTE_ADDR, or the address the trusted proxies saw: X-Forwarded-For is
+# read only through TRUSTED_PROXY_COUNT proxies of our own (0: it is ignored, as anyone can send
+# it). Behind nginx alone, 1; behind a CDN and nginx, 2 (samphan.core.clientip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("SAMPHAN_LOGIN_FAILED_LIMIT", default="10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
@@ -189,6 +197,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = DATA_DIR / "media"
 
+# A per-process memory cache unless CACHE_URL is set (redis://… in production: the login
+# throttle's counters must be shared by every worker; `check --deploy` warns without it).
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmem://samphan")
     if "CACHE_URL" in env

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _check(env_extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the browser tests set the last
+    # The browser tests set the last one.
+    dropped = {"SECRET_KEY", "DEBUG", "SAMPHAN_DEBUG", "CACHE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         SAMPHAN_ENV="production",
@@ -33,9 +34,20 @@ def _check(env_extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedPro
 
 
 def test_check_deploy_reports_nothing(tmp_path: Path) -> None:
-    result = _check({"SECRET_KEY": secrets.token_urlsafe(64)}, tmp_path)
+    result = _check(
+        {"SECRET_KEY": secrets.token_urlsafe(64), "CACHE_URL": "redis://redis.internal:6379/1"},
+        tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_a_shared_cache(tmp_path: Path) -> None:
+    """Each worker process would keep its own failed-login counts."""
+    result = _check({"SECRET_KEY": secrets.token_urlsafe(64)}, tmp_path)
+    assert result.returncode != 0
+    assert "samphan.W001" in result.stderr + result.stdout
+    assert "CACHE_URL" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:

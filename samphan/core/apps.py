@@ -7,4 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Samphan core"
 
     def ready(self) -> None:
-        from samphan.core import receivers  # noqa: F401  (audit of allauth/auth events)
+        from samphan.core import (  # noqa: F401
+            checks,  # deployment checks (samphan check --deploy)
+            receivers,  # audit of allauth/auth events
+        )

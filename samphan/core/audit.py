@@ -6,14 +6,15 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from samphan.core import clientip
 from samphan.core.models import AuditLog, User, Workspace
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, through the trusted proxies only (``samphan.core.clientip``)."""
     if request is None:
         return None
-    ip = request.META.get("REMOTE_ADDR")
-    return ip or None
+    return clientip.client_ip(request)
 
 
 def audit_record(

@@ -12,14 +12,16 @@ from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from samphan.core import serving
 from samphan.core.access import actor_for_membership
 from samphan.core.display import display_for, display_override
+from samphan.core.mfa import mfa_setup_missing
 from samphan.core.models import Membership
 from samphan.core.selectors import memberships_for_user
 
@@ -233,3 +235,35 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response["Cache-Control"] = "no-store"
         return response
+
+
+# --- required two-step sign-in -------------------------------------------------------------
+
+# Reachable before two-step sign-in is set up: allauth's pages (setting it up, signing out,
+# the password) and the language switch.
+_MFA_SETUP_OPEN = ("/accounts/", "/language/", "/static/")
+
+
+class RequiredMfaMiddleware:
+    """A member whose shop requires two-step sign-in of their role, and who has not set it up,
+    is sent to set it up before anything else (``samphan.core.mfa``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        request.mfa_setup_required = False  # type: ignore[attr-defined]
+        if user is None or not user.is_authenticated or _is_api(request):
+            return self.get_response(request)
+        if not mfa_setup_missing(user):
+            return self.get_response(request)
+        request.mfa_setup_required = True  # type: ignore[attr-defined]
+        if request.path_info.startswith(_MFA_SETUP_OPEN):
+            return self.get_response(request)
+        target = reverse("mfa_activate_totp")
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from samphan.core.roles import Role
+from samphan.core.roles import MfaPolicy, Role
 
 
 class UserManager(BaseUserManager["User"]):
@@ -72,6 +72,14 @@ class Workspace(models.Model):
     buddhist_era = models.BooleanField(_("show Buddhist Era years (พ.ศ.)"), default=True)
     money_decimals = models.BooleanField(
         _("show satang (฿1,050.00)"), default=True, db_default=True
+    )
+    # Which members must sign in in two steps (samphan.core.mfa); set in Settings → Members.
+    mfa_policy = models.CharField(
+        _("two-step sign-in"),
+        max_length=10,
+        choices=MfaPolicy.choices,
+        default=MfaPolicy.OFF,
+        db_default=MfaPolicy.OFF,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -21,6 +21,8 @@ class Perm(StrEnum):
     CUSTOMER_VIEW = "customer.view"
     CUSTOMER_EDIT = "customer.edit"
     CUSTOMER_EXPORT = "customer.export"
+    # Merging two customers (and undoing it) rewrites both histories: not for the counter.
+    CUSTOMER_MERGE = "customer.merge"
     ORDER_VIEW = "order.view"
     ORDER_CREATE = "order.create"
     # A counter mistake: cancel a sale placed today (Bangkok), within the actor's branch scope.
@@ -58,3 +60,22 @@ MATRIX: dict[str, frozenset[Perm]] = {
 
 def role_has(role: str, perm: Perm) -> bool:
     return perm in MATRIX.get(role, frozenset())
+
+
+# A new member starts with the role that can do least; the owner raises it if needed.
+LOWEST_ROLE = Role.SUPPORT
+assert all(len(MATRIX[LOWEST_ROLE]) <= len(perms) for perms in MATRIX.values())
+
+
+class MfaPolicy(models.TextChoices):
+    """A workspace's rule for two-step sign-in (TOTP)."""
+
+    OFF = "off", _("Each member chooses")
+    MANAGERS = "managers", _("Required for owners and managers")
+    EVERYONE = "everyone", _("Required for every member")
+
+
+def mfa_required_for(policy: str, role: str) -> bool:
+    if policy == MfaPolicy.EVERYONE:
+        return True
+    return policy == MfaPolicy.MANAGERS and role in (Role.OWNER, Role.MANAGER)

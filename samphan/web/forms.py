@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from samphan.commerce.models import ChannelKind
 from samphan.core.models import ApiKey, Branch
-from samphan.core.roles import Role
+from samphan.core.roles import LOWEST_ROLE, MfaPolicy, Role
 
 CURRENCIES = [("THB", _("Thai baht (THB)"))]
 
@@ -87,9 +87,26 @@ class MemberAddForm(_MemberRoleFields):
     email = forms.EmailField(label=_("Email"))
     field_order = ["email", "role", "branches"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The role that can do least, not the first in the list (Owner): raising it is a choice.
+        self.fields["role"].initial = LOWEST_ROLE
+
 
 class MemberRoleForm(_MemberRoleFields):
     pass
+
+
+class MfaPolicyForm(forms.Form):
+    policy = forms.ChoiceField(
+        label=_("Two-step sign-in"),
+        choices=MfaPolicy.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Members it is required of are asked to set it up (an authenticator app) the next "
+            "time they open Samphan, before anything else, and cannot turn it off."
+        ),
+    )
 
 
 class ApiKeyForm(forms.Form):

@@ -25,6 +25,7 @@ urlpatterns = [
         name="channel_set_active",
     ),
     path("settings/members/", settings.member_list, name="member_list"),
+    path("settings/members/two-step/", settings.member_mfa_policy, name="member_mfa_policy"),
     path("settings/members/<int:membership_id>/", settings.member_edit, name="member_edit"),
     path(
         "settings/members/<int:membership_id>/remove/",

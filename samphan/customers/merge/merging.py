@@ -88,7 +88,7 @@ def customer_merge(
     unless it is empty. The merged record stays as a tombstone (``merged_into``), hidden from
     every list, so that ``merge_undo`` can restore it.
     """
-    require(actor, Perm.CUSTOMER_EDIT)
+    require(actor, Perm.CUSTOMER_MERGE)
     chosen = _parse_choices(field_choices)
     with transaction.atomic():
         survivor, merged = _pair_for_update(actor, survivor_id, merged_id)
@@ -187,7 +187,7 @@ def merge_undo(*, actor: Actor, merge_id: int) -> MergeLog:
     """Undo a merge: the rows it moved go back to the merged customer, the survivor's profile
     fields return to what they were (unless edited since the merge), the merged customer is
     listed again, both purchase summaries are recomputed. Merges are undone newest first."""
-    require(actor, Perm.CUSTOMER_EDIT)
+    require(actor, Perm.CUSTOMER_MERGE)
     with transaction.atomic():
         log = (
             MergeLog.objects.select_for_update()

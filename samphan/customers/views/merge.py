@@ -136,6 +136,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
             "status": duplicate_scan_status(actor=actor),
             "dismissed_count": duplicate_dismissal_list(actor=actor).count(),
             "can_edit": actor.can(Perm.CUSTOMER_EDIT),
+            "can_merge": actor.can(Perm.CUSTOMER_MERGE),
         },
     )
 
@@ -326,7 +327,7 @@ def _counts(preview: MergePreview) -> list[tuple[str, int, int]]:
     ]
 
 
-@member_required(Perm.CUSTOMER_EDIT)
+@member_required(Perm.CUSTOMER_MERGE)
 def merge(request: HttpRequest, survivor_id: int, merged_id: int) -> HttpResponse:
     actor = current_actor(request)
     preview = merge_preview(actor=actor, survivor_id=survivor_id, merged_id=merged_id)
@@ -393,11 +394,11 @@ def merge_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "customers/merge/log.html",
-        {"page": page, "can_edit": actor.can(Perm.CUSTOMER_EDIT)},
+        {"page": page, "can_merge": actor.can(Perm.CUSTOMER_MERGE)},
     )
 
 
-@member_required(Perm.CUSTOMER_EDIT)
+@member_required(Perm.CUSTOMER_MERGE)
 def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     """GET asks to confirm; POST undoes the merge."""
     actor = current_actor(request)

@@ -16,8 +16,10 @@ from samphan.commerce import selectors as commerce_selectors
 from samphan.commerce import services as commerce_services
 from samphan.core import selectors as core_selectors
 from samphan.core import services as core_services
+from samphan.core.access import Actor
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
+from samphan.core.mfa import members_without_mfa, workspace_mfa_policy_set
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.web.forms import (
@@ -27,6 +29,7 @@ from samphan.web.forms import (
     ChannelForm,
     MemberAddForm,
     MemberRoleForm,
+    MfaPolicyForm,
     WorkspaceProfileForm,
 )
 from samphan.web.invitations import send_member_invite
@@ -39,6 +42,7 @@ AUDIT_ACTIONS = {
     "member.added": gettext_lazy("Member added"),
     "member.role_changed": gettext_lazy("Role changed"),
     "member.removed": gettext_lazy("Member removed"),
+    "workspace.mfa_policy_changed": gettext_lazy("Two-step sign-in rule changed"),
     "apikey.created": gettext_lazy("API key created"),
     "apikey.revoked": gettext_lazy("API key revoked"),
     "auth.login": gettext_lazy("Signed in"),
@@ -257,8 +261,44 @@ def member_list(request: HttpRequest) -> HttpResponse:
                     % {"email": membership.user.email},
                 )
             return redirect("web:member_list")
-    members = core_selectors.member_list(actor=actor)
-    return render(request, "web/settings/member_list.html", {"members": members, "form": form})
+    return _member_list_page(request, form, MfaPolicyForm(initial=_mfa_initial(actor)))
+
+
+def _mfa_initial(actor: Actor) -> dict[str, str]:
+    return {"policy": actor.workspace.mfa_policy}
+
+
+def _member_list_page(
+    request: HttpRequest, form: MemberAddForm, mfa_form: MfaPolicyForm, status: int = 200
+) -> HttpResponse:
+    actor = current_actor(request)
+    context = {
+        "members": core_selectors.member_list(actor=actor),
+        "form": form,
+        "mfa_form": mfa_form,
+        "without_mfa": members_without_mfa(actor=actor),
+    }
+    return render(request, "web/settings/member_list.html", context, status=status)
+
+
+@member_required(Perm.MEMBER_MANAGE)
+@require_http_methods(["POST"])
+def member_mfa_policy(request: HttpRequest) -> HttpResponse:
+    """Require two-step sign-in of every member, of owners and managers, or of nobody."""
+    actor = current_actor(request)
+    mfa_form = MfaPolicyForm(request.POST)
+    if mfa_form.is_valid():
+        try:
+            workspace_mfa_policy_set(
+                actor=actor, policy=mfa_form.cleaned_data["policy"], ip=client_ip(request)
+            )
+        except ApplicationError as exc:
+            add_application_error(mfa_form, exc)
+        else:
+            messages.success(request, _("Two-step sign-in rule saved."))
+            return redirect("web:member_list")
+    branches = core_selectors.branch_list(actor=actor)
+    return _member_list_page(request, MemberAddForm(branches=branches), mfa_form, status=400)
 
 
 @member_required(Perm.MEMBER_MANAGE)
