@@ -71,6 +71,22 @@ class Persona:
     top_referrers: list[Bar] = field(default_factory=list)
 
 
+def _payment_labels() -> dict[str, str]:
+    """Payment methods as recorded (a sale's choice, a marketplace file's words) in plain words;
+    a method not listed is shown as it was recorded."""
+    return {
+        "cash": _("Cash"),
+        "promptpay": _("PromptPay / transfer"),
+        "transfer": _("PromptPay / transfer"),
+        "card": _("Card"),
+        "credit_card": _("Card"),
+        "ewallet": _("E-wallet"),
+        "truemoney": _("TrueMoney Wallet"),
+        "cod": _("Cash on delivery"),
+        "other": _("Other"),
+    }
+
+
 def _bars(
     counts: dict[Any, int],
     label: dict[Any, str] | None = None,
@@ -252,7 +268,7 @@ def persona(
         ),
         where_channel=_bars(dict(channels), satang=dict(channel_satang)),
         where_branch=_bars(dict(branches), {None: _("No branch")}, top=TOP),
-        how_payment=_bars(dict(payments), {"": _("Not recorded")}),
+        how_payment=_bars(dict(payments), {"": _("Not recorded"), **_payment_labels()}),
         avg_basket_satang=round(revenue / orders) if orders else None,
         discount_share=discounted / orders if orders else None,
         why_source=_bars(dict(sources), source_labels),

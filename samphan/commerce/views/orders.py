@@ -18,7 +18,7 @@ from samphan.commerce.services import (
     order_status_change_check,
     order_status_targets,
 )
-from samphan.commerce.views.sale import PAYMENT_METHODS
+from samphan.commerce.views.sale import PAYMENT_LABELS
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
@@ -72,7 +72,7 @@ def _render(
             "lines": list(order.lines.order_by("pk")),  # as entered
             "status_label": order.get_status_display(),
             "status_tone": STATUS_TONES.get(order.status, "warn"),
-            "payment_label": dict(PAYMENT_METHODS).get(order.payment_method, order.payment_method),
+            "payment_label": PAYMENT_LABELS.get(order.payment_method, order.payment_method),
             "history": selectors.order_status_history(actor=actor, order=order),
             "choices": [(s, CHANGE_LABELS[s], CHANGE_HELP[s]) for s in targets],
             # Staff who may cancel only today's sales get told why there is no form.

@@ -41,6 +41,14 @@ PAYMENT_METHODS = [
     ("ewallet", gettext_lazy("E-wallet")),
     ("other", gettext_lazy("Other")),
 ]
+# What imports and the API record besides the sale's own choices, in plain words too.
+PAYMENT_LABELS = {
+    **dict(PAYMENT_METHODS),
+    "transfer": gettext_lazy("PromptPay / transfer"),
+    "credit_card": gettext_lazy("Card"),
+    "truemoney": gettext_lazy("TrueMoney Wallet"),
+    "cod": gettext_lazy("Cash on delivery"),
+}
 
 
 @dataclass
