@@ -1,7 +1,8 @@
 """The cached purchase summaries of a customer, recomputed from the customer's paid orders:
 the totals on Customer (orders, spend, first/last order, lifecycle stage), the rows of
 ``CustomerProductPurchase`` / ``CustomerCategoryPurchase`` (what was bought, first and last
-time) and ``CustomerPurchaseLine`` (every paid line with a product, and when).
+time), ``CustomerPurchaseLine`` (every paid line with a product, and when) and
+``CustomerPurchaseRun`` (every paid order with the spend and order count before and after it).
 
 Commerce owns these (they are derived from orders). They are refreshed by the subscriber in
 ``commerce/subscribers.py`` when orders are placed or change status and when customers are
@@ -15,11 +16,24 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Coalesce, Lag, RowNumber
 
 from samphan.commerce.lifecycle import lifecycle_refresh
-from samphan.commerce.models import Order, OrderStatus
+from samphan.commerce.models import FIRST_PURCHASE, CustomerPurchaseRun, Order, OrderStatus
 from samphan.core.bulk import insert_select
 from samphan.customers.models import Customer
 
@@ -95,6 +109,74 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
     )
     columns = ("workspace_id", "customer_id", "product_id", "category_id", "placed_at")
     insert_select(model, columns, lines, ("p_ws", "p_customer", "p_product", "p_category", "p_at"))
+    purchase_runs_rebuild(customers)
+
+
+def purchase_runs_rebuild(customers: QuerySet[Customer]) -> None:
+    """Replace the ``CustomerPurchaseRun`` rows of ``customers``: one per paid order, with the
+    spend and order count before it and from it on, by window functions over each customer's
+    paid orders in time order (ties by id); one DELETE and one ``INSERT … SELECT``."""
+    CustomerPurchaseRun.objects.filter(customer__in=customers.values("pk")).delete()
+    mine = [F("customer_id")]
+    in_order = [F("placed_at").asc(), F("pk").asc()]
+    so_far = RowRange(start=None, end=0)  # ROWS: orders at the same moment are not peers
+    spent_so_far = Window(Sum("total_satang"), partition_by=mine, order_by=in_order, frame=so_far)
+    position = Window(RowNumber(), partition_by=mine, order_by=in_order)
+    runs = (
+        Order.objects.paid()
+        .filter(customer__in=customers.values("pk"))
+        .annotate(
+            r_previous=Window(
+                Lag("placed_at", default=Value(FIRST_PURCHASE, output_field=DateTimeField())),
+                partition_by=mine,
+                order_by=in_order,
+            ),
+            r_spent_before=spent_so_far - F("total_satang"),
+            r_spent_from=Window(Sum("total_satang"), partition_by=mine)
+            - spent_so_far
+            + F("total_satang"),
+            r_orders_before=position - 1,
+            r_orders_from=Window(Count("pk"), partition_by=mine) - position + 1,
+        )
+        .values(
+            "workspace_id",
+            "customer_id",
+            "placed_at",
+            "r_previous",
+            "total_satang",
+            "r_spent_before",
+            "r_spent_from",
+            "r_orders_before",
+            "r_orders_from",
+        )
+        .order_by()
+    )
+    insert_select(
+        CustomerPurchaseRun,
+        (
+            "workspace_id",
+            "customer_id",
+            "placed_at",
+            "previous_at",
+            "total_satang",
+            "spent_before_satang",
+            "spent_from_satang",
+            "orders_before",
+            "orders_from",
+        ),
+        runs,
+        (
+            "workspace_id",
+            "customer_id",
+            "placed_at",
+            "r_previous",
+            "total_satang",
+            "r_spent_before",
+            "r_spent_from",
+            "r_orders_before",
+            "r_orders_from",
+        ),
+    )
 
 
 def customer_summary_recompute(customer_ids: Iterable[int]) -> int:

@@ -42,8 +42,11 @@ RULES_DESCRIPTION = (
     'A rule tree: a group `{"op": "and" | "or", "items": [...]}` whose items are conditions '
     '`{"field", "operator", "value"}` or nested groups (at most 4 levels, 40 conditions). '
     "Fields and their operators are listed by `GET /segments/fields`. Money is in baht, dates "
-    '`YYYY-MM-DD`; purchase fields (`bought_*`) take an optional `"period": {"within_days": N}` '
-    'or `{"from": date, "to": date}`. A bad tree is a 422 `invalid_rules` whose `details.errors` '
+    "`YYYY-MM-DD`; purchase fields (`orders_count`, `total_spent`, `bought_*`: those whose "
+    '`period` is true) take an optional `"period"`: `{"within_days": N}` (the last N days), '
+    '`{"from": date, "to": date}` (between two dates, both included) or `{"from": date}` '
+    '(since a date), e.g. `{"field": "total_spent", "operator": "gt", "value": 1000, '
+    '"period": {"within_days": 90}}`. A bad tree is a 422 `invalid_rules` whose `details.errors` '
     "name each bad place, e.g. `items[1].value: enter a number`."
 )
 
@@ -119,7 +122,9 @@ class FieldOut(Schema):
     type: str = Field(description="choice, text, number, money, date or bool")
     operators: list[OperatorOut]
     choices: list[ChoiceOut] | None
-    period: bool = Field(description="accepts a purchase period")
+    period: bool = Field(
+        description="accepts a purchase period (the last N days, between two dates, since a date)"
+    )
 
 
 class SuggestionOut(Schema):

@@ -4,7 +4,8 @@ Every node has a path: ``r`` is the root group, ``r.0`` its first item, ``r.0.2`
 item of that group. A group posts ``<path>.op``; a condition posts ``<path>.field``,
 ``<path>.operator``, ``<path>.value`` (repeated for several values), ``<path>.value2`` (the
 upper end of "between"), and for purchase fields ``<path>.period`` (``ever`` / ``days`` /
-``dates``) with ``<path>.period_days`` / ``<path>.period_from`` / ``<path>.period_to``. The
+``since`` / ``dates``) with ``<path>.period_days`` / ``<path>.period_from`` /
+``<path>.period_to``. The
 hidden ``<path>.shown`` records the field and operator the inputs were drawn for, so a changed
 field or operator starts from fresh inputs.
 
@@ -95,6 +96,9 @@ def _with_period(
     kind = post.get(f"{path}.period", "ever")
     if kind == "days":
         node["period"] = {"within_days": post.get(f"{path}.period_days", "")}
+    elif kind == "since":
+        # An empty date is kept so that validation asks for one (an empty period is "ever").
+        node["period"] = {"from": post.get(f"{path}.period_from", "") or None}
     elif kind == "dates":
         node["period"] = {
             "from": post.get(f"{path}.period_from", ""),
@@ -173,7 +177,7 @@ class ConditionView:
     values: list[str]  # as strings, for the inputs
     value2: str
     choices: list[tuple[str, str]]
-    period: str  # ever / days / dates
+    period: str  # ever / days / since / dates
     period_days: str
     period_from: str
     period_to: str
@@ -289,9 +293,17 @@ def _condition_view(
         values=values,
         value2=value2,
         choices=[(str(v), label) for v, label in spec.choices_for(ctx)] if spec else [],
-        period="days" if "within_days" in period else ("dates" if period else "ever"),
+        period=_period_kind(period),
         period_days=str(period.get("within_days", "")),
         period_from=str(period.get("from", "")),
         period_to=str(period.get("to", "")),
         errors=errors.get(path, []),
     )
+
+
+def _period_kind(period: dict[str, Any]) -> str:
+    if "within_days" in period:
+        return "days"
+    if "to" in period:
+        return "dates"
+    return "since" if "from" in period else "ever"

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import geothai
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -27,6 +27,7 @@ from samphan.commerce.models import (
     CustomerCategoryPurchase,
     CustomerProductPurchase,
     CustomerPurchaseLine,
+    CustomerPurchaseRun,
     Order,
     Product,
     ProductCategory,
@@ -378,6 +379,106 @@ def _bought_item(
     return Exists(rows)
 
 
+def _holds_for_zero(op: str, value: Any) -> bool:
+    """Whether a total of 0 satisfies the comparison (a customer with no paid order in the
+    period has spent 0 baht in 0 orders there)."""
+    if op == "between":
+        low, high = value
+        return bool(low <= 0 <= high)
+    return {
+        "eq": value == 0,
+        "ne": value != 0,
+        "gt": value < 0,
+        "gte": value <= 0,
+        "lt": value > 0,
+        "lte": value >= 0,
+    }[op]
+
+
+def _per_customer(rows: Any, lhs: str, op: str, value: Any) -> Q:
+    """Customers whose row in ``rows`` (a per-customer aggregate: at most one row each) has
+    ``lhs`` satisfying the comparison, where a customer without a row has the value 0: when 0
+    satisfies it ("less than ฿500", "no order"), the condition is "not among those whose row
+    fails it", so they match too. ``id [NOT] IN (…)``: the rows once, then a hashed (anti-)join."""
+    holds = _compare(lhs, op, value)
+    if _holds_for_zero(op, value):
+        return ~Q(pk__in=rows.filter(~holds).values("customer_id"))
+    return Q(pk__in=rows.filter(holds).values("customer_id"))
+
+
+def _first_run_since(ctx: Context, moment: dt.datetime, lhs: str, op: str, value: Any) -> Q:
+    """The customers whose first paid order at or after ``moment`` (``previous_at < moment <=
+    placed_at``: one row at most) has ``lhs`` satisfying the comparison; without such an order
+    the value is 0. A customer who matches with 0 is written as NOT EXISTS (a row that fails)
+    so that PostgreSQL runs one parallel hash anti-join rather than a NOT IN list that every
+    worker hashes again."""
+    rows = CustomerPurchaseRun.objects.filter(placed_at__gte=moment, previous_at__lt=moment)
+    holds = _compare(lhs, op, value)
+    if not _holds_for_zero(op, value):
+        return Q(pk__in=rows.filter(holds, workspace=ctx.workspace).values("customer_id"))
+    failing = rows.filter(~holds, customer_id=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        # Lets PostgreSQL read the period's rows by the (workspace, placed_at | previous_at)
+        # indexes; SQLite, which runs the subquery per customer, walks the (customer) index.
+        failing = failing.filter(workspace=ctx.workspace)
+    return ~Q(Exists(failing))
+
+
+def purchase_total(kind: Literal["count", "spend"]) -> Builder:
+    """Number of paid orders / total spent, ever or in a period.
+
+    Ever is the customer's cached purchase summary (``orders_count`` / ``total_spent_satang``).
+    In a period it comes from ``CustomerPurchaseRun`` (one row per paid order with the
+    running totals around it), never by summing each customer's orders for every count:
+
+    * since ``t`` (the last N days, or since a date): the customer's first paid order at or
+      after ``t`` (``previous_at < t <= placed_at``) holds what was spent / ordered from
+      then on; no such order, 0;
+    * until ``t``: that same order holds what came before ``t``; a customer whose last order
+      is before ``t`` has their whole total;
+    * between two dates: the period's rows, summed per customer (a closed period has no
+      single row that knows its total)."""
+    column = "orders_count" if kind == "count" else "total_spent_satang"
+    from_column = "orders_from" if kind == "count" else "spent_from_satang"
+    before_column = "orders_before" if kind == "count" else "spent_before_satang"
+
+    def build(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) -> Q:
+        if kind == "spend":
+            value = (
+                [baht_to_satang(str(v)) for v in value]
+                if isinstance(value, list)
+                else baht_to_satang(str(value))
+            )
+        if not period:
+            return _compare(column, op, value)
+        low, high = _period_bounds(ctx, period)
+        if high is None:
+            assert low is not None
+            return _first_run_since(ctx, low, from_column, op, value)
+        if low is None:
+            # Bought nothing from ``high`` on: the whole total (the last purchase is kept with
+            # the runs, by the same refresh); else what came before the first order from then.
+            all_before = Q(last_order_at__isnull=True) | Q(last_order_at__lt=high)
+            later = CustomerPurchaseRun.objects.filter(
+                workspace=ctx.workspace, placed_at__gte=high, previous_at__lt=high
+            ).filter(_compare(before_column, op, value))
+            return (all_before & _compare(column, op, value)) | Q(
+                pk__in=later.values("customer_id")
+            )
+        total: Any = Count("pk") if kind == "count" else Sum("total_satang")
+        rows = (
+            CustomerPurchaseRun.objects.filter(
+                workspace=ctx.workspace, placed_at__gte=low, placed_at__lt=high
+            )
+            .order_by()
+            .values("customer_id")
+            .annotate(period_total=total)
+        )
+        return _per_customer(rows, "period_total", op, value)
+
+    return build
+
+
 def _bought(kind: Literal["product", "category", "channel", "branch"]) -> Builder:
     """Paid orders of the customer (in the period, if one is given) that include one of the
     products / categories, or went through one of the channels / branches. Products and
@@ -630,9 +731,10 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PURCHASES,
             "number",
             NUMBER_OPS,
-            number_column("orders_count"),
+            purchase_total("count"),
             integer=True,
             minimum=0,
+            period=True,
         ),
         FieldSpec(
             "total_spent",
@@ -640,8 +742,9 @@ FIELDS: dict[str, FieldSpec] = {
             SECTION_PURCHASES,
             "money",
             NUMBER_OPS,
-            number_column("total_spent_satang", money=True),
+            purchase_total("spend"),
             minimum=0,
+            period=True,
         ),
         FieldSpec(
             "first_purchase",

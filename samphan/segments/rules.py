@@ -2,8 +2,10 @@
 
 A tree is a group ``{"op": "and" | "or", "items": [node, …]}`` whose items are conditions
 ``{"field": "province", "operator": "eq", "value": "กรุงเทพมหานคร"}`` or nested groups. The
-fields that buy something (products, categories, channels, branches) also take an optional
-``"period": {"within_days": 90}`` or ``{"from": "2026-01-01", "to": "2026-03-31"}``.
+purchase fields (number of orders, total spent, and what was bought: products, categories,
+channels, branches) also take an optional ``"period"``: ``{"within_days": 90}`` (the last N
+days), ``{"from": "2026-01-01", "to": "2026-03-31"}`` (between two dates, both included) or
+``{"from": "2026-01-01"}`` (since a date; ``{"to": …}`` alone: until a date).
 
 Semantics, which the property test checks against a plain-Python evaluation:
 
@@ -13,7 +15,10 @@ Semantics, which the property test checks against a plain-Python evaluation:
 * Money is written in baht (``1500`` or ``1500.50``) and compared in satang.
 * Dates are the workspace's local calendar days; "in the last N days" means at or after
   ``now - N days``.
-* Purchases mean paid orders, as in the customer's cached purchase summary.
+* Purchases mean paid orders, as in the customer's cached purchase summary. In a period, the
+  number of orders and the total spent count the paid orders placed in it; a customer with
+  none there has 0 orders and has spent 0 baht (so "less than ฿500 in the last 90 days"
+  includes them, "more than ฿0" does not).
 * An empty group adds no condition (it is skipped, in an AND or an OR); an empty tree matches
   every live customer.
 
@@ -428,11 +433,13 @@ def _describe(ctx: Context, node: dict[str, Any], *, top: bool = False) -> str:
     if period:
         if "within_days" in period:
             words.append(_("in the last %(n)s days") % {"n": period["within_days"]})
-        else:
-            if period.get("from"):
-                words.append(_("from %(date)s") % {"date": period["from"]})
-            if period.get("to"):
-                words.append(_("to %(date)s") % {"date": period["to"]})
+        elif period.get("from") and period.get("to"):
+            words.append(_("from %(date)s") % {"date": period["from"]})
+            words.append(_("to %(date)s") % {"date": period["to"]})
+        elif period.get("from"):
+            words.append(_("since %(date)s") % {"date": period["from"]})
+        elif period.get("to"):
+            words.append(_("until %(date)s") % {"date": period["to"]})
     return " ".join(w for w in words if w)
 
 

@@ -219,9 +219,9 @@ def _condition(world: World, c: Mapping[str, Any], p: Person) -> bool:
     if f == "tags":
         return _set_op(p.tag_ids, op, v)
     if f == "orders_count":
-        return _compare(len(p.paid), op, v)
+        return _compare(len([o for o in p.paid if _in_period(world, o, c.get("period"))]), op, v)
     if f == "total_spent":
-        total = sum(o.total_satang for o in p.paid)
+        total = sum(o.total_satang for o in p.paid if _in_period(world, o, c.get("period")))
         target: Any = [satang(x) for x in v] if isinstance(v, list) else satang(v)
         return _compare(total, op, target)
     if f in ("first_purchase", "last_purchase"):

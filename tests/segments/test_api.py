@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, cast
 
 import pytest
 from django.utils import timezone
@@ -107,3 +108,62 @@ def test_read_only_key_can_read_but_not_write(api_ro: ApiClient) -> None:
     assert api_ro.get("/api/v1/segments").status_code == 200
     response = api_ro.post("/api/v1/segments", {"name": "x", "rules": BANGKOK})
     assert response.status_code == 403
+
+
+def test_count_spend_in_a_period(api_rw: ApiClient, owner: Actor) -> None:
+    """The API counts "spent more than ฿1,000 in the last 90 days" and "since a date", and
+    lists the fields that take a period."""
+    from tests.factories import CustomerFactory, OrderFactory
+
+    now = timezone.now()
+    recent = CustomerFactory(workspace=owner.workspace)
+    OrderFactory(
+        workspace=owner.workspace, customer=recent, total_satang=150_000,
+        placed_at=now - dt.timedelta(days=10),
+    )  # fmt: skip
+    old = CustomerFactory(workspace=owner.workspace)
+    OrderFactory(
+        workspace=owner.workspace, customer=old, total_satang=500_000,
+        placed_at=now - dt.timedelta(days=200),
+    )  # fmt: skip
+
+    def count(period: dict[str, Any] | None) -> dict[str, Any]:
+        condition: dict[str, Any] = {"field": "total_spent", "operator": "gt", "value": 1000}
+        if period is not None:
+            condition["period"] = period
+        response = api_rw.post(
+            "/api/v1/segments/count", {"rules": {"op": "and", "items": [condition]}}
+        )
+        assert response.status_code == 200, response.content
+        return cast(dict[str, Any], response.json())
+
+    assert count(None)["count"] == 2
+    assert count({"within_days": 90})["count"] == 1
+    since = (now - dt.timedelta(days=300)).date().isoformat()
+    assert count({"from": since})["count"] == 2
+    window = {
+        "from": (now - dt.timedelta(days=250)).date().isoformat(),
+        "to": (now - dt.timedelta(days=100)).date().isoformat(),
+    }
+    assert count(window)["count"] == 1
+    bad = api_rw.post(
+        "/api/v1/segments/count",
+        {
+            "rules": {
+                "op": "and",
+                "items": [
+                    {
+                        "field": "total_spent",
+                        "operator": "gt",
+                        "value": 1000,
+                        "period": {"within_days": 0},
+                    }
+                ],
+            }
+        },
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"]["path"] == "items[0].period.within_days"
+
+    fields = {f["key"]: f for f in api_rw.get("/api/v1/segments/fields").json()}
+    assert fields["total_spent"]["period"] is True and fields["orders_count"]["period"] is True

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import pytest
 
+from samphan.commerce.models import Order
 from samphan.core.access import Actor
 from samphan.segments.fields import FIELDS
 from samphan.segments.rules import segment_queryset
@@ -184,6 +185,52 @@ CASES: list[tuple[str, Tree, set[str]]] = [
     ("spent more than 130 baht", c("total_spent", "gt", 130), {"นก"}),
     ("spent exactly 380.50", c("total_spent", "eq", "380.50"), {"นก"}),
     ("spent at most 50", c("total_spent", "lte", 50), {"เจ้าบ้าน", "ใหม่", "พิม"}),
+    # in a period: only the period's paid orders count; none there is 0 orders, 0 baht
+    (
+        "spent more than 100 baht in the last 90 days",
+        c("total_spent", "gt", 100, period={"within_days": 90}),
+        {"นก"},  # 130 of her 380.50 in the period
+    ),
+    (
+        "spent more than 200 baht in the last 90 days",
+        c("total_spent", "gt", 200, period={"within_days": 90}),
+        set(),
+    ),
+    (
+        "spent less than 100 baht in the last 90 days (no purchase there is 0)",
+        c("total_spent", "lt", 100, period={"within_days": 90}),
+        {"เจ้าบ้าน", "บอล", "ใหม่", "พิม"},  # บอล's recent order was cancelled
+    ),
+    (
+        "spent between 100 and 300 baht since a date",
+        c("total_spent", "between", [100, 300], period={"from": "2026-08-20"}),
+        {"นก"},
+    ),
+    (
+        "spent at least 380.50 since an earlier date",
+        c("total_spent", "gte", "380.50", period={"from": "2026-08-01"}),
+        {"นก"},
+    ),
+    (
+        "orders at least 1 between two dates",
+        c("orders_count", "gte", 1, period={"from": "2026-08-01", "to": "2026-08-31"}),
+        {"นก"},
+    ),
+    (
+        "no order in the last 30 days",
+        c("orders_count", "eq", 0, period={"within_days": 30}),
+        {"เจ้าบ้าน", "บอล", "ใหม่"},
+    ),
+    (
+        "orders not 1 in the last 365 days",
+        c("orders_count", "ne", 1, period={"within_days": 365}),
+        {"เจ้าบ้าน", "นก", "ใหม่"},
+    ),
+    (
+        "orders until a date",
+        c("orders_count", "gte", 1, period={"to": "2026-06-01"}),
+        {"บอล"},
+    ),
     ("last purchase within 7 days", c("last_purchase", "within_days", 7), {"นก"}),
     (
         "last purchase not within 30 days (buyers only)",
@@ -290,3 +337,30 @@ def test_field(
     rules = {"op": "and", "items": [tree(refs)]}
     got = set(segment_queryset(owner, rules, now=NOW).values_list("pk", flat=True))
     assert got == {names[n] for n in expected}, {n for n, pk in names.items() if pk in got}
+
+
+def test_walk_in_orders_do_not_hide_anyone(owner: Actor, shop: tuple[dict[str, int], Refs]) -> None:
+    """An order without a customer (a walk-in sale) is in the period's orders; it must not
+    make "not among the customers who spent too much" match nobody (SQL's NOT IN a NULL)."""
+    names, refs = shop
+    Order.objects.create(
+        workspace=owner.workspace,
+        customer=None,
+        channel_id=refs.channels[0],
+        number="WALK-IN-1",
+        placed_at=NOW - D(days=3),
+        total_satang=999_900,
+    )
+    rules = {
+        "op": "and",
+        "items": [
+            {
+                "field": "total_spent",
+                "operator": "lt",
+                "value": 100,
+                "period": {"within_days": 90},
+            }
+        ],
+    }
+    got = set(segment_queryset(owner, rules, now=NOW).values_list("pk", flat=True))
+    assert got == {names[n] for n in ("เจ้าบ้าน", "บอล", "ใหม่", "พิม")}

@@ -3,19 +3,21 @@ delete, export, roles."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, cast
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from samphan.core.access import Actor
 from samphan.core.models import Membership
 from samphan.core.roles import Role
 from samphan.segments import services
 from samphan.segments.models import Segment, SegmentSnapshot
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.factories import CustomerFactory, MembershipFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +287,71 @@ def test_staff_cannot_open_segments(owner_membership: Membership, segment: Segme
     assert (
         client.get(reverse("segments:detail", kwargs={"segment_id": segment.pk})).status_code == 403
     )
+
+
+def test_builder_spend_in_the_last_90_days(owner_client: Client, owner: Actor) -> None:
+    """ "Spent more than ฿1,000 in the last 90 days": the When select is offered for the total
+    spent, the live count uses only the period's orders, and the segment saves the period."""
+    recent = CustomerFactory(workspace=owner.workspace, first_name="ล่าสุด")
+    OrderFactory(
+        workspace=owner.workspace, customer=recent, total_satang=150_000,
+        placed_at=timezone.now() - dt.timedelta(days=10),
+    )  # fmt: skip
+    old = CustomerFactory(workspace=owner.workspace, first_name="นานแล้ว")
+    OrderFactory(
+        workspace=owner.workspace, customer=old, total_satang=500_000,
+        placed_at=timezone.now() - dt.timedelta(days=200),
+    )  # fmt: skip
+    fields = {
+        "r.op": "and",
+        "r.0.field": "total_spent",
+        "r.0.operator": "gt",
+        "r.0.value": "1000",
+        "r.0.shown": "total_spent:gt",
+    }
+    html = owner_client.post(reverse("segments:builder_tree"), fields).content.decode()
+    assert 'name="r.0.period"' in html and '<option value="since"' in html
+
+    days = fields | {"r.0.period": "days", "r.0.period_days": "90"}
+    html = owner_client.post(reverse("segments:builder_tree"), days).content.decode()
+    assert 'name="r.0.period_days" value="90"' in html
+
+    ever = owner_client.post(reverse("segments:builder_count"), fields).content.decode()
+    assert 'data-count="2"' in ever
+    counted = owner_client.post(reverse("segments:builder_count"), days).content.decode()
+    assert 'data-count="1"' in counted
+
+    response = owner_client.post(reverse("segments:new"), _builder_post(name="ซื้อเยอะช่วงนี้") | days)
+    assert response.status_code == 302
+    segment = Segment.objects.get(workspace=owner.workspace, name="ซื้อเยอะช่วงนี้")
+    assert segment.rules["items"] == [
+        {"field": "total_spent", "operator": "gt", "value": 1000, "period": {"within_days": 90}}
+    ]
+    detail = owner_client.get(reverse("segments:detail", kwargs={"segment_id": segment.pk}))
+    assert "ล่าสุด" in detail.content.decode() and "นานแล้ว" not in detail.content.decode()
+
+
+def test_builder_since_a_date(owner_client: Client) -> None:
+    fields = {
+        "r.op": "and",
+        "r.0.field": "orders_count",
+        "r.0.operator": "gte",
+        "r.0.value": "2",
+        "r.0.shown": "orders_count:gte",
+        "r.0.period": "since",
+    }
+    html = owner_client.post(reverse("segments:builder_tree"), fields).content.decode()
+    assert '<option value="since" selected>' in html
+    assert 'name="r.0.period_from"' in html and 'name="r.0.period_to"' not in html
+    # No date yet: the live count says what is missing instead of counting.
+    pending = owner_client.post(reverse("segments:builder_count"), fields).content.decode()
+    assert "items[0].period" in pending
+    dated = fields | {"r.0.period_from": "2026-01-01"}
+    html = owner_client.post(reverse("segments:builder_tree"), dated).content.decode()
+    assert 'name="r.0.period_from" value="2026-01-01"' in html
+    counted = owner_client.post(reverse("segments:builder_count"), dated).content.decode()
+    assert 'data-count="0"' in counted
+    # "Between dates" with nothing typed yet stays "between dates" (both inputs shown).
+    between = fields | {"r.0.period": "dates"}
+    html = owner_client.post(reverse("segments:builder_tree"), between).content.decode()
+    assert '<option value="dates" selected>' in html and 'name="r.0.period_to"' in html

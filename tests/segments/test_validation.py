@@ -113,9 +113,9 @@ def error_of(owner: Actor, tree: Any) -> ApplicationError:
                 "op": "and",
                 "items": [
                     {
-                        "field": "orders_count",
-                        "operator": "gte",
-                        "value": 1,
+                        "field": "province",
+                        "operator": "eq",
+                        "value": "กรุงเทพมหานคร",
                         "period": {"within_days": 30},
                     }
                 ],
@@ -265,4 +265,24 @@ def test_describe_in_english(owner: Actor) -> None:
     assert text == (
         "Province is กรุงเทพมหานคร (Bangkok) and "
         "(Number of orders at least 2 or Last purchase in the last 30 days)"
+    )
+
+
+def test_describe_purchase_periods(owner: Actor) -> None:
+    from django.utils import translation
+
+    def spent(period: dict[str, Any]) -> str:
+        tree = {
+            "op": "and",
+            "items": [{"field": "total_spent", "operator": "gt", "value": 1000, "period": period}],
+        }
+        with translation.override("en"):
+            return rules_describe(owner.workspace, tree)
+
+    assert spent({"within_days": 90}) == "Total spent (baht) more than 1000 in the last 90 days"
+    assert spent({"from": "2026-01-01"}) == "Total spent (baht) more than 1000 since 2026-01-01"
+    assert spent({"to": "2026-03-31"}) == "Total spent (baht) more than 1000 until 2026-03-31"
+    assert (
+        spent({"from": "2026-01-01", "to": "2026-03-31"})
+        == "Total spent (baht) more than 1000 from 2026-01-01 to 2026-03-31"
     )
