@@ -1,4 +1,4 @@
-"""Form fields shared by every app's pages: a date typed in the reader's years.
+"""Form fields shared by every app's pages: a date (and time) typed in the reader's years.
 
 A browser's date picker always counts in Common Era, so a Thai reader who counts in Buddhist
 Era (``core.display``) would see 2026 beside 2569 everywhere else. ``ReaderDateField`` is a
@@ -8,10 +8,14 @@ era back (a year past 2400 is Buddhist Era), or the ISO date an API client or a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.forms.utils import from_current_timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samphan.core.display import uses_buddhist_era
@@ -26,10 +30,8 @@ class ReaderDateInput(forms.TextInput):
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, str) and len(value) == 10 and value[4:5] == "-":
-            try:  # a stored ISO date (custom fields keep dates as text)
+            with contextlib.suppress(ValueError):  # a stored ISO date (custom fields' text)
                 value = dt.date.fromisoformat(value)
-            except ValueError:
-                pass
         if isinstance(value, dt.date):
             return format_numeric_date(value)
         return super().format_value(value)
@@ -61,3 +63,60 @@ class ReaderDateField(forms.DateField):
         if parsed is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return parsed
+
+
+_DAY_TIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ ,T]+(\d{1,2})[:.](\d{2}))?$")
+
+
+class ReaderDateTimeInput(forms.TextInput):
+    """``23/11/2569 14:30`` (Bangkok time) in the reader's years."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, dt.datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return f"{format_numeric_date(value.date())} {value:%H:%M}"
+        return super().format_value(value)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if uses_buddhist_era():
+            placeholder = _("dd/mm/yyyy hh:mm (B.E., e.g. 23/11/2569 14:30)")
+        else:
+            placeholder = _("dd/mm/yyyy hh:mm (e.g. 23/11/2026 14:30)")
+        context["widget"]["attrs"].setdefault("placeholder", str(placeholder))
+        return context
+
+
+class ReaderDateTimeField(forms.DateTimeField):
+    """A date and time typed as the reader counts years (either era read back), or the ISO
+    form a browser's picker or a script sends; in the shop's time zone."""
+
+    widget = ReaderDateTimeInput
+    default_error_messages = {
+        "invalid": _(
+            "Write the date and time as day/month/year hour:minute, e.g. 23/11/2569 14:30."
+        ),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        text = str(value or "").strip()
+        match = _DAY_TIME.match(text)
+        if match is None:
+            return super().to_python(value)
+        day, month, year, hour, minute = match.groups()
+        on = parse_numeric_date(f"{day}/{month}/{year}")
+        try:
+            at = dt.time(int(hour or 0), int(minute or 0))
+        except ValueError:
+            on = None
+        if on is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return from_current_timezone(dt.datetime.combine(on, at))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from samphan.core.display import Display, display_override
-from samphan.core.forms import ReaderDateField
+from samphan.core.forms import ReaderDateField, ReaderDateTimeField
 from samphan.core.models import Membership
 from tests.factories import CustomerFactory
 
@@ -58,3 +58,23 @@ def test_birthday_on_the_profile_form_in_buddhist_era(
     assert customer.birthday == dt.date(1980, 5, 17)
     html = owner_client.get(url).content.decode()
     assert 'value="17/05/2523"' in html
+
+
+class _WhenForm(forms.Form):
+    at = ReaderDateTimeField(required=False)
+
+
+@pytest.mark.parametrize("typed", ["23/11/2569 14:30", "23/11/2026 14:30", "2026-11-23T14:30"])
+def test_a_date_and_time_in_either_era_is_bangkok_time(typed: str) -> None:
+    form = _WhenForm({"at": typed})
+    assert form.is_valid(), form.errors
+    at = form.cleaned_data["at"]
+    assert at.astimezone(dt.UTC) == dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.UTC)
+
+
+def test_a_date_and_time_shows_in_the_readers_years() -> None:
+    at = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.UTC)
+    form = _WhenForm(initial={"at": at})
+    with translation.override("th"), display_override(Display(year_style="auto")):
+        assert 'value="23/11/2569 14:30"' in str(form["at"])
+    assert not _WhenForm({"at": "23/11/2569 25:00"}).is_valid()

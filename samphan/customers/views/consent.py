@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from samphan.core.access import require
 from samphan.core.errors import ApplicationError
+from samphan.core.forms import ReaderDateTimeField
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import consent_services, selectors
@@ -48,11 +49,9 @@ class ConsentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("What they said or signed, and where the record is kept."),
     )
-    recorded_at = forms.DateTimeField(
+    recorded_at = ReaderDateTimeField(
         label=gettext_lazy("When"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text=gettext_lazy("Leave empty for now; fill in for a paper form signed earlier."),
     )
 

@@ -16,14 +16,13 @@ from django.utils.translation import gettext_lazy
 
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
+from samphan.core.forms import ReaderDateTimeField
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers import interaction_services, selectors
 from samphan.customers.models import FollowUpStatus, InteractionKind
 from samphan.customers.views.merged import follow_merges
 from samphan.customers.views.profile import _error_field
-
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class InteractionForm(forms.Form):
@@ -33,12 +32,7 @@ class InteractionForm(forms.Form):
         widget=forms.RadioSelect,
         initial=InteractionKind.CALL,
     )
-    occurred_at = forms.DateTimeField(
-        label=gettext_lazy("When"),
-        required=False,
-        widget=DATETIME_INPUT,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    occurred_at = ReaderDateTimeField(label=gettext_lazy("When"), required=False)
     summary = forms.CharField(
         label=gettext_lazy("What was it about?"),
         required=False,
@@ -58,12 +52,7 @@ class InteractionForm(forms.Form):
         max_length=200,
         help_text=gettext_lazy("Leave empty for no follow-up."),
     )
-    followup_due = forms.DateTimeField(
-        label=gettext_lazy("Due"),
-        required=False,
-        widget=DATETIME_INPUT,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    followup_due = ReaderDateTimeField(label=gettext_lazy("Due"), required=False)
     followup_assignee = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
 
     def __init__(self, *args: Any, members: list[tuple[str, str]] | None = None, **kw: Any):
@@ -81,11 +70,7 @@ class InteractionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Task"), max_length=200)
-    due_at = forms.DateTimeField(
-        label=gettext_lazy("Due"),
-        widget=DATETIME_INPUT,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
+    due_at = ReaderDateTimeField(label=gettext_lazy("Due"))
     assignee = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
 
     def __init__(self, *args: Any, members: list[tuple[str, str]] | None = None, **kw: Any):
