@@ -453,3 +453,13 @@ def test_an_unknown_year_style_changes_nothing(
     owner_client.post(reverse("web:set_years"), {"years": "mayan"})
     owner_membership.user.refresh_from_db()
     assert owner_membership.user.year_style == "auto"
+
+
+def test_the_dashboard_chart_shows_money_as_the_shop_chose(
+    owner_client: Client, owner_membership: Membership
+) -> None:
+    assert owner_client.get(reverse("web:dashboard")).context["chart"]["decimals"] == 2
+    ws = owner_membership.workspace
+    ws.money_decimals = False
+    ws.save()
+    assert owner_client.get(reverse("web:dashboard")).context["chart"]["decimals"] == 0

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from samphan.analytics.kpis import dashboard_kpis
+from samphan.core.display import money_decimals
 from samphan.core.money import satang_to_baht
 from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_month
@@ -25,6 +26,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "labels": labels,
         "values": [float(satang_to_baht(m.revenue_satang)) for m in kpis.revenue_by_month],
         "currency": "฿",
+        # The tooltip shows amounts as the rest of the page does (the shop's choice).
+        "decimals": 2 if money_decimals() else 0,
         "label": gettext("Revenue (paid orders)"),
     }
     repeat_rate = kpis.customers.repeat_rate

@@ -11,8 +11,10 @@
     var primary = css.getPropertyValue("--pico-primary").trim() || "#0b7a64";
     var font = css.getPropertyValue("--pico-font-family").trim() || "system-ui, sans-serif";
     var lang = document.documentElement.lang || "th";
+    var decimals = typeof data.decimals === "number" ? data.decimals : 0;
     var money = new Intl.NumberFormat(lang === "th" ? "th-TH" : "en-GB", {
-      maximumFractionDigits: 0,
+      minimumFractionDigits: decimals,
+      maximumFractionDigits: decimals,
     });
     var compact = new Intl.NumberFormat(lang === "th" ? "th-TH" : "en-GB", {
       notation: "compact",
