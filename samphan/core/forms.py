@@ -22,6 +22,27 @@ from samphan.core.display import uses_buddhist_era
 from samphan.core.thai.dates import format_numeric_date, parse_numeric_date
 
 
+def date_placeholder() -> str:
+    """The hint in a date box: the format, and the era the reader counts in."""
+    if uses_buddhist_era():
+        return str(_("dd/mm/yyyy (B.E., e.g. 23/11/2569)"))
+    return str(_("dd/mm/yyyy (e.g. 23/11/2026)"))
+
+
+def to_iso_date(text: str) -> str:
+    """A date typed either way → ``2026-11-23``; anything else is left for validation."""
+    parsed = parse_numeric_date(text or "")
+    return parsed.isoformat() if parsed else text
+
+
+def to_reader_date(text: str) -> str:
+    """``2026-11-23`` → ``23/11/2569`` (or ``23/11/2026``), as the reader counts."""
+    try:
+        return format_numeric_date(dt.date.fromisoformat(str(text)))
+    except ValueError:
+        return text
+
+
 class ReaderDateInput(forms.TextInput):
     """``dd/mm/yyyy`` in the reader's years, with the era said in the placeholder."""
 
@@ -38,11 +59,7 @@ class ReaderDateInput(forms.TextInput):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        if uses_buddhist_era():
-            placeholder = _("dd/mm/yyyy (B.E., e.g. 23/11/2569)")
-        else:
-            placeholder = _("dd/mm/yyyy (e.g. 23/11/2026)")
-        context["widget"]["attrs"].setdefault("placeholder", str(placeholder))
+        context["widget"]["attrs"].setdefault("placeholder", date_placeholder())
         return context
 
 

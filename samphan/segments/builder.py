@@ -22,6 +22,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 
+from samphan.core.forms import date_placeholder, to_iso_date, to_reader_date
 from samphan.core.models import Workspace
 from samphan.segments.fields import FIELDS, OPERATORS, SECTIONS, Context, FieldSpec
 from samphan.segments.rules import MAX_DEPTH, RuleError, is_group
@@ -85,6 +86,12 @@ def _condition_from_post(post: QueryDict, path: str) -> dict[str, Any]:
     elif arity == "range":
         value = [post.get(f"{path}.value", ""), post.get(f"{path}.value2", "")]
         value = [None if v == CHOOSE else v for v in value]
+    if spec.type == "date" and arity in ("one", "range"):
+        value = (
+            [to_iso_date(v or "") or None for v in value]
+            if isinstance(value, list)
+            else (to_iso_date(value or "") or None)
+        )
     return _with_period({"field": key, "operator": op, "value": value}, spec, post, path)
 
 
@@ -94,16 +101,15 @@ def _with_period(
     if not spec.period:
         return node
     kind = post.get(f"{path}.period", "ever")
+    # Dates are typed as the reader counts years (23/11/2569); the rule keeps ISO dates.
+    start = to_iso_date(post.get(f"{path}.period_from", ""))
     if kind == "days":
         node["period"] = {"within_days": post.get(f"{path}.period_days", "")}
     elif kind == "since":
         # An empty date is kept so that validation asks for one (an empty period is "ever").
-        node["period"] = {"from": post.get(f"{path}.period_from", "") or None}
+        node["period"] = {"from": start or None}
     elif kind == "dates":
-        node["period"] = {
-            "from": post.get(f"{path}.period_from", ""),
-            "to": post.get(f"{path}.period_to", ""),
-        }
+        node["period"] = {"from": start, "to": to_iso_date(post.get(f"{path}.period_to", ""))}
     return node
 
 
@@ -199,7 +205,16 @@ class ConditionView:
             return "number"
         if self.spec is None:
             return "text"
-        return {"number": "number", "money": "number", "date": "date"}.get(self.spec.type, "text")
+        # A date is typed as text in the reader's years: a date picker counts only in CE.
+        return {"number": "number", "money": "number"}.get(self.spec.type, "text")
+
+    @property
+    def period_hint(self) -> str:
+        return date_placeholder()
+
+    @property
+    def date_hint(self) -> str:
+        return date_placeholder() if self.spec is not None and self.spec.type == "date" else ""
 
     @property
     def step(self) -> str:
@@ -279,6 +294,8 @@ def _condition_view(
     arity = OPERATORS[op].arity if op in OPERATORS else "none"
     value = node.get("value")
     values = _as_strings(value)
+    if spec is not None and spec.type == "date" and arity in ("one", "range"):
+        values = [to_reader_date(v) for v in values]
     value2 = ""
     if arity == "range":
         values, value2 = values[:1], (values[1] if len(values) > 1 else "")
@@ -295,8 +312,8 @@ def _condition_view(
         choices=[(str(v), label) for v, label in spec.choices_for(ctx)] if spec else [],
         period=_period_kind(period),
         period_days=str(period.get("within_days", "")),
-        period_from=str(period.get("from", "")),
-        period_to=str(period.get("to", "")),
+        period_from=to_reader_date(str(period.get("from") or "")),
+        period_to=to_reader_date(str(period.get("to") or "")),
         errors=errors.get(path, []),
     )
 

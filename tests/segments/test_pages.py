@@ -346,11 +346,16 @@ def test_builder_since_a_date(owner_client: Client) -> None:
     # No date yet: the live count says what is missing instead of counting.
     pending = owner_client.post(reverse("segments:builder_count"), fields).content.decode()
     assert "items[0].period" in pending
-    dated = fields | {"r.0.period_from": "2026-01-01"}
+    # The date is typed and shown as a Thai reader counts years (Buddhist Era by default);
+    # the ISO form a script sends is read too.
+    dated = fields | {"r.0.period_from": "01/01/2569"}
     html = owner_client.post(reverse("segments:builder_tree"), dated).content.decode()
-    assert 'name="r.0.period_from" value="2026-01-01"' in html
+    assert 'name="r.0.period_from" value="01/01/2569"' in html
+    iso = fields | {"r.0.period_from": "2026-01-01"}
+    html = owner_client.post(reverse("segments:builder_tree"), iso).content.decode()
+    assert 'name="r.0.period_from" value="01/01/2569"' in html
     counted = owner_client.post(reverse("segments:builder_count"), dated).content.decode()
-    assert 'data-count="0"' in counted
+    assert 'data-count="0"' in counted and "items[0].period" not in counted
     # "Between dates" with nothing typed yet stays "between dates" (both inputs shown).
     between = fields | {"r.0.period": "dates"}
     html = owner_client.post(reverse("segments:builder_tree"), between).content.decode()
