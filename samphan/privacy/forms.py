@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samphan.core.forms import ReaderDateField, ReaderDateTimeField
 from samphan.privacy.models import (
     Breach,
     BreachCategory,
@@ -15,9 +16,6 @@ from samphan.privacy.models import (
     RequestStatus,
 )
 from samphan.privacy.services import REASON_MAX
-
-DATE = forms.DateInput(attrs={"type": "date"})
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class EraseForm(forms.Form):
@@ -39,7 +37,7 @@ class EraseForm(forms.Form):
 
 class RequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Request"), choices=RequestKind.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=DATE, initial=timezone.localdate)
+    received_on = ReaderDateField(label=_("Received on"), initial=timezone.localdate)
     customer_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     requester_name = forms.CharField(label=_("Requester's name"), max_length=200, required=False)
     requester_contact = forms.CharField(
@@ -64,6 +62,11 @@ class RequestUpdateForm(forms.Form):
 
 
 class BreachForm(forms.ModelForm):
+    # Dates and times typed in the reader's years (or a picker's ISO form), in the shop's zone.
+    found_at = ReaderDateTimeField(label=_("found at"))
+    occurred_at = ReaderDateTimeField(label=_("happened at (if known)"), required=False)
+    regulator_notified_at = ReaderDateTimeField(label=_("regulator notified at"), required=False)
+    people_notified_at = ReaderDateTimeField(label=_("people notified at"), required=False)
     categories = forms.MultipleChoiceField(
         label=_("Categories of data"),
         choices=BreachCategory.choices,
@@ -79,10 +82,6 @@ class BreachForm(forms.ModelForm):
             "people_notified_at", "people_notification",
         )  # fmt: skip
         widgets = {
-            "found_at": DATETIME,
-            "occurred_at": DATETIME,
-            "regulator_notified_at": DATETIME,
-            "people_notified_at": DATETIME,
             "description": forms.Textarea(attrs={"rows": 3}),
             "risk_assessment": forms.Textarea(attrs={"rows": 3}),
             "measures": forms.Textarea(attrs={"rows": 3}),
@@ -92,8 +91,6 @@ class BreachForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["risk"].choices = BreachRisk.choices  # type: ignore[attr-defined]
-        for name in ("found_at", "occurred_at", "regulator_notified_at", "people_notified_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
         if self.instance.pk is None:
             for name in ("regulator_notified_at", "regulator_reference", "people_notified_at",
                          "people_notification"):  # fmt: skip
