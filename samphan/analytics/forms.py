@@ -8,15 +8,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from samphan.commerce.models import SalesChannel
+from samphan.core.forms import ReaderMonthField
 from samphan.core.models import Workspace
 
 
 class MarketingSpendForm(forms.Form):
     channel = forms.ModelChoiceField(label=_("Channel"), queryset=SalesChannel.objects.none())
-    month = forms.CharField(
-        label=_("Month"),
-        widget=forms.DateInput(attrs={"type": "month", "placeholder": "2026-10"}),
-        help_text=_("The month the money was spent (YYYY-MM)."),
+    month = ReaderMonthField(
+        label=_("Month"), help_text=_("The month the money was spent (month/year).")
     )
     amount = forms.DecimalField(
         label=_("Amount (baht)"), min_value=0, max_digits=14, decimal_places=2

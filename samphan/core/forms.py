@@ -137,3 +137,40 @@ class ReaderDateTimeField(forms.DateTimeField):
         if on is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return from_current_timezone(dt.datetime.combine(on, at))
+
+
+_MONTH = re.compile(r"^(?:(\d{1,2})[/.-](\d{4})|(\d{4})-(\d{1,2}))$")
+
+
+class ReaderMonthField(forms.CharField):
+    """A month typed as ``10/2569`` or ``10/2026`` (a year past 2400 is Buddhist Era), or the
+    ``2026-10`` a month picker sends; cleaned to ``2026-10``."""
+
+    default_error_messages = {
+        "invalid": _("Write the month as month/year, e.g. 10/2569 or 10/2026."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs["placeholder"] = "10/2569" if uses_buddhist_era() else "10/2026"
+        return attrs
+
+    def to_python(self, value: Any) -> str:
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return text
+        match = _MONTH.match(text)
+        if match is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        month_text, year_text, iso_year, iso_month = match.groups()
+        year = int(year_text or iso_year)
+        month = int(month_text or iso_month)
+        if year > 2400:
+            year -= 543
+        if not 1 <= month <= 12:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return f"{year:04d}-{month:02d}"
