@@ -145,7 +145,7 @@ EXPECTED = {
     "channel": [("หน้าร้าน", 2), ("LINE OA", 1)],
     "channel_money": [("หน้าร้าน", 50_000), ("LINE OA", 10_000)],
     "branch": [("สาขาสยาม", 2), ("No branch", 1)],
-    "payment": [("promptpay", 2), ("cash", 1)],
+    "payment": [("PromptPay / transfer", 2), ("Cash", 1)],  # in words, not codes
     "basket": 20_000,
     "discount": 2 / 3,
     "source": sorted([("Friend referral", 2), ("Walk-in", 1)]),
