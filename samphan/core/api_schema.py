@@ -48,6 +48,8 @@ def column(
     of its integer type, so a value the database would refuse is a 422 naming the field. Its
     choices are listed in the OpenAPI description (``enum=`` narrows them)."""
     field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a relation, not a column")
     bounds: dict[str, Any] = {}
     max_length = getattr(field, "max_length", None)
     if max_length:
