@@ -57,7 +57,8 @@ class ChannelForm(forms.Form):
 
 class BranchChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Branch) -> str:
-        return obj.name if obj.is_active else f"{obj.name} ({_('inactive')})"
+        inactive = _("inactive")
+        return obj.name if obj.is_active else f"{obj.name} ({inactive})"
 
 
 class _MemberRoleFields(forms.Form):
