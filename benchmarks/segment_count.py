@@ -267,6 +267,107 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
                 True,
             ),
         ]
+    found += [
+        (
+            "spent > ฿1,000 in the last 90 days (purchase runs: the first order since)",
+            {"op": "and", "items": [c("total_spent", "gt", 1000, period={"within_days": 90})]},
+            True,
+        ),
+        (
+            "spent < ฿500 in the last 90 days (none there is ฿0: NOT EXISTS)",
+            {"op": "and", "items": [c("total_spent", "lt", 500, period={"within_days": 90})]},
+            True,
+        ),
+        (
+            "≥ 2 orders in the last 30 days (purchase runs)",
+            {"op": "and", "items": [c("orders_count", "gte", 2, period={"within_days": 30})]},
+            True,
+        ),
+        (
+            "spent > ฿5,000 since a date 2 years ago (purchase runs)",
+            {"op": "and", "items": [c("total_spent", "gt", 5000, period={"from": _days_ago(730)})]},
+            True,
+        ),
+        (
+            "spent ≥ ฿2,000 until a date a year ago (purchase runs, cached total)",
+            {"op": "and", "items": [c("total_spent", "gte", 2000, period={"to": _days_ago(365)})]},
+            True,
+        ),
+        (
+            "spent ≥ ฿1,000 between two dates, 2 months (runs since the start less since the end)",
+            {
+                "op": "and",
+                "items": [
+                    c(
+                        "total_spent",
+                        "gte",
+                        1000,
+                        period={"from": _days_ago(240), "to": _days_ago(180)},
+                    )
+                ],
+            },
+            True,
+        ),
+        (
+            "spent ≥ ฿3,000 between two dates, 12 months (runs since the start less since the end)",
+            {
+                "op": "and",
+                "items": [
+                    c(
+                        "total_spent",
+                        "gte",
+                        3000,
+                        period={"from": _days_ago(540), "to": _days_ago(180)},
+                    )
+                ],
+            },
+            True,
+        ),
+        (
+            "spent < ฿1,000 between two dates, 12 months (none there is ฿0: NOT EXISTS)",
+            {
+                "op": "and",
+                "items": [
+                    c(
+                        "total_spent",
+                        "lt",
+                        1000,
+                        period={"from": _days_ago(540), "to": _days_ago(180)},
+                    )
+                ],
+            },
+            True,
+        ),
+        (
+            "spent between ฿500 and ฿2,000 between two dates, 12 months",
+            {
+                "op": "and",
+                "items": [
+                    c(
+                        "total_spent",
+                        "between",
+                        [500, 2000],
+                        period={"from": _days_ago(540), "to": _days_ago(180)},
+                    )
+                ],
+            },
+            True,
+        ),
+    ]
+    if category is not None:
+        found.append(
+            (
+                "spent > ฿1,000 in the last 90 days AND bought from a category in the last 30 days",
+                {
+                    "op": "and",
+                    "items": [
+                        c("total_spent", "gt", 1000, period={"within_days": 90}),
+                        c("bought_category", "any", [category], period={"within_days": 30}),
+                    ],
+                },
+                True,
+            )
+        )
     return found
 
 
@@ -348,7 +449,7 @@ def main() -> None:
         f"`SELECT COUNT(*)`) on a workspace of {n_customers:,} customers "
         f"({n_metrics:,} analytics rows). Target: **p95 under 300 ms** on PostgreSQL.",
         "",
-        "- Date: 2026-11-23",
+        f"- Date: {dt.date.today().isoformat()}",
         f"- Machine: 2 cores, 24 GB RAM, {platform.machine()}, Python "
         f"{platform.python_version()}; {_db_version()} with stock settings; 1-minute load "
         f"average {load_before:.1f} before, {load_after:.1f} after (a shared machine)",

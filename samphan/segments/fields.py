@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import geothai
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -395,17 +395,6 @@ def _holds_for_zero(op: str, value: Any) -> bool:
     }[op]
 
 
-def _per_customer(rows: Any, lhs: str, op: str, value: Any) -> Q:
-    """Customers whose row in ``rows`` (a per-customer aggregate: at most one row each) has
-    ``lhs`` satisfying the comparison, where a customer without a row has the value 0: when 0
-    satisfies it ("less than ฿500", "no order"), the condition is "not among those whose row
-    fails it", so they match too. ``id [NOT] IN (…)``: the rows once, then a hashed (anti-)join."""
-    holds = _compare(lhs, op, value)
-    if _holds_for_zero(op, value):
-        return ~Q(pk__in=rows.filter(~holds).values("customer_id"))
-    return Q(pk__in=rows.filter(holds).values("customer_id"))
-
-
 def _first_run_since(ctx: Context, moment: dt.datetime, lhs: str, op: str, value: Any) -> Q:
     """The customers whose first paid order at or after ``moment`` (``previous_at < moment <=
     placed_at``: one row at most) has ``lhs`` satisfying the comparison; without such an order
@@ -424,20 +413,107 @@ def _first_run_since(ctx: Context, moment: dt.datetime, lhs: str, op: str, value
     return ~Q(Exists(failing))
 
 
+# "value > X" / "value >= X" and their complements, "value <= X" / "value < X".
+_COMPLEMENT = {"lt": "gte", "lte": "gt"}
+# What fails an "at least" comparison.
+_COMPLEMENT_OF = {"gte": "lt", "gt": "lte"}
+# For an "at least" comparison, the comparison that tells a larger subtrahend makes it fail:
+# a - b >= X fails when b > a - X; a - b > X fails when b >= a - X.
+_FAILS_ABOVE = {"gte": "gt", "gt": "gte"}
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """How a purchase total in a period is read from ``CustomerPurchaseRun`` rows."""
+
+    ctx: Context
+    column: str  # the customer's cached total: orders_count / total_spent_satang
+    from_column: str  # orders_from / spent_from_satang
+    before_column: str  # orders_before / spent_before_satang
+
+    def first_since(self, moment: dt.datetime, *, correlated: str = "") -> Any:
+        """The customer's first paid order at or after ``moment``: at most one row each.
+        ``correlated``: the outer column the row's customer must equal (a NOT EXISTS)."""
+        rows = CustomerPurchaseRun.objects.filter(placed_at__gte=moment, previous_at__lt=moment)
+        if correlated:
+            rows = rows.filter(customer_id=OuterRef(correlated))
+        if not correlated or connection.vendor == "postgresql":
+            # PostgreSQL reads the rows by the (workspace, placed_at | previous_at) indexes and
+            # joins; SQLite, which runs a correlated subquery per row, walks (customer) instead.
+            rows = rows.filter(workspace=self.ctx.workspace)
+        return rows
+
+
+def _split(op: str, value: Any, at_least: Callable[[str, Any], Q | None]) -> Q:
+    """Any comparison of a period total from "at least" ones (``at_least(op, X)`` for ``gt`` /
+    ``gte``: the customers whose total is above X, None when that is everyone): ``lt`` /
+    ``lte`` are their complements, ``between`` / ``eq`` two of them, ``ne`` either side."""
+    if op == "between":
+        return _split("gte", value[0], at_least) & _split("lte", value[1], at_least)
+    if op == "eq":
+        return _split("gte", value, at_least) & _split("lte", value, at_least)
+    if op == "ne":
+        return _split("lt", value, at_least) | _split("gt", value, at_least)
+    if op in _COMPLEMENT:
+        above = at_least(_COMPLEMENT[op], value)
+        return Q(pk__in=[]) if above is None else ~above
+    above = at_least(op, value)
+    return Q() if above is None else above
+
+
+def _until(runs: _Runs, high: dt.datetime, op: str, value: Any) -> Q:
+    """Bought before ``high``: the "before" columns of the customer's first order from
+    ``high`` on, or the whole cached total when there is none. That value is never more than
+    the total, so "at least X" is: the total is, and no order from ``high`` on has less
+    before it (one anti-join, no OR over subqueries)."""
+
+    def at_least(op: str, x: Any) -> Q | None:
+        if op == "gte" and x <= 0:
+            return None
+        fails = runs.first_since(high, correlated="pk").filter(
+            **{f"{runs.before_column}__{_COMPLEMENT_OF[op]}": x}
+        )
+        return _compare(runs.column, op, x) & ~Q(Exists(fails))
+
+    return _split(op, value, at_least)
+
+
+def _between(runs: _Runs, low: dt.datetime, high: dt.datetime, op: str, value: Any) -> Q:
+    """Bought in [low, high): what the first order since ``low`` holds from then on, less
+    what the first order since ``high`` holds (none: 0). "At least X" is: the first row
+    since ``low`` holds at least X, and no row since ``high`` takes it below X; written as
+    EXISTS / NOT EXISTS, it runs as parallel hash (anti-)joins of the two row sets, where
+    summing each customer's orders of the period took 2.3 s for 12 months at 1M customers."""
+
+    def above(op: str, x: Any) -> Q | None:
+        if op == "gte" and x <= 0:
+            return None
+        later_fails = runs.first_since(high, correlated="customer_id").filter(
+            **{
+                f"{runs.from_column}__{_FAILS_ABOVE[op]}": OuterRef(runs.from_column) - x,
+            }
+        )
+        first = runs.first_since(low, correlated="pk").filter(_compare(runs.from_column, op, x))
+        # EXISTS rather than IN: its complement ("less than X") is then an anti-join too.
+        return Q(Exists(first.filter(~Exists(later_fails))))
+
+    return _split(op, value, above)
+
+
 def purchase_total(kind: Literal["count", "spend"]) -> Builder:
     """Number of paid orders / total spent, ever or in a period.
 
     Ever is the customer's cached purchase summary (``orders_count`` / ``total_spent_satang``).
     In a period it comes from ``CustomerPurchaseRun`` (one row per paid order with the
-    running totals around it), never by summing each customer's orders for every count:
+    running totals around it), never by summing each customer's orders for every count
+    (1.7 s for the last 90 days, 10 s for two years at a million customers):
 
     * since ``t`` (the last N days, or since a date): the customer's first paid order at or
       after ``t`` (``previous_at < t <= placed_at``) holds what was spent / ordered from
-      then on; no such order, 0;
-    * until ``t``: that same order holds what came before ``t``; a customer whose last order
-      is before ``t`` has their whole total;
-    * between two dates: the period's rows, summed per customer (a closed period has no
-      single row that knows its total)."""
+      then on; no such order, 0 (``_first_run_since``);
+    * until ``t``: that same order holds what came before ``t``; a customer with no order
+      from ``t`` on has their whole total (``_until``);
+    * between two dates: the difference of the two (``_between``)."""
     column = "orders_count" if kind == "count" else "total_spent_satang"
     from_column = "orders_from" if kind == "count" else "spent_from_satang"
     before_column = "orders_before" if kind == "count" else "spent_before_satang"
@@ -455,26 +531,10 @@ def purchase_total(kind: Literal["count", "spend"]) -> Builder:
         if high is None:
             assert low is not None
             return _first_run_since(ctx, low, from_column, op, value)
+        runs = _Runs(ctx, column, from_column, before_column)
         if low is None:
-            # Bought nothing from ``high`` on: the whole total (the last purchase is kept with
-            # the runs, by the same refresh); else what came before the first order from then.
-            all_before = Q(last_order_at__isnull=True) | Q(last_order_at__lt=high)
-            later = CustomerPurchaseRun.objects.filter(
-                workspace=ctx.workspace, placed_at__gte=high, previous_at__lt=high
-            ).filter(_compare(before_column, op, value))
-            return (all_before & _compare(column, op, value)) | Q(
-                pk__in=later.values("customer_id")
-            )
-        total: Any = Count("pk") if kind == "count" else Sum("total_satang")
-        rows = (
-            CustomerPurchaseRun.objects.filter(
-                workspace=ctx.workspace, placed_at__gte=low, placed_at__lt=high
-            )
-            .order_by()
-            .values("customer_id")
-            .annotate(period_total=total)
-        )
-        return _per_customer(rows, "period_total", op, value)
+            return _until(runs, high, op, value)
+        return _between(runs, low, high, op, value)
 
     return build
 
