@@ -15,7 +15,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samphan.commerce.models import Order
+from samphan.commerce.models import CustomerPurchaseRun, Order
 from samphan.commerce.services import customer_summaries_refresh
 from samphan.commerce.summary import customer_summary_recompute
 from samphan.core.access import Actor, actor_for_membership
@@ -128,9 +128,27 @@ def _owner_of(rows: dict[str, list[int]]) -> dict[str, set[Any]]:
     }
 
 
-def _assignment() -> dict[str, dict[int, Any]]:
-    """Every row of every relation to Customer → the customer it points at."""
-    return {link.key: dict(link.rows().values_list("pk", link.column)) for link in customer_links()}
+# Rows rebuilt from the orders whenever a customer's purchase summary is refreshed (a merge and
+# its undo both refresh it): their ids change, their content must not.
+REBUILT = {"commerce.CustomerPurchaseRun.customer"}
+
+
+def _assignment(*, derived: bool = True) -> dict[str, dict[int, Any]]:
+    """Every row of every relation to Customer → the customer it points at (``derived=False``:
+    not the rows rebuilt from the orders)."""
+    return {
+        link.key: dict(link.rows().values_list("pk", link.column))
+        for link in customer_links()
+        if derived or link.key not in REBUILT
+    }
+
+
+def _purchase_runs() -> list[tuple[Any, ...]]:
+    return sorted(
+        CustomerPurchaseRun.objects.values_list(
+            "customer_id", "placed_at", "previous_at", "spent_before_satang", "orders_before"
+        )
+    )
 
 
 @pytest.fixture
@@ -289,7 +307,8 @@ def test_undo_restores_exactly(owner: Actor, pair: tuple[Rich, Rich]) -> None:
     s, m = survivor.customer, merged.customer
     Customer.objects.filter(pk=s.pk).update(referred_by=m)  # referred by the duplicate
     s.refresh_from_db()
-    before_rows = _assignment()
+    before_runs = _purchase_runs()
+    before_rows = _assignment(derived=False)
     before_s = Customer.objects.filter(pk=s.pk).values().get()
     before_m = Customer.objects.filter(pk=m.pk).values().get()
     primary = set(ContactPoint.objects.filter(is_primary=True).values_list("pk", flat=True))
@@ -299,11 +318,13 @@ def test_undo_restores_exactly(owner: Actor, pair: tuple[Rich, Rich]) -> None:
     )
     s.refresh_from_db()
     assert s.first_name == "หญิง" and s.referred_by_id is None  # never refers to itself
-    assert _assignment() != before_rows
+    assert _assignment(derived=False) != before_rows
 
     undone = merge_undo(actor=owner, merge_id=log.pk)
     assert undone.undone_at is not None and undone.undone_by == owner.user
-    after_rows = _assignment()
+    after_rows = _assignment(derived=False)
+    # The purchase runs are rebuilt from the orders for both customers: new rows, same content.
+    assert _purchase_runs() == before_runs
     assert {
         key: {pk: owner_id for pk, owner_id in rows.items() if pk in before_rows[key]}
         for key, rows in after_rows.items()
