@@ -11,7 +11,12 @@ The seed runs as a child process (``manage.py seed``), so its peak RSS is this s
 ``RUSAGE_CHILDREN`` ``ru_maxrss``; the script's own peak (Django, counting rows) is
 ``RUSAGE_SELF``. ``--fresh`` migrates and empties the shop tables first (the database must be a
 scratch one). The result replaces the matching section of ``docs/benchmarks.md`` (one section
-per database vendor and size) unless ``--no-record`` is given.
+per database vendor, size and ``--label``) unless ``--no-record`` is given.
+
+Before and after a change: run this script from a git worktree of each commit (copy it into
+the older one if it lacks ``--label``), with ``--label before`` / ``--label after`` and
+``--doc`` pointing at the one ``docs/benchmarks.md`` to record both in; the commit of the
+checkout that ran is recorded with the figures.
 """
 
 from __future__ import annotations
@@ -51,6 +56,10 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="migrate and empty the shop tables")
     parser.add_argument("--no-record", action="store_true", help="do not update the docs")
     parser.add_argument("--note", default="", help="a remark recorded with the figures")
+    parser.add_argument(
+        "--label", default="", help="recorded as a section of its own (e.g. before, after)"
+    )
+    parser.add_argument("--doc", type=Path, default=DOC, help=f"where to record (default {DOC})")
     args = parser.parse_args()
 
     import django
@@ -91,7 +100,7 @@ def main() -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     child_rss = children.ru_maxrss  # KiB on Linux
     inner = re.search(r"timeline events in ([\d.]+) s", done.stdout)
-    server_cpu = re.search(r"Database server CPU for the writes: ([\d.]+) s", done.stdout)
+    server_cpu = re.search(r"Database server CPU for the seed: ([\d.]+) s", done.stdout)
 
     workspace = Workspace.objects.filter(pk__gt=before).order_by("pk").first()
     assert workspace is not None, "the seed created no workspace"
@@ -120,6 +129,8 @@ def main() -> None:
         "client_cpu": children.ru_utime + children.ru_stime,
         "server_cpu": float(server_cpu.group(1)) if server_cpu else None,
         "load": (load_before, load_after),
+        "label": args.label,
+        "commit": _commit(),
     }
     total_rows = sum(counts.values())
     print(
@@ -131,11 +142,11 @@ def main() -> None:
         print(f"  {label:>16}: {count:>12,}")
     print(f"  CPU: seed process {result['client_cpu']:,.0f} s", end="")
     if result["server_cpu"] is not None:
-        print(f", database backends {result['server_cpu']:,.0f} s", end="")
+        print(f", database backend {result['server_cpu']:,.0f} s", end="")
     print(f"; 1-min load average {load_before:.1f} before, {load_after:.1f} after")
     if not args.no_record:
-        _record(result)
-        print(f"recorded in {DOC.relative_to(ROOT)}")
+        _record(result, args.doc)
+        print(f"recorded in {args.doc}")
 
 
 def _empty_shop_tables() -> None:
@@ -172,22 +183,44 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, {mem_gib:.0f} GB RAM, {platform.machine()}, Python {platform.python_version()}"
 
 
+def _commit() -> str:
+    """The checkout's commit (short), with "+ changes" when its work tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return ""
+    return f"{head} + uncommitted changes" if head and dirty else head
+
+
 def _duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:,.1f} s"
     return f"{seconds:,.1f} s ({seconds / 60:.1f} min)"
 
 
-def _record(result: dict[str, Any]) -> None:
+def _record(result: dict[str, Any], doc: Path) -> None:
     key = f"seed:{result['vendor']}:{result['customers']}x{result['months']}"
+    title = f"{result['customers']:,} customers, {result['months']} months on {result['database']}"
+    if result["label"]:
+        key += f":{result['label']}"
+        title += f" ({result['label']})"
     c = result["counts"]
     rows = sum(c.values())
     lines = [
         f"<!-- {key} -->",
-        f"### {result['customers']:,} customers, {result['months']} months on {result['database']}",
+        f"### {title}",
         "",
         f"- Date: {dt.datetime.now(dt.UTC).date().isoformat()} (UTC)",
         f"- Machine: {_machine()}",
+        *([f"- Commit: {result['commit']}"] if result["commit"] else []),
         f"- Command: `{result['command']}`",
         "",
         "| measure | value |",
@@ -206,7 +239,7 @@ def _record(result: dict[str, Any]) -> None:
         f"| rows in all | {rows:,} ({rows / result['seconds']:,.0f} rows/s) |",
         f"| CPU time, seed process (user + system) | {result['client_cpu']:,.0f} s |",
         *(
-            [f"| CPU time, PostgreSQL backends running the COPYs | {result['server_cpu']:,.0f} s |"]
+            [f"| CPU time, the PostgreSQL backend of the seed | {result['server_cpu']:,.0f} s |"]
             if result["server_cpu"] is not None
             else []
         ),
@@ -219,14 +252,14 @@ def _record(result: dict[str, Any]) -> None:
     lines.append(f"<!-- /{key} -->")
     section = "\n".join(lines)
 
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     pattern = re.compile(rf"<!-- {re.escape(key)} -->.*?<!-- /{re.escape(key)} -->", re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: section, text)
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
 from samphan.core.access import Actor, require
 from samphan.core.bulk import BulkTable, RowSink
+from samphan.core.errors import ApplicationError
+from samphan.core.models import Branch
 from samphan.core.roles import Perm
 from samphan.customers.contacts import contact_normalize
 from samphan.customers.events import ConsentChanged, ContactAdded, CustomerCreated, CustomerUpdated
-from samphan.customers.models import ConsentEvent, ContactPoint, Customer, Tag
+from samphan.customers.models import BehaviourType, ConsentEvent, ContactPoint, Customer, Tag
+from samphan.customers.services.profile import PREFERRED_CHANNELS
 from samphan.timeline.publish import publish, sink_writer
 from samphan.timeline.registry import DomainEvent
 
@@ -34,6 +40,9 @@ CUSTOMER_FIELDS = (
     "title", "first_name", "last_name", "nickname", "gender", "birthday", "province",
     "acquisition_source",
 )  # fmt: skip
+# What staff noted about a customer, beyond the profile a file gives (the seeder's customers
+# have them); checked as ``customer_update`` checks them.
+NOTED_FIELDS = ("home_branch_id", "behaviour_type", "preferred_channel")
 
 
 def events_publish(events: list[DomainEvent], sink: RowSink) -> None:
@@ -56,24 +65,32 @@ def customers_bulk_create(
     source: str = "import",
     progress: Progress | None = None,
 ) -> list[int]:
-    """Create customers from their profile values (``CUSTOMER_FIELDS``); each gets a
-    ``customer.created`` event. Returns the new ids, in order."""
+    """Create customers from their profile values (``CUSTOMER_FIELDS``, and optionally
+    ``NOTED_FIELDS``); each gets a ``customer.created`` event. A customer's values may give
+    ``created_at``, when someone with a history (the seeder's) became a customer: their
+    ``customer.created`` happened then; else ``now``. Returns the new ids, in order."""
     require(actor, Perm.CUSTOMER_EDIT)
+    _noted_check(actor, customers)
     workspace_id = actor.workspace.pk
     ids = sink.reserve_ids(Customer, len(customers))
-    table = BulkTable(sink, Customer, ("id", "workspace_id", "created_at", *CUSTOMER_FIELDS))
-    created_at = sink.datetime(now)
+    table = BulkTable(
+        sink, Customer, ("id", "workspace_id", "created_at", *CUSTOMER_FIELDS, *NOTED_FIELDS)
+    )
+    created_now = sink.datetime(now)
     events: list[DomainEvent] = []
     for done, (values, pk) in enumerate(zip(customers, ids, strict=True), 1):
+        created: dt.datetime | None = values.get("created_at")
         table.add(
-            pk, workspace_id, created_at,
+            pk, workspace_id, created_now if created is None else sink.datetime(created),
             *(sink.date(values.get(f)) if f == "birthday" else values.get(f, "")
               for f in CUSTOMER_FIELDS),
+            values.get("home_branch_id"), values.get("behaviour_type", ""),
+            values.get("preferred_channel", ""),
         )  # fmt: skip
         events.append(
             CustomerCreated(
                 workspace_id=workspace_id, customer_id=pk, actor=actor, source=source,
-                occurred_at=now,
+                occurred_at=now if created is None else created,
             )
         )  # fmt: skip
         if len(table.rows) >= EVENT_BATCH:
@@ -88,6 +105,38 @@ def customers_bulk_create(
     return ids
 
 
+def _noted_check(actor: Actor, customers: Sequence[Mapping[str, Any]]) -> None:
+    """Behaviour type and preferred channel are among the choices; a home branch is one of
+    the workspace's."""
+    choices = {
+        "behaviour_type": ("invalid_behaviour_type", {"", *BehaviourType.values}),
+        "preferred_channel": ("invalid_channel", {"", *(c for c, _label in PREFERRED_CHANNELS)}),
+    }
+    branch_ids: set[int] = set()
+    for values in customers:
+        for name, (code, allowed) in choices.items():
+            value = values.get(name, "")
+            if value not in allowed:
+                raise ApplicationError(
+                    code,
+                    _("“%(value)s” is not one of the choices.") % {"value": value},
+                    {"field": name},
+                    status=422,
+                )
+        branch_id = values.get("home_branch_id")
+        if branch_id is not None:
+            branch_ids.add(branch_id)
+    if branch_ids:
+        found = Branch.objects.filter(workspace=actor.workspace, pk__in=branch_ids)
+        if len(branch_ids) != found.count():
+            raise ApplicationError(
+                "branch_not_found",
+                _("Branch not found."),
+                {"field": "home_branch_id"},
+                status=422,
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class ContactInput:
     customer_id: int
@@ -95,6 +144,8 @@ class ContactInput:
     value: str
     # A contact of a customer created in the same import: its ``customer.created`` says it all.
     new_customer: bool = False
+    # When it was given, if not now (the seeder's customers gave theirs when they joined).
+    created_at: dt.datetime | None = None
 
 
 def contacts_bulk_add(
@@ -117,13 +168,19 @@ def contacts_bulk_add(
         )
     ids = sink.reserve_ids(ContactPoint, len(contacts))
     table = BulkTable(
-        sink, ContactPoint, ("id", "workspace_id", "customer_id", "kind", "value", "is_primary")
+        sink,
+        ContactPoint,
+        ("id", "workspace_id", "customer_id", "kind", "value", "is_primary", "created_at"),
     )
+    created_now = sink.datetime(timezone.now())
     events: list[DomainEvent] = []
     for contact, pk in zip(contacts, ids, strict=True):
         value = contact.value if normalized else contact_normalize(contact.kind, contact.value)
         key = (contact.customer_id, contact.kind)
-        table.add(pk, workspace_id, contact.customer_id, contact.kind, value, key not in primary)
+        created = created_now if contact.created_at is None else sink.datetime(contact.created_at)
+        table.add(
+            pk, workspace_id, contact.customer_id, contact.kind, value, key not in primary, created
+        )
         primary.add(key)
         if not contact.new_customer:
             events.append(

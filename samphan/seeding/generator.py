@@ -1,9 +1,14 @@
-"""Vectorised generation of one chunk of the demo shop: customers, contacts, orders, lines, events.
+"""Vectorised generation of one chunk of the demo shop: customers, contacts, orders and lines.
 
 Every random draw comes from the numpy ``Generator`` handed in, so a chunk is a pure function of
-(seed, chunk number, the shop's ids and the calendar). Primary keys, order numbers, phone
-numbers and external ids come from :class:`Counters`, which the runner starts above every row
-already in the database, so chunks never collide with earlier runs.
+(seed, chunk number, the shop's ids and the calendar). Order numbers, phone numbers, e-mails,
+LINE ids and marketplace order ids come from :class:`Counters`, which the runner starts above
+what the workspace already has, so chunks never collide with earlier runs.
+
+A chunk is columns (:class:`Columns`), not rows: contacts and orders point at their customer
+by its position in the chunk, lines follow their orders in order. ``samphan.seeding.writers``
+turns them into the domains' bulk services' inputs, which assign the ids and write the
+timeline; nothing here knows a table or an event.
 
 Customer behaviour comes in segments:
 
@@ -18,31 +23,18 @@ Customer behaviour comes in segments:
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from samphan.commerce.events import OrderPlaced
-from samphan.commerce.models import PAID_STATUS, ChannelKind, Order, OrderLine, OrderStatus
+from samphan.commerce.models import ChannelKind, OrderStatus
 from samphan.commerce.services import _CHANNEL_PREFIX as CHANNEL_PREFIX
-from samphan.core.thai.phone import normalize_phone
-from samphan.customers.events import CustomerCreated
-from samphan.customers.models import (
-    AcquisitionSource,
-    BehaviourType,
-    ContactKind,
-    ContactPoint,
-    Customer,
-    Gender,
-)
+from samphan.customers.contacts import contact_normalize
+from samphan.customers.models import AcquisitionSource, BehaviourType, ContactKind, Gender
 from samphan.seeding import data
 from samphan.seeding.calendar import BANGKOK_OFFSET, DAY, ShopCalendar
-from samphan.seeding.writers import Batch, Const
-from samphan.timeline.models import TimelineEvent
-
-CUSTOMER_CREATED_SOURCE = "seed"
 
 # --- segments ---------------------------------------------------------------------------------
 PROSPECT, ONE_TIME, OCCASIONAL, PROMO, CHURNED, REGULAR = range(6)
@@ -186,33 +178,61 @@ class Shop:
 
 @dataclass
 class Counters:
-    """Next primary keys and ordinals; advanced by every chunk."""
+    """Ordinals the generated values derive from; advanced by every chunk."""
 
-    customer_id: int
-    contact_id: int
-    order_id: int
-    line_id: int
-    event_id: int
     customer_ordinal: int  # phones, e-mails and LINE ids derive from it
     order_seq: int  # marketplace order ids derive from it
     # last running number per order-number prefix ("ST-2611-"), as commerce.services numbers them
     number_seq: dict[str, int] = field(default_factory=dict)
 
 
+Column = np.ndarray | list[Any]
+
+
+@dataclass
+class Columns:
+    """Rows of one kind as named columns of equal length: numpy arrays (integers; times as
+    int64 seconds since the epoch, UTC; dates as ``datetime64[D]``, NaT for none) or lists of
+    Python values."""
+
+    size: int
+    data: dict[str, Column]
+
+    def __getitem__(self, name: str) -> Column:
+        return self.data[name]
+
+    def keep(self, mask: np.ndarray) -> Columns:
+        """Only the rows where ``mask`` is true."""
+        kept: dict[str, Column] = {}
+        flags = mask.tolist()
+        for name, column in self.data.items():
+            if isinstance(column, np.ndarray):
+                kept[name] = column[mask]
+            else:
+                kept[name] = [v for v, k in zip(column, flags, strict=True) if k]
+        return Columns(int(mask.sum()), kept)
+
+
 @dataclass
 class Chunk:
-    customers: Batch
-    contacts: Batch
-    orders: Batch
-    lines: Batch
-    events: Batch
+    """One chunk's customers (``CUSTOMER_COLUMNS``), their contacts (``customer``: position in
+    ``customers``), their orders (``customer`` likewise; ``lines``: how many) and the orders'
+    lines, in the orders' order. Orders are in time order."""
+
+    customers: Columns
+    contacts: Columns
+    orders: Columns
+    lines: Columns
     segments: np.ndarray
     phone_samples: int = 0
     stats: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def batches(self) -> list[Batch]:
-        return [self.customers, self.contacts, self.orders, self.lines, self.events]
+
+# What customers_bulk_create takes (beside created_at, seconds here).
+CUSTOMER_COLUMNS: Sequence[str] = (
+    "title", "first_name", "last_name", "nickname", "gender", "birthday", "province",
+    "acquisition_source", "home_branch_id", "behaviour_type", "preferred_channel",
+)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------
@@ -337,8 +357,7 @@ def generate_chunk(
     *,
     phone_sample_share: float = 0.02,
 ) -> Chunk:
-    """``n`` customers with everything that hangs off them, as column batches."""
-    ws = shop.workspace_id
+    """``n`` customers with everything that hangs off them, as columns."""
     D = cal.days
 
     # ---- who they are --------------------------------------------------------------------
@@ -553,10 +572,8 @@ def generate_chunk(
     shipping[web & (subtotal < 50000)] = 4000
     market = (order_pool == POOL_ONLINE) & ~web
     shipping[market & (subtotal < 29900)] = 3800
-    total = subtotal - discount + shipping
 
-    # ---- numbers and ids -------------------------------------------------------------------
-    order_ids = counters.order_id + np.arange(n_orders, dtype=np.int64)
+    # ---- order numbers and marketplace ids ------------------------------------------------
     seq = counters.order_seq + 1 + np.arange(n_orders, dtype=np.int64)
     local = (t + BANGKOK_OFFSET).astype("datetime64[s]")
     months = local.astype("datetime64[M]").astype(np.int64)
@@ -579,33 +596,18 @@ def generate_chunk(
         for i, v in zip(idx.tolist(), values, strict=True):
             external[i] = v
 
-    # ---- customer summaries (paid orders only) ---------------------------------------------
-    paid = status == STATUSES.index(OrderStatus(PAID_STATUS))
-    orders_count = np.bincount(o_cust[paid], minlength=n)
-    spent = np.zeros(n, dtype=np.int64)
-    np.add.at(spent, o_cust[paid], total[paid])
+    # ---- when each customer joined: with their first order (any status), else some time
+    # over the window (prospects sign up over it, some up to a quarter of it before)
     big = np.iinfo(np.int64).max
-    first_paid = np.full(n, big, dtype=np.int64)
-    last_paid = np.full(n, -1, dtype=np.int64)
-    np.minimum.at(first_paid, o_cust[paid], t[paid])
-    np.maximum.at(last_paid, o_cust[paid], t[paid])
     created = np.full(n, big, dtype=np.int64)
     np.minimum.at(created, o_cust, t)
     no_orders = counts == 0
-    # prospects sign up over the window, some up to a quarter of it before
     span_s = cal.end - cal.start
     created[no_orders] = cal.start + (
         rng.uniform(-0.25, 1.0, int(no_orders.sum())) * span_s
     ).astype(np.int64)
     created = np.minimum(created, cal.end)
 
-    def ts(values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-        out = values.astype("datetime64[s]")
-        if valid is not None:
-            out[~valid] = np.datetime64("NaT")
-        return out
-
-    customer_ids = counters.customer_id + np.arange(n, dtype=np.int64)
     end_day = (cal.end + BANGKOK_OFFSET) // DAY
     bday = end_day - (age * 365.25).astype(np.int64) - rng.integers(0, 365, n)
     birthday = bday.astype("datetime64[D]")
@@ -613,49 +615,24 @@ def generate_chunk(
     province = _pick(shop.provinces, province_idx)
     for i in np.flatnonzero(no_province).tolist():
         province[i] = ""
-    customers = Batch(
-        Customer,
-        (
-            "id",
-            "workspace_id",
-            "title",
-            "first_name",
-            "last_name",
-            "nickname",
-            "gender",
-            "birthday",
-            "province",
-            "acquisition_source",
-            "home_branch_id",
-            "behaviour_type",
-            "preferred_channel",
-            "created_at",
-            "orders_count",
-            "total_spent_satang",
-            "first_order_at",
-            "last_order_at",
-        ),
-        (
-            customer_ids,
-            Const(ws),
-            _pick(titles, title_idx),
-            _pick(all_first, first_idx),
-            _pick(all_last, last_idx),
-            _pick(["", *[nick for nick, _ in all_nicks]], np.where(has_nick, nick_idx + 1, 0)),
-            _pick([Gender.FEMALE.value, Gender.MALE.value, Gender.UNKNOWN.value], gender),
-            birthday,
-            province,
-            _pick([s.value for s in ACQUISITION], source_idx),
-            _pick([None, *shop.branch_ids.tolist()], home_branch + 1),
-            _pick(BEHAVIOURS, behaviour),
-            _pick(PREFERRED_CHANNELS, preferred),
-            ts(created),
-            orders_count,
-            spent,
-            ts(first_paid, orders_count > 0),
-            ts(last_paid, orders_count > 0),
-        ),
+    customers = Columns(
         n,
+        {
+            "title": _pick(titles, title_idx),
+            "first_name": _pick(all_first, first_idx),
+            "last_name": _pick(all_last, last_idx),
+            "nickname": _pick(
+                ["", *[nick for nick, _ in all_nicks]], np.where(has_nick, nick_idx + 1, 0)
+            ),
+            "gender": _pick([Gender.FEMALE.value, Gender.MALE.value, Gender.UNKNOWN.value], gender),
+            "birthday": birthday,
+            "province": province,
+            "acquisition_source": _pick([s.value for s in ACQUISITION], source_idx),
+            "home_branch_id": _pick([None, *shop.branch_ids.tolist()], home_branch + 1),
+            "behaviour_type": _pick(BEHAVIOURS, behaviour),
+            "preferred_channel": _pick(PREFERRED_CHANNELS, preferred),
+            "created_at": created,
+        },
     )
 
     # ---- contact points --------------------------------------------------------------------
@@ -664,13 +641,14 @@ def generate_chunk(
     prefixes = np.array(data.MOBILE_PREFIXES, dtype=np.int64)
     nsn = prefixes[x // 10_000_000] * 10_000_000 + x % 10_000_000
     phones = list(map("+66{}".format, nsn.tolist()))
-    # Run a sample through the real normaliser in the formats people type.
+    # Run a sample through the contacts normaliser, phones in the formats people type: the
+    # values handed to contacts_bulk_add must be its output already.
     sample = np.flatnonzero(rng.random(n) < phone_sample_share)
     styles = rng.integers(0, 5, len(sample))
     for i, style in zip(sample.tolist(), styles.tolist(), strict=True):
-        e164 = normalize_phone(phone_raw_formats(int(nsn[i]), style))
+        e164 = contact_normalize(ContactKind.PHONE, phone_raw_formats(int(nsn[i]), style))
         if e164 != phones[i]:
-            raise AssertionError(f"normalize_phone gave {e164}, expected {phones[i]}")
+            raise AssertionError(f"contact_normalize gave {e164}, expected {phones[i]}")
         phones[i] = e164
 
     e_idx = np.flatnonzero(wants_email)
@@ -685,150 +663,53 @@ def generate_chunk(
     random_part2 = _hex(rng.integers(0, 2**48, len(l_idx), dtype=np.int64), 12)
     unique_part = _hex(_affine(ordinal[l_idx], 2**32, 0x5BD1E995), 8)
     line_ids = list(map("U{}{}{}".format, random_part, unique_part, random_part2))
+    for kind, values in ((ContactKind.EMAIL, emails), (ContactKind.LINE, line_ids)):
+        for value in values[: max(1, int(len(values) * phone_sample_share))]:
+            if contact_normalize(kind, value) != value:
+                raise AssertionError(f"contact_normalize changes the {kind} {value}")
 
     c_cust = np.concatenate([np.arange(n), e_idx, l_idx])
     c_kind = [ContactKind.PHONE.value] * n + [ContactKind.EMAIL.value] * len(e_idx)
     c_kind += [ContactKind.LINE.value] * len(l_idx)
     n_contacts = len(c_cust)
-    contacts = Batch(
-        ContactPoint,
-        ("id", "workspace_id", "customer_id", "kind", "value", "is_primary", "created_at"),
-        (
-            counters.contact_id + np.arange(n_contacts, dtype=np.int64),
-            Const(ws),
-            customer_ids[c_cust],
-            c_kind,
-            phones + emails + line_ids,
-            Const(True),
-            ts(created[c_cust]),
-        ),
+    contacts = Columns(
         n_contacts,
+        {
+            "customer": c_cust,
+            "kind": c_kind,
+            "value": phones + emails + line_ids,
+            "created_at": created[c_cust],
+        },
     )
 
     # ---- orders and lines ------------------------------------------------------------------
-    orders = Batch(
-        Order,
-        (
-            "id",
-            "workspace_id",
-            "customer_id",
-            "channel_id",
-            "branch_id",
-            "number",
-            "external_id",
-            "status",
-            "placed_at",
-            "staff_id",
-            "payment_method",
-            "coupon_code",
-            "subtotal_satang",
-            "discount_satang",
-            "shipping_satang",
-            "total_satang",
-        ),
-        (
-            order_ids,
-            Const(ws),
-            customer_ids[o_cust],
-            shop.channel_ids[channel],
-            _pick([None, *shop.branch_ids.tolist()], branch + 1),
-            numbers,
-            external,
-            _pick([s.value for s in STATUSES], status),
-            ts(t),
-            Const(None),
-            _pick(PAYMENTS, payment),
-            _pick(["" if c is None else c.code for c in coupon_table], coupon),
-            subtotal,
-            discount,
-            shipping,
-            total,
-        ),
+    orders = Columns(
         n_orders,
+        {
+            "customer": o_cust,
+            "channel_id": shop.channel_ids[channel],
+            "branch_id": _pick([None, *shop.branch_ids.tolist()], branch + 1),
+            "number": numbers,
+            "external_id": external,
+            "status": _pick([s.value for s in STATUSES], status),
+            "placed_at": t,
+            "payment_method": _pick(PAYMENTS, payment),
+            "coupon_code": _pick(["" if c is None else c.code for c in coupon_table], coupon),
+            "discount_satang": discount,
+            "shipping_satang": shipping,
+            "lines": line_counts,  # the orders' lines follow in order
+        },
     )
-    lines = Batch(
-        OrderLine,
-        (
-            "id",
-            "workspace_id",
-            "order_id",
-            "product_id",
-            "sku",
-            "name",
-            "quantity",
-            "unit_price_satang",
-            "line_total_satang",
-        ),
-        (
-            counters.line_id + np.arange(n_lines, dtype=np.int64),
-            Const(ws),
-            order_ids[l_order],
-            cat.ids[product],
-            _pick(cat.skus, product),
-            _pick(cat.names, product),
-            quantity,
-            unit_price,
-            line_total,
-        ),
+    lines = Columns(
         n_lines,
+        {
+            "sku": _pick(cat.skus, product),
+            "name": _pick(cat.names, product),
+            "quantity": quantity,
+            "unit_price_satang": unit_price,
+        },
     )
 
-    # ---- timeline: customer.created and order.placed, as samphan.timeline.events writes them
-    # json.dumps() text, as Django's JSONField writes it (ensure_ascii: Thai names as \\uXXXX)
-    channel_json = [json.dumps(name) for name in shop.channel_names]
-    placed_payload = list(
-        map(
-            '{{"number": "{}", "total_satang": {}, "channel": {}}}'.format,
-            numbers,
-            total.tolist(),
-            _pick(channel_json, channel),
-        )
-    )
-    placed_links = list(map('{{"order": {}}}'.format, order_ids.tolist()))
-    e_time = np.concatenate([created, t])
-    e_order = np.argsort(e_time, kind="stable")
-    e_cust = np.concatenate([customer_ids, customer_ids[o_cust]])[e_order]
-    is_created = e_order < n
-    e_type = np.where(is_created, 0, 1)
-    payload_all = np.empty(n + n_orders, dtype=object)
-    payload_all[:n] = f'{{"source": "{CUSTOMER_CREATED_SOURCE}"}}'
-    payload_all[n:] = placed_payload
-    links_all = np.empty(n + n_orders, dtype=object)
-    links_all[:n] = "{}"
-    links_all[n:] = placed_links
-    n_events = n + n_orders
-    events = Batch(
-        TimelineEvent,
-        (
-            "id",
-            "workspace_id",
-            "customer_id",
-            "type",
-            "occurred_at",
-            "actor_id",
-            "actor_label",
-            "payload",
-            "links",
-        ),
-        (
-            counters.event_id + np.arange(n_events, dtype=np.int64),
-            Const(ws),
-            e_cust,
-            _pick([CustomerCreated.type, OrderPlaced.type], e_type),
-            ts(e_time[e_order]),
-            Const(None),
-            Const(""),
-            payload_all[e_order].tolist(),
-            links_all[e_order].tolist(),
-        ),
-        n_events,
-    )
-
-    counters.customer_id += n
-    counters.contact_id += n_contacts
-    counters.order_id += n_orders
-    counters.line_id += n_lines
-    counters.event_id += n_events
     counters.customer_ordinal += n
     counters.order_seq += n_orders
     return Chunk(
@@ -836,7 +717,6 @@ def generate_chunk(
         contacts=contacts,
         orders=orders,
         lines=lines,
-        events=events,
         segments=segment,
         phone_samples=len(sample),
         stats={
@@ -844,6 +724,5 @@ def generate_chunk(
             "contacts": n_contacts,
             "orders": n_orders,
             "order_lines": n_lines,
-            "timeline_events": n_events,
         },
     )

@@ -6,42 +6,38 @@ totals are identical (each chunk has its own ``numpy`` generator seeded with
 that already has customers adds new, different customers whose phone numbers, e-mails, LINE
 ids, order numbers and marketplace ids continue after the existing ones.
 
-Cached purchase summaries on :class:`~samphan.customers.models.Customer` (``orders_count``,
-``total_spent_satang``, ``first_order_at``, ``last_order_at``) count **paid orders only**, as
-:func:`samphan.commerce.services.customer_summaries_refresh` does.
+Every chunk is written through the domains' bulk services (``writers.chunk_write``), so the
+seeded shop is what the app itself would have made of the same customers and orders: their
+timeline events come from the event classes, and the cached purchase summaries
+(``orders_count``, ``total_spent_satang``, first and last order, purchase rows) and lifecycle
+stages are commerce's, computed by its subscriber to the order events (paid orders only).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import geothai
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Max
 from django.db.models.functions import Left
 from django.utils import timezone
 from tqdm import tqdm
 
 from samphan.commerce.lifecycle import lifecycle_refresh
-from samphan.commerce.models import (
-    CustomerCategoryPurchase,
-    CustomerProductPurchase,
-    CustomerPurchaseLine,
-    Order,
-    OrderLine,
-    Product,
-    ProductCategory,
-    SalesChannel,
-)
+from samphan.commerce.models import Order, OrderLine, Product, ProductCategory, SalesChannel
 from samphan.commerce.services import channels_ensure_defaults
-from samphan.commerce.summary import purchase_summaries_rebuild
 from samphan.core.bulk import vacuum_analyze
 from samphan.core.models import Branch, Workspace
+from samphan.core.sink import RowSink
 from samphan.customers.models import ContactPoint, Customer
 from samphan.seeding import data
 from samphan.seeding.calendar import build_calendar
@@ -56,13 +52,11 @@ from samphan.seeding.generator import (
     Shop,
     generate_chunk,
 )
-from samphan.seeding.writers import Writer, indexes_rebuilt, next_id, writer_for
+from samphan.seeding.writers import chunk_write, seed_actor
 from samphan.timeline.models import TimelineEvent
 
-PURCHASE_MODELS = (CustomerProductPurchase, CustomerCategoryPurchase, CustomerPurchaseLine)
-SEEDED_MODELS = (Customer, ContactPoint, Order, OrderLine, TimelineEvent)
 DEFAULT_BATCH_SIZE = 20_000
-# Below this many customers every phone number goes through normalize_phone.
+# Below this many customers every phone number goes through the contacts normaliser.
 PHONE_CHECK_ALL_BELOW = 5_000
 
 
@@ -72,7 +66,7 @@ class SeedResult:
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
     dropped_contacts: int = 0
-    server_cpu_seconds: float | None = None  # PostgreSQL backends doing the COPY, when local
+    server_cpu_seconds: float | None = None  # the PostgreSQL backend's, when it is local
 
 
 def seed_shop(
@@ -85,7 +79,6 @@ def seed_shop(
     batch_size: int = DEFAULT_BATCH_SIZE,
     end: dt.datetime | None = None,
     progress: bool = False,
-    jobs: int = 2,
 ) -> SeedResult:
     """Generate ``customers`` customers with ``months`` months of history ending at ``end``."""
     if customers < 0 or months < 1 or batch_size < 1:
@@ -103,12 +96,8 @@ def seed_shop(
     customer_ordinal = Customer.objects.filter(workspace_id=ws_id).count()
     had_contacts = ContactPoint.objects.filter(workspace_id=ws_id).exists()
     had_orders = Order.objects.filter(workspace_id=ws_id).exists()
+    events_before = TimelineEvent.objects.filter(workspace_id=ws_id).count()
     counters = Counters(
-        customer_id=next_id(Customer),
-        contact_id=next_id(ContactPoint),
-        order_id=next_id(Order),
-        line_id=next_id(OrderLine),
-        event_id=next_id(TimelineEvent),
         customer_ordinal=customer_ordinal,
         order_seq=Order.objects.filter(workspace_id=ws_id).count() if had_orders else 0,
         number_seq=_order_number_offsets(ws_id) if had_orders else {},
@@ -116,8 +105,9 @@ def seed_shop(
     phone_share = 1.0 if customers < PHONE_CHECK_ALL_BELOW else 0.02
 
     result = SeedResult(workspace=workspace, seconds=0.0)
-    totals = dict.fromkeys(("customers", "contacts", "orders", "order_lines", "timeline_events"), 0)
-    writer = writer_for(connection, jobs=jobs)
+    totals = dict.fromkeys(("customers", "contacts", "orders", "order_lines"), 0)
+    actor = seed_actor(workspace)
+    sink = RowSink()
     bar = tqdm(
         total=customers,
         unit=" customers",
@@ -135,27 +125,50 @@ def seed_shop(
                 result.dropped_contacts += _drop_existing_contacts(chunk, ws_id)
             if had_orders:
                 _clear_existing_external_ids(chunk, ws_id)
-            writer.write(chunk.batches)
+            chunk_write(actor=actor, sink=sink, chunk=chunk)
             for key, value in chunk.stats.items():
                 totals[key] += value
             bar.update(n)
-        writer.finish(SEEDED_MODELS)
     finally:
-        writer.close()
         bar.close()
-    # Lifecycle stage is derived from the purchase summary the chunks wrote: one set-based UPDATE;
-    # the product / category purchase rows are folded from the orders: one INSERT … SELECT each.
+    # The nightly lifecycle pass, now: customers without orders, whom no order event reached,
+    # become prospects, and a stage that the clock moved while the seed ran moves too. It uses
+    # the real time, like the subscriber did and as the nightly run will: a stage as of a past
+    # ``end`` would be undone by the next night's run, with a second lifecycle.changed each.
     with transaction.atomic():
-        shop_customers = Customer.objects.filter(workspace_id=ws_id)
-        lifecycle_refresh(shop_customers, now=end)
-        with indexes_rebuilt(PURCHASE_MODELS):
-            purchase_summaries_rebuild(shop_customers)
-    vacuum_analyze((Customer, *PURCHASE_MODELS))
-    result.server_cpu_seconds = writer.server_cpu_seconds
+        lifecycle_refresh(Customer.objects.filter(workspace_id=ws_id))
+    vacuum_analyze(_tables_written())
+    result.server_cpu_seconds = _backend_cpu_seconds()
     totals["contacts"] -= result.dropped_contacts
+    totals["timeline_events"] = (
+        TimelineEvent.objects.filter(workspace_id=ws_id).count() - events_before
+    )
     result.counts = totals
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _tables_written() -> list[type[models.Model]]:
+    """The tables a seed fills: its own and commerce's tables about customers (orders, and the
+    purchase rows that commerce's subscriber wrote), to vacuum and analyse after the load."""
+    tables: list[type[models.Model]] = [Customer, ContactPoint, OrderLine, TimelineEvent]
+    for relation in Customer._meta.related_objects:
+        model = relation.related_model
+        if isinstance(model, type) and model._meta.app_label == Order._meta.app_label:
+            tables.append(model)
+    return tables
+
+
+def _backend_cpu_seconds() -> float | None:
+    """CPU time of the PostgreSQL server process behind Django's connection, when it runs on
+    this machine (it did the seed's writes, index maintenance and subscribers' queries)."""
+    raw: Any = connection.connection
+    try:
+        stat = Path(f"/proc/{raw.info.backend_pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def _setup_shop(workspace: Workspace) -> Shop:
@@ -272,10 +285,8 @@ def _order_number_offsets(workspace_id: int) -> dict[str, int]:
 def _drop_existing_contacts(chunk: Chunk, workspace_id: int) -> int:
     """Leave out generated contact points whose value the workspace already has (hand-entered
     data can collide with the generated ranges). Returns how many were left out."""
-    batch = chunk.contacts
-    fields = list(batch.fields)
-    kinds = list(batch.values[fields.index("kind")])  # type: ignore[arg-type]
-    values = list(batch.values[fields.index("value")])  # type: ignore[arg-type]
+    kinds: list[str] = list(chunk.contacts["kind"])
+    values: list[str] = list(chunk.contacts["value"])
     taken: set[tuple[str, str]] = set()
     for kind in set(kinds):
         mine = [v for k, v in zip(kinds, values, strict=True) if k == kind]
@@ -290,24 +301,15 @@ def _drop_existing_contacts(chunk: Chunk, workspace_id: int) -> int:
     if not taken:
         return 0
     keep = np.array([(k, v) not in taken for k, v in zip(kinds, values, strict=True)])
-    new_values = []
-    for column in batch.values:
-        if isinstance(column, np.ndarray):
-            new_values.append(column[keep])
-        elif isinstance(column, list):
-            new_values.append([v for v, k in zip(column, keep.tolist(), strict=True) if k])
-        else:
-            new_values.append(column)
-    chunk.contacts = type(batch)(batch.model, batch.fields, tuple(new_values), int(keep.sum()))
-    return batch.size - chunk.contacts.size
+    before = chunk.contacts.size
+    chunk.contacts = chunk.contacts.keep(keep)
+    return before - chunk.contacts.size
 
 
 def _clear_existing_external_ids(chunk: Chunk, workspace_id: int) -> None:
-    """A generated marketplace id that the workspace already uses becomes NULL."""
-    batch = chunk.orders
-    fields = list(batch.fields)
-    external: list[str | None] = batch.values[fields.index("external_id")]  # type: ignore[assignment]
-    channels: np.ndarray = batch.values[fields.index("channel_id")]  # type: ignore[assignment]
+    """A generated marketplace id that the workspace already uses becomes None."""
+    external: list[str | None] = chunk.orders["external_id"]  # type: ignore[assignment]
+    channels: list[int] = np.asarray(chunk.orders["channel_id"]).tolist()
     wanted = [(i, v) for i, v in enumerate(external) if v is not None]
     for channel_id in set(int(channels[i]) for i, _ in wanted):
         mine = [v for i, v in wanted if int(channels[i]) == channel_id]
@@ -328,4 +330,4 @@ def _clear_existing_external_ids(chunk: Chunk, workspace_id: int) -> None:
                     external[i] = None
 
 
-__all__ = ["SEEDED_MODELS", "SeedResult", "Writer", "seed_shop"]
+__all__ = ["DEFAULT_BATCH_SIZE", "SeedResult", "seed_shop"]

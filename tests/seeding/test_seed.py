@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 from io import StringIO
+from typing import Any
 
 import phonenumbers
 import pytest
@@ -20,15 +21,17 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
 from samphan.commerce.events import OrderPlaced
+from samphan.commerce.lifecycle import lifecycle_case
 from samphan.commerce.models import ChannelKind, Order, OrderLine, OrderStatus, Product
 from samphan.commerce.services import _CHANNEL_PREFIX, _next_number
 from samphan.core.models import Branch, Workspace
 from samphan.core.thai.phone import normalize_phone
-from samphan.customers.events import CustomerCreated
-from samphan.customers.models import ContactPoint, Customer
+from samphan.customers.duplicates import duplicates_scan
+from samphan.customers.events import CustomerCreated, LifecycleChanged
+from samphan.customers.models import ContactPoint, Customer, DuplicateCandidate
 from samphan.seeding import data
 from samphan.seeding.generator import phone_raw_formats
-from samphan.timeline.models import TimelineEvent
+from samphan.timeline.models import SubscriberFailure, TimelineEvent
 
 UNTIL = "2026-11-23T12:00:00+07:00"
 CUSTOMERS = 300
@@ -271,23 +274,69 @@ def test_phone_input_formats_normalise(style: int) -> None:
 
 
 def test_timeline_has_one_event_per_customer_and_order(shop: Workspace) -> None:
+    """The rows are the event classes' own (what customer_create and order_create write),
+    written by the bulk services, with no actor: demo data, not someone's work."""
     events = TimelineEvent.objects.filter(workspace=shop)
-    created = events.filter(type=CustomerCreated.type)
-    assert created.count() == CUSTOMERS
-    assert created.values("customer").distinct().count() == CUSTOMERS
-    placed = {e.links["order"]: e for e in events.filter(type=OrderPlaced.type)}
+    assert set(events.values_list("type", flat=True)) == {
+        CustomerCreated.type,
+        OrderPlaced.type,
+        LifecycleChanged.type,
+    }
+    assert not events.exclude(actor_label="").exists()
+    assert not events.filter(actor__isnull=False).exists()
+    created = {e.customer_id: e for e in events.filter(type=CustomerCreated.type)}
+    assert len(created) == CUSTOMERS
+    for customer in Customer.objects.filter(workspace=shop):
+        event = created[customer.pk]
+        assert event.occurred_at == customer.created_at  # when they joined, not when seeded
+        assert event.payload == {"source": "seed"}
+    placed = {e.order_id: e for e in events.filter(type=OrderPlaced.type)}
     orders = Order.objects.filter(workspace=shop).select_related("channel")
     assert len(placed) == orders.count()
     for order in orders:
         event = placed[order.pk]
+        expected = OrderPlaced(
+            workspace_id=shop.pk,
+            customer_id=order.customer_id,
+            order_id=order.pk,
+            number=order.number,
+            total_satang=order.total_satang,
+            channel=order.channel.name,
+            status=order.status,
+        )
         assert event.customer_id == order.customer_id
         assert event.occurred_at == order.placed_at
-        assert event.payload == {
-            "number": order.number,
-            "total_satang": order.total_satang,
-            "channel": order.channel.name,  # as commerce.services.order_create writes it
-        }
-        assert event.actor_id is None
+        assert event.payload == expected.payload()
+        assert event.links == expected.links()
+
+
+def test_lifecycle_stages_are_commerces(shop: Workspace) -> None:
+    """Every customer has the stage their purchases give now, set by commerce (its subscriber
+    to the order events; the prospects by the nightly pass at the end), each with one
+    lifecycle.changed."""
+    customers = Customer.objects.filter(workspace=shop)
+    assert not customers.filter(lifecycle_stage="").exists()
+    derived = customers.annotate(derived=lifecycle_case(timezone.now()))
+    assert not derived.exclude(lifecycle_stage=F("derived")).exists()
+    assert set(customers.values_list("lifecycle_stage", flat=True)) >= {"prospect", "lapsed"}
+    changed = TimelineEvent.objects.filter(workspace=shop, type=LifecycleChanged.type)
+    assert changed.count() == CUSTOMERS
+    assert changed.values("customer").distinct().count() == CUSTOMERS
+
+
+def test_subscribers_run_once_per_chunk(db: None, django_capture_on_commit_callbacks: Any) -> None:
+    """Each chunk's events reach the after-commit subscriber (the duplicate rescan) at once:
+    one delivery per chunk, not one per publish."""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        shop = seed(customers=250, batch_size=100)  # chunks of 100, 100 and 50
+    assert len(callbacks) == 3
+    assert not SubscriberFailure.objects.exists()
+    pairs = DuplicateCandidate.objects.filter(workspace=shop).values_list(
+        "customer_a_id", "customer_b_id"
+    )
+    from_rescans = set(pairs)
+    duplicates_scan(workspace=shop)
+    assert from_rescans == set(pairs)  # what a full scan finds
 
 
 @pytest.mark.django_db(transaction=True)
@@ -341,7 +390,11 @@ def test_command_output_and_errors(db: None) -> None:
 
 
 def test_payload_is_json_text_like_the_event_writers(shop: Workspace) -> None:
-    event = TimelineEvent.objects.filter(workspace=shop, type=OrderPlaced.type).first()
-    assert event is not None
-    assert json.loads(json.dumps(event.payload)) == event.payload
-    assert set(event.payload) == {"number", "total_satang", "channel"}
+    events = TimelineEvent.objects.filter(workspace=shop, type=OrderPlaced.type)
+    for event in events.select_related("order"):
+        assert json.loads(json.dumps(event.payload)) == event.payload
+        assert event.order is not None
+        paid = event.order.status == OrderStatus.PAID
+        assert set(event.payload) == {"number", "total_satang", "channel"} | (
+            set() if paid else {"status"}
+        )

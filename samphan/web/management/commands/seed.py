@@ -48,12 +48,6 @@ class Command(BaseCommand):
             help=f"customers generated and written per chunk (default {DEFAULT_BATCH_SIZE:,})",
         )
         parser.add_argument(
-            "--jobs",
-            type=int,
-            default=2,
-            help="PostgreSQL: parallel COPY connections (default 2)",
-        )
-        parser.add_argument(
             "--until",
             type=_until,
             help="end of the history (ISO date or datetime; default now), for reproducible data",
@@ -83,7 +77,6 @@ class Command(BaseCommand):
             batch_size=opts["batch_size"],
             end=opts.get("until"),
             progress=verbosity > 0,
-            jobs=max(1, opts["jobs"]),
         )
         if verbosity > 0:
             c = result.counts
@@ -95,5 +88,5 @@ class Command(BaseCommand):
             )
         if verbosity > 1 and result.server_cpu_seconds is not None:
             self.stdout.write(
-                f"Database server CPU for the writes: {result.server_cpu_seconds:.1f} s"
+                f"Database server CPU for the seed: {result.server_cpu_seconds:.1f} s"
             )
