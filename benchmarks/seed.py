@@ -100,7 +100,7 @@ def main() -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     child_rss = children.ru_maxrss  # KiB on Linux
     inner = re.search(r"timeline events in ([\d.]+) s", done.stdout)
-    server_cpu = re.search(r"Database server CPU for the seed: ([\d.]+) s", done.stdout)
+    server_cpu = re.search(r"Database server CPU for the (?:seed|writes): ([\d.]+) s", done.stdout)
 
     workspace = Workspace.objects.filter(pk__gt=before).order_by("pk").first()
     assert workspace is not None, "the seed created no workspace"
