@@ -73,7 +73,7 @@ def test_a_member_without_two_step_sign_in_is_sent_to_set_it_up_first(
     assert client.post(confirm["Location"], {"password": PASSWORD})["Location"] == setup
     page = client.get(setup)
     assert page.status_code == 200
-    assert "requires two-step sign-in" in page.content.decode() or "ร้านกำหนด" in (
+    assert "requires two-step sign-in" in page.content.decode() or "ร้านของคุณกำหนด" in (
         page.content.decode()
     )
     assert client.post("/language/", {"language": "en", "next": "/"}).status_code == 302

@@ -52,7 +52,7 @@ def test_the_next_file_of_the_same_shape_starts_from_the_confirmed_mapping(
     assert nxt.mapping["date_orders"] == {"1": "mdy"}
     assert nxt.mapping["remembered"]["mapping"] == remembered.pk
     page = owner_client.get(f"/imports/{nxt.pk}/mapping/").content.decode()
-    assert "ตั้งไว้ตามที่คุณเลือก" in page or "as you chose" in page
+    assert "ตามที่คุณเลือกไว้" in page or "as you chose" in page
     # Nothing to fix: the preview runs with it as it is.
     job = jobs.import_job_preview(actor=owner, job_id=nxt.pk)
     assert job.report["rows"] == {"total": 1, "ok": 1, "bad": 0}
