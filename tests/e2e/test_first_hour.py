@@ -255,7 +255,10 @@ def test_a_new_owners_first_hour(
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r".*/imports/\d+/$"))
     journey.check("05-import-preview")
-    page.locator("form[action$='/run/'] button[type=submit]").click()
+    # The live server shares this thread's SQLite connection: no query here while it writes.
+    with page.expect_response(lambda r: r.url.endswith("/run/")):
+        page.locator("form[action$='/run/'] button[type=submit]").click()
+    page.wait_for_load_state("load")
     job = ImportJob.objects.get(workspace=shop.workspace)
     deadline = time.monotonic() + 60
     while job.status not in ("done", "failed") and time.monotonic() < deadline:
