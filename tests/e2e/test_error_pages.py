@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from samphan.core.models import Membership
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, wait_until
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -74,10 +74,8 @@ def test_pages_run_under_the_csp_and_data_attributes_replace_inline_handlers(
     rows = page.locator("#sale-items .sale-row")
     before = rows.count()
     page.locator(".sale-add").click()
-    page.wait_for_function(f"document.querySelectorAll('#sale-items .sale-row').length > {before}")
+    wait_until(page, f"document.querySelectorAll('#sale-items .sale-row').length > {before}")
     after = rows.count()
     rows.last.locator(".sale-remove").click()
-    page.wait_for_function(
-        f"document.querySelectorAll('#sale-items .sale-row').length === {after - 1}"
-    )
+    wait_until(page, f"document.querySelectorAll('#sale-items .sale-row').length === {after - 1}")
     assert _csp_refusals(console) == [], console
