@@ -17,7 +17,7 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
-from samphan.customers.duplicates.candidates import _people, _Scored, _scored
+from samphan.customers.duplicates.candidates import _chunks, _people, _Scored, _scored
 from samphan.customers.duplicates.keys import MAX_PAIRS, _blocks, _candidate_pairs, _scope
 from samphan.customers.models import Customer, DuplicateCandidate, DuplicateDismissal, DuplicateScan
 
@@ -32,8 +32,6 @@ SCAN_RUNNING_GRACE = dt.timedelta(minutes=15)
 KEY_FIELDS = frozenset({"first_name", "last_name", "nickname", "birthday"})
 # An incremental scan of more customers than this blocks on the whole workspace's keys.
 SCOPED_MAX = 1000
-# Customer ids per query (SQLite limits the variables and the depth of a statement).
-CHUNK = 500
 
 
 def _found(workspace: Workspace, ids: Collection[int] | None) -> list[_Scored]:
@@ -76,8 +74,8 @@ def _store(workspace: Workspace, found: list[_Scored], ids: Collection[int] | No
                 for pk, a, b in stale.values_list("pk", "customer_a_id", "customer_b_id")
                 if a in wanted or b in wanted
             ]
-            for start in range(0, len(stale_ids), CHUNK):
-                DuplicateCandidate.objects.filter(pk__in=stale_ids[start : start + CHUNK]).delete()
+            for part in _chunks(stale_ids):
+                DuplicateCandidate.objects.filter(pk__in=part).delete()
             dismissed.update(
                 (a, b)
                 for a, b in dismissed_qs.values_list("customer_a_id", "customer_b_id")
@@ -128,9 +126,9 @@ def duplicates_scan(*, workspace: Workspace, customer_ids: Iterable[int] | None 
             return 0
         live = [
             pk
-            for start in range(0, len(ids), CHUNK)
+            for part in _chunks(ids)
             for pk in Customer.objects.filter(
-                workspace=workspace, pk__in=ids[start : start + CHUNK], merged_into__isnull=True
+                workspace=workspace, pk__in=part, merged_into__isnull=True
             ).values_list("pk", flat=True)
         ]
         found = _found(workspace, live) if live else []
