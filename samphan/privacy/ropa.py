@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from samphan.commerce.models import ChannelKind, SalesChannel
 from samphan.core.access import Actor, require
+from samphan.core.csvsafe import formula_safe
 from samphan.core.datasubject import registered_parts
 from samphan.core.roles import Perm
 from samphan.customers.models import ConsentPurpose
@@ -191,9 +192,5 @@ def processing_record_csv(record: Record) -> str:
             record.security_measures, record.controller, record.controller_contact,
             record.dpo_contact,
         ]  # fmt: skip
-        writer.writerow([_safe(c) for c in cells])
+        writer.writerow([formula_safe(c) for c in cells])
     return buffer.getvalue()
-
-
-def _safe(cell: str) -> str:
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
