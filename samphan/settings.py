@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "samphan.analytics",
     "samphan.segments",
     "samphan.privacy",
+    "samphan.loyalty",
+    "samphan.messaging",
+    "samphan.service",
     "samphan.api",
 ]
 
