@@ -92,10 +92,12 @@ def member_add(
     role: str,
     branch_ids: list[int] | None = None,
     ip: str | None = None,
+    name: str = "",
 ) -> tuple[Membership, bool]:
     """Add a person to the workspace. Returns (membership, user_was_created).
 
-    A new user gets an unusable password; the caller sends them a password-set link.
+    A new user gets an unusable password and ``name`` ("first last", as the inviter typed it);
+    the caller sends them a password-set link. An existing user keeps the name they chose.
     """
     require(actor, Perm.MEMBER_MANAGE)
     if role not in Role.values:
@@ -107,7 +109,8 @@ def member_add(
         user, created = User.objects.get_or_create(email=email)
         if created:
             user.set_unusable_password()
-            user.save(update_fields=["password"])
+            user.first_name, _sep, user.last_name = " ".join(name.split()).partition(" ")
+            user.save(update_fields=["password", "first_name", "last_name"])
         if Membership.objects.filter(workspace=actor.workspace, user=user).exists():
             raise ApplicationError(
                 "member_exists", _("%(email)s is already a member.") % {"email": email}, status=409

@@ -86,7 +86,14 @@ class _MemberRoleFields(forms.Form):
 
 class MemberAddForm(_MemberRoleFields):
     email = forms.EmailField(label=_("Email"))
-    field_order = ["email", "role", "branches"]
+    # Fits the user's first and last name columns (150 each), split at the first space.
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=150,
+        required=False,
+        help_text=_("First and last name, shown in the members list and on the timeline."),
+    )
+    field_order = ["email", "name", "role", "branches"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -50,3 +50,33 @@ def test_members_list_in_english(
     MembershipFactory(workspace=owner_membership.workspace, user=invited, role=Role.STAFF)
     html = english_owner_client.get(reverse("web:member_list")).content.decode()
     assert ">Member</th>" in html and "<em>No name yet</em>" in html
+
+
+def test_inviting_with_a_name_lists_the_new_member_by_it(
+    owner_client: Client, owner_membership: Membership
+) -> None:
+    response = owner_client.post(
+        reverse("web:member_list"),
+        {"email": "Somsri@Example.com", "name": "  สมศรี   มีสุข ", "role": Role.STAFF},
+    )
+    assert response.status_code == 302
+    member = Membership.objects.get(
+        workspace=owner_membership.workspace, user__email="somsri@example.com"
+    )
+    assert (member.user.first_name, member.user.last_name) == ("สมศรี", "มีสุข")
+    rows = _rows(owner_client.get(reverse("web:member_list")).content.decode())
+    assert any("<strong>สมศรี มีสุข</strong>" in row and "somsri@example.com" in row for row in rows)
+
+
+def test_inviting_an_existing_user_keeps_the_name_they_chose(
+    owner_client: Client, owner_membership: Membership
+) -> None:
+    UserFactory(first_name="มาลี", last_name="ศรีสุข", email="malee@example.com")
+    owner_client.post(
+        reverse("web:member_list"),
+        {"email": "malee@example.com", "name": "ชื่ออื่น", "role": Role.STAFF},
+    )
+    member = Membership.objects.get(
+        workspace=owner_membership.workspace, user__email="malee@example.com"
+    )
+    assert (member.user.first_name, member.user.last_name) == ("มาลี", "ศรีสุข")

@@ -235,6 +235,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
             membership, created = core_services.member_add(
                 actor=actor,
                 email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
                 branch_ids=form.branch_ids(),
                 ip=client_ip(request),
