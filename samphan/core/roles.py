@@ -42,6 +42,9 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     # PDPA: data-subject requests, export and erasure of a person, retention, breaches.
     PRIVACY_MANAGE = "privacy.manage"
+    # Coupons: create campaigns and their codes; use a code on a sale at the counter.
+    COUPON_MANAGE = "coupon.manage"
+    COUPON_REDEEM = "coupon.redeem"
 
 
 _ALL = frozenset(Perm)
@@ -51,7 +54,13 @@ MATRIX: dict[str, frozenset[Perm]] = {
     Role.OWNER: _ALL,
     Role.MANAGER: _ALL - {Perm.MEMBER_MANAGE, Perm.APIKEY_MANAGE, Perm.WORKSPACE_EDIT},
     Role.STAFF: _COMMON
-    | {Perm.CUSTOMER_EDIT, Perm.ORDER_CREATE, Perm.ORDER_CANCEL, Perm.TICKET_MANAGE},
+    | {
+        Perm.CUSTOMER_EDIT,
+        Perm.ORDER_CREATE,
+        Perm.ORDER_CANCEL,
+        Perm.TICKET_MANAGE,
+        Perm.COUPON_REDEEM,
+    },
     Role.MARKETER: _COMMON
     | {Perm.ANALYTICS_VIEW, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE, Perm.CUSTOMER_EXPORT},
     Role.SUPPORT: _COMMON | {Perm.CUSTOMER_EDIT, Perm.TICKET_MANAGE},
