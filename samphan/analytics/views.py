@@ -130,6 +130,7 @@ def _context(actor: Actor, spend_form: MarketingSpendForm | None = None) -> dict
         "horizontal": True,
         "labels": [s.label for s in grid.segments],
         "datasets": [{"label": _("Customers"), "data": [s.customers for s in grid.segments]}],
+        "whole": True,
     }
 
     buckets = selectors.clv_distribution(workspace=workspace)
@@ -143,6 +144,7 @@ def _context(actor: Actor, spend_form: MarketingSpendForm | None = None) -> dict
             for b in buckets
         ],
         "datasets": [{"label": _("Customers"), "data": [b.customers for b in buckets]}],
+        "whole": True,
     }
     context["top"] = selectors.top_customers(workspace=workspace, limit=20)
     context["churn"] = selectors.churn_risk(workspace=workspace, limit=30)
@@ -182,6 +184,7 @@ def _context(actor: Actor, spend_form: MarketingSpendForm | None = None) -> dict
                 }
             ],
             "xTitle": _("Days"),
+            "whole": True,
         }
     cac = selectors.cac_by_channel(workspace=workspace, months=12)
     context["cac"] = cac

@@ -37,7 +37,8 @@
       };
       scales[valueAxis] = {
         beginAtZero: true,
-        ticks: { callback: format },
+        // Money and counts step in whole units: no "฿0.5" or "0.5 customers" tick.
+        ticks: { callback: format, precision: spec.money || spec.whole ? 0 : undefined },
         title: { display: !!spec.yTitle, text: spec.yTitle || "" },
       };
       new window.Chart(canvas, {

@@ -51,7 +51,7 @@
         },
         scales: {
           x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
-          y: { beginAtZero: true, ticks: { callback: function (v) { return fmt.format(v); } } },
+          y: { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return fmt.format(v); } } },
         },
       },
     });

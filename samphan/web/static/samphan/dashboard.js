@@ -55,6 +55,7 @@
           y: {
             beginAtZero: true,
             ticks: {
+              precision: 0, // whole baht: no "฿0.5" step on a quiet week
               callback: function (value) {
                 return data.currency + compact.format(value);
               },
