@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "samphan.segments",
     "samphan.privacy",
     "samphan.loyalty",
+    "samphan.loyalty.coupons",
     "samphan.messaging",
     "samphan.service",
     "samphan.api",
