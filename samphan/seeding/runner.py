@@ -11,6 +11,9 @@ seeded shop is what the app itself would have made of the same customers and ord
 timeline events come from the event classes, and the cached purchase summaries
 (``orders_count``, ``total_spent_satang``, first and last order, purchase rows) and lifecycle
 stages are commerce's, computed by its subscriber to the order events (paid orders only).
+The chunks' after-commit subscribers are deferred to the end of the seed
+(``deliveries_deferred``): the possible-duplicates list is scanned once, on the final data; a
+seed that makes every customer of its workspace leaves a recorded full scan.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from samphan.seeding.generator import (
 )
 from samphan.seeding.writers import chunk_write, seed_actor
 from samphan.timeline.models import TimelineEvent
+from samphan.timeline.publish import deliveries_deferred
 
 DEFAULT_BATCH_SIZE = 20_000
 # Below this many customers every phone number goes through the contacts normaliser.
@@ -116,28 +120,32 @@ def seed_shop(
         disable=not progress,
         desc="seed",
     )
-    try:
-        for chunk_no in range(math.ceil(customers / batch_size)):
-            n = min(batch_size, customers - chunk_no * batch_size)
-            rng = np.random.default_rng([seed, customer_ordinal, chunk_no])
-            chunk = generate_chunk(rng, n, shop, cal, counters, phone_sample_share=phone_share)
-            if had_contacts:
-                result.dropped_contacts += _drop_existing_contacts(chunk, ws_id)
-            if had_orders:
-                _clear_existing_external_ids(chunk, ws_id)
-            chunk_write(actor=actor, sink=sink, chunk=chunk)
-            for key, value in chunk.stats.items():
-                totals[key] += value
-            bar.update(n)
-    finally:
-        bar.close()
-    # The nightly lifecycle pass, now: customers without orders, whom no order event reached,
-    # become prospects, and a stage that the clock moved while the seed ran moves too. It uses
-    # the real time, like the subscriber did and as the nightly run will: a stage as of a past
-    # ``end`` would be undone by the next night's run, with a second lifecycle.changed each.
-    with transaction.atomic():
-        lifecycle_refresh(Customer.objects.filter(workspace_id=ws_id))
-    vacuum_analyze(_tables_written())
+    # The chunks' after-commit subscribers (the duplicate rescan) run once, when the block
+    # ends: after the last chunk, the lifecycle pass and the vacuum, on the final data.
+    with deliveries_deferred():
+        try:
+            for chunk_no in range(math.ceil(customers / batch_size)):
+                n = min(batch_size, customers - chunk_no * batch_size)
+                rng = np.random.default_rng([seed, customer_ordinal, chunk_no])
+                chunk = generate_chunk(rng, n, shop, cal, counters, phone_sample_share=phone_share)
+                if had_contacts:
+                    result.dropped_contacts += _drop_existing_contacts(chunk, ws_id)
+                if had_orders:
+                    _clear_existing_external_ids(chunk, ws_id)
+                chunk_write(actor=actor, sink=sink, chunk=chunk)
+                for key, value in chunk.stats.items():
+                    totals[key] += value
+                bar.update(n)
+        finally:
+            bar.close()
+        # The nightly lifecycle pass, now: customers without orders, whom no order event
+        # reached, become prospects, and a stage that the clock moved while the seed ran moves
+        # too. It uses the real time, like the subscriber did and as the nightly run will: a
+        # stage as of a past ``end`` would be undone by the next night's run, with a second
+        # lifecycle.changed each.
+        with transaction.atomic():
+            lifecycle_refresh(Customer.objects.filter(workspace_id=ws_id))
+        vacuum_analyze(_tables_written())
     result.server_cpu_seconds = _backend_cpu_seconds()
     totals["contacts"] -= result.dropped_contacts
     totals["timeline_events"] = (

@@ -11,7 +11,8 @@ The services check what they check for anyone (permission, the workspace's activ
 its branches, the choices) and write the big tables and the timeline rows through one
 :class:`samphan.core.sink.RowSink` (``executemany`` on SQLite, ``COPY`` on PostgreSQL).
 ``deliveries_gathered`` hands each subscriber the chunk's events at once: commerce's purchase
-summaries and lifecycle stages inside the transaction, the duplicate rescan after the commit.
+summaries and lifecycle stages inside the transaction, the duplicate rescan after the commit
+(or, inside the runner's ``deliveries_deferred``, once at the end of the seed).
 """
 
 from __future__ import annotations

@@ -26,9 +26,10 @@ from samphan.commerce.models import ChannelKind, Order, OrderLine, OrderStatus, 
 from samphan.commerce.services import _CHANNEL_PREFIX, _next_number
 from samphan.core.models import Branch, Workspace
 from samphan.core.thai.phone import normalize_phone
+from samphan.customers import subscribers
 from samphan.customers.duplicates import duplicates_scan
 from samphan.customers.events import CustomerCreated, LifecycleChanged
-from samphan.customers.models import ContactPoint, Customer, DuplicateCandidate
+from samphan.customers.models import ContactPoint, Customer, DuplicateCandidate, DuplicateScan
 from samphan.seeding import data
 from samphan.seeding.generator import phone_raw_formats
 from samphan.timeline.models import SubscriberFailure, TimelineEvent
@@ -324,19 +325,41 @@ def test_lifecycle_stages_are_commerces(shop: Workspace) -> None:
     assert changed.values("customer").distinct().count() == CUSTOMERS
 
 
-def test_subscribers_run_once_per_chunk(db: None, django_capture_on_commit_callbacks: Any) -> None:
-    """Each chunk's events reach the after-commit subscriber (the duplicate rescan) at once:
-    one delivery per chunk, not one per publish."""
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        shop = seed(customers=250, batch_size=100)  # chunks of 100, 100 and 50
-    assert len(callbacks) == 3
+@pytest.mark.django_db(transaction=True)
+def test_the_duplicate_rescan_runs_once_at_the_end(monkeypatch: Any) -> None:
+    """The chunks' after-commit subscriber (the duplicate rescan) runs once for the whole seed,
+    after the last chunk, not once per chunk: each chunk's rescan blocked on the whole
+    workspace's keys. Every customer being new, it is the workspace's full scan, recorded."""
+    monkeypatch.setattr(subscribers, "SCOPED_MAX", 100)  # what 1,000 is at full size
+    calls: list[list[int] | None] = []
+    real = subscribers.duplicates_scan
+
+    def spy(*, workspace: Workspace, customer_ids: list[int] | None = None) -> int:
+        calls.append(customer_ids)
+        return real(workspace=workspace, customer_ids=customer_ids)
+
+    monkeypatch.setattr(subscribers, "duplicates_scan", spy)
+    shop = seed(customers=250, batch_size=100)  # chunks of 100, 100 and 50
+    assert calls == [None]  # one full scan
     assert not SubscriberFailure.objects.exists()
+    scan = DuplicateScan.objects.get(workspace=shop)
+    assert scan.finished_at is not None
     pairs = DuplicateCandidate.objects.filter(workspace=shop).values_list(
         "customer_a_id", "customer_b_id"
     )
-    from_rescans = set(pairs)
+    from_seed = set(pairs)
+    assert scan.candidates == len(from_seed) > 0
     duplicates_scan(workspace=shop)
-    assert from_rescans == set(pairs)  # what a full scan finds
+    assert from_seed == set(pairs)  # what a full scan finds
+
+    # Seeding more into it: the new customers are rescanned, once, against everyone.
+    calls.clear()
+    seed(customers=150, batch_size=100, workspace=shop.pk, seed=8)
+    assert len(calls) == 1 and calls[0] is not None and len(calls[0]) == 150
+    assert DuplicateScan.objects.filter(workspace=shop).count() == 2  # no new full scan
+    seeded = set(pairs)
+    duplicates_scan(workspace=shop)
+    assert seeded == set(pairs)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from samphan.commerce.services import channels_ensure_defaults
 from samphan.core.models import Branch, Membership, User, Workspace
 from samphan.core.roles import Role
 from samphan.core.services import workspace_create
-from samphan.customers.models import Customer
+from samphan.customers.models import Customer, DuplicateScan
 from samphan.customers.tasks import duplicates_scan_task
 from samphan.web.management.commands.serve import serve
 
@@ -58,7 +58,10 @@ class Command(BaseCommand):
             first_branch = Branch.objects.filter(workspace=workspace).order_by("pk").first()
             if staff is not None and first_branch is not None:
                 staff.branches.set([first_branch])
-            duplicates_scan_task.apply(args=(workspace.pk,))  # fill the possible-duplicates list
+            # The seed scanned its shop for duplicates once at its end (a full scan: every
+            # customer is new); a shop too small for that (--customers under 1,001) gets it here.
+            if not DuplicateScan.objects.filter(workspace=workspace).exists():
+                duplicates_scan_task.apply(args=(workspace.pk,))
         else:
             self.stdout.write(f"Reusing the demo shop “{workspace.name}”.")
         url = f"http://{opts['host']}:{opts['port']}/"
