@@ -42,6 +42,10 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     # PDPA: data-subject requests, export and erasure of a person, retention, breaches.
     PRIVACY_MANAGE = "privacy.manage"
+    # Loyalty: spend a member's points at the counter; change the programme, adjust points,
+    # read the liability.
+    LOYALTY_REDEEM = "loyalty.redeem"
+    LOYALTY_MANAGE = "loyalty.manage"
     # Coupons: create campaigns and their codes; use a code on a sale at the counter.
     COUPON_MANAGE = "coupon.manage"
     COUPON_REDEEM = "coupon.redeem"
@@ -60,6 +64,7 @@ MATRIX: dict[str, frozenset[Perm]] = {
         Perm.ORDER_CANCEL,
         Perm.TICKET_MANAGE,
         Perm.COUPON_REDEEM,
+        Perm.LOYALTY_REDEEM,
     },
     Role.MARKETER: _COMMON
     | {Perm.ANALYTICS_VIEW, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE, Perm.CUSTOMER_EXPORT},
