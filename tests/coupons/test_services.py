@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
-from django.utils import timezone
 
 from samphan.core.access import Actor, actor_for_membership
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -109,9 +109,12 @@ def test_a_bound_code_is_only_for_its_customer(owner: Actor) -> None:
     assert _quote(owner, code.code, 10000, bob.pk).reason == checks.NOT_FOR_CUSTOMER
     assert _quote(owner, code.code, 10000).reason == checks.CUSTOMER_REQUIRED
     # Asked again for the same customer: they already have one.
-    assert codes_generate(actor=owner, campaign_id=c.pk, customer_ids=[alice.pk, bob.pk])[
-        0
-    ].customer_id == bob.pk
+    assert (
+        codes_generate(actor=owner, campaign_id=c.pk, customer_ids=[alice.pk, bob.pk])[
+            0
+        ].customer_id
+        == bob.pk
+    )
 
 
 def test_segment_targeting(owner: Actor) -> None:
@@ -124,9 +127,7 @@ def test_segment_targeting(owner: Actor) -> None:
     segment = segment_create(actor=owner, name="กทม", rules=rules)
     campaign(owner, code="BKK", targeting="segment", segment_id=segment.pk)
     # Counter staff can't open segments, and still may use the coupon for its members.
-    staff = actor_for_membership(
-        MembershipFactory(workspace=owner.workspace, role=Role.STAFF)
-    )
+    staff = actor_for_membership(MembershipFactory(workspace=owner.workspace, role=Role.STAFF))
     assert _quote(staff, "BKK", 10000, bangkok.pk).valid
     assert _quote(staff, "BKK", 10000, elsewhere.pk).reason == checks.NOT_IN_SEGMENT
     assert _quote(staff, "BKK", 10000).reason == checks.CUSTOMER_REQUIRED
@@ -223,9 +224,7 @@ def test_unique_codes_are_single_use(owner: Actor) -> None:
     a, b = CouponCode.objects.filter(campaign=c)
     coupon_redeem(actor=owner, code=a.code, order_id=OrderFactory(workspace=owner.workspace).pk)
     with pytest.raises(ApplicationError) as exc:
-        coupon_redeem(
-            actor=owner, code=a.code, order_id=OrderFactory(workspace=owner.workspace).pk
-        )
+        coupon_redeem(actor=owner, code=a.code, order_id=OrderFactory(workspace=owner.workspace).pk)
     assert exc.value.code == checks.CODE_USED
     assert coupon_redeem(
         actor=owner, code=b.code.lower(), order_id=OrderFactory(workspace=owner.workspace).pk

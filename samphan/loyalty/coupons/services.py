@@ -26,6 +26,7 @@ from samphan.commerce.models import PAID_STATUS
 from samphan.commerce.selectors import order_list
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
+from samphan.core.date_range import due_time
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.limits import MAX_SATANG
 from samphan.core.roles import Perm
@@ -112,6 +113,10 @@ def campaign_create(
         raise _invalid(
             "invalid_max_discount", _("Enter a largest discount above ฿0."), "max_discount_satang"
         )
+    if starts_at is not None:
+        starts_at = due_time(starts_at, field="starts_at")
+    if ends_at is not None:
+        ends_at = due_time(ends_at, field="ends_at")
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise _invalid("invalid_window", _("The end must come after the start."), "ends_at")
     for field, limit in (("total_limit", total_limit), ("per_customer_limit", per_customer_limit)):
