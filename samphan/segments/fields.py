@@ -17,6 +17,7 @@ from typing import Any, Literal
 import geothai
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -478,12 +479,51 @@ def _until(runs: _Runs, high: dt.datetime, op: str, value: Any) -> Q:
     return _split(op, value, at_least)
 
 
+# The two-sided comparisons of a period total, as SQL on the difference ``d``.
+_TWO_SIDED_SQL = {"between": "{d} BETWEEN %s AND %s", "eq": "{d} = %s", "ne": "{d} <> %s"}
+
+
+def _period_difference(runs: _Runs, low: dt.datetime, high: dt.datetime, op: str, value: Any) -> Q:
+    """A two-sided comparison (between, exactly, not) of what was bought in [low, high), on
+    the difference itself: the customer's first row since ``low`` left-joined to their first
+    row since ``high`` (none: 0), ``d = a.from - COALESCE(b.from, 0)``. That is one hash join
+    of the two row sets, where writing the comparison as two one-sided ones joined the sets
+    twice ("between": 1.3–1.4 s at a million customers over a year) and "not" as their OR ran
+    as hashed subplans on one core (2.3 s). A customer with no row since ``low`` has bought
+    nothing in the period (0); when 0 matches, the condition is "no pair fails" (NOT EXISTS,
+    an anti-join)."""
+    table = CustomerPurchaseRun._meta.db_table
+    column = CustomerPurchaseRun._meta.get_field(runs.from_column).column
+    adapt = connection.ops.adapt_datetimefield_value
+    ws = runs.ctx.workspace.pk
+    pairs = (
+        f"FROM {table} a LEFT JOIN {table} b ON b.customer_id = a.customer_id"
+        " AND b.workspace_id = %s AND b.placed_at >= %s AND b.previous_at < %s"
+        " WHERE a.workspace_id = %s AND a.placed_at >= %s AND a.previous_at < %s"
+    )
+    pair_params: list[Any] = [ws, adapt(high), adapt(high), ws, adapt(low), adapt(low)]
+    holds = _TWO_SIDED_SQL[op].format(d=f"(a.{column} - COALESCE(b.{column}, 0))")
+    values = list(value) if op == "between" else [value]
+    if not _holds_for_zero(op, value):
+        sql = f"SELECT a.customer_id {pairs} AND {holds}"
+        return Q(pk__in=RawSQL(sql, [*pair_params, *values]))
+    customers = Customer._meta.db_table
+    sql = (
+        f"SELECT c.id FROM {customers} c WHERE c.workspace_id = %s AND NOT EXISTS"
+        f" (SELECT 1 {pairs} AND a.customer_id = c.id AND NOT ({holds}))"
+    )
+    return Q(pk__in=RawSQL(sql, [ws, *pair_params, *values]))
+
+
 def _between(runs: _Runs, low: dt.datetime, high: dt.datetime, op: str, value: Any) -> Q:
     """Bought in [low, high): what the first order since ``low`` holds from then on, less
     what the first order since ``high`` holds (none: 0). "At least X" is: the first row
     since ``low`` holds at least X, and no row since ``high`` takes it below X; written as
     EXISTS / NOT EXISTS, it runs as parallel hash (anti-)joins of the two row sets, where
-    summing each customer's orders of the period took 2.3 s for 12 months at 1M customers."""
+    summing each customer's orders of the period took 2.3 s for 12 months at 1M customers.
+    Two-sided comparisons compare the difference in one join (``_period_difference``)."""
+    if op in _TWO_SIDED_SQL:
+        return _period_difference(runs, low, high, op, value)
 
     def above(op: str, x: Any) -> Q | None:
         if op == "gte" and x <= 0:
