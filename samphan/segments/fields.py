@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import geothai
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import translation
@@ -493,7 +493,9 @@ def _period_difference(runs: _Runs, low: dt.datetime, high: dt.datetime, op: str
     nothing in the period (0); when 0 matches, the condition is "no pair fails" (NOT EXISTS,
     an anti-join)."""
     table = CustomerPurchaseRun._meta.db_table
-    column = CustomerPurchaseRun._meta.get_field(runs.from_column).column
+    field = CustomerPurchaseRun._meta.get_field(runs.from_column)
+    assert isinstance(field, models.Field)
+    column = field.column
     adapt = connection.ops.adapt_datetimefield_value
     ws = runs.ctx.workspace.pk
     pairs = (
