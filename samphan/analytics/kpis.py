@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db.models import Sum
 from django.utils import timezone
 
-from samphan.commerce.models import Order
+from samphan.commerce.models import NET_SATANG, Order
 from samphan.core.models import Workspace
 from samphan.customers.models import Customer
 
@@ -109,7 +109,8 @@ def active_customers(
 def monthly_revenue(
     *, workspace: Workspace, months: int = 12, now: dt.datetime | None = None
 ) -> list[MonthRevenue]:
-    """Paid revenue per calendar month, oldest first, ending with the current month.
+    """Paid revenue per calendar month, net of refunds (in the month the order was placed),
+    oldest first, ending with the current month.
 
     One small range query per month on (workspace, placed_at): each reads only its month's
     orders, and with a covering index never touches the table. (A single query with twelve
@@ -126,9 +127,8 @@ def monthly_revenue(
         year, month = _add_months(local.year, local.month, -back)
         start = month_start(year, month, tz)
         end = month_start(*_add_months(year, month, 1), tz)
-        total = paid.filter(placed_at__gte=start, placed_at__lt=end).aggregate(
-            s=Sum("total_satang")
-        )["s"]
+        in_month = paid.filter(placed_at__gte=start, placed_at__lt=end)
+        total = in_month.aggregate(s=Sum(NET_SATANG))["s"]
         result.append(MonthRevenue(year=year, month=month, revenue_satang=int(total or 0)))
     return result
 

@@ -21,7 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samphan.analytics.kpis import workspace_tz
-from samphan.commerce.models import Order, OrderLine
+from samphan.commerce.models import (
+    LINE_NET_QUANTITY,
+    LINE_NET_SATANG,
+    NET_SATANG,
+    Order,
+    OrderLine,
+)
 from samphan.core.models import Workspace
 from samphan.customers.models import AcquisitionSource, Customer, Gender
 
@@ -206,7 +212,7 @@ def persona(
 
         paid = Order.objects.paid().filter(workspace=workspace, customer_id__in=subquery)
         promo = Q(discount_satang__gt=0) | ~Q(coupon_code="")
-        totals = paid.aggregate(n=Count("pk"), s=Sum("total_satang"), d=Count("pk", filter=promo))
+        totals = paid.aggregate(n=Count("pk"), s=Sum(NET_SATANG), d=Count("pk", filter=promo))
         orders += totals["n"] or 0
         revenue += totals["s"] or 0
         discounted += totals["d"] or 0
@@ -217,7 +223,7 @@ def persona(
             weekdays[row["wd"]] += row["n"]
         for row in local.values("hr").annotate(n=Count("pk")):
             hours[row["hr"]] += row["n"]
-        for row in paid.values("channel__name").annotate(n=Count("pk"), s=Sum("total_satang")):
+        for row in paid.values("channel__name").annotate(n=Count("pk"), s=Sum(NET_SATANG)):
             channels[row["channel__name"]] += row["n"]
             channel_satang[row["channel__name"]] += row["s"] or 0
         for row in paid.values("branch__name").annotate(n=Count("pk")):
@@ -228,11 +234,11 @@ def persona(
             workspace=workspace, order__customer_id__in=subquery
         )
         for row in lines.values("product__category__name").annotate(
-            n=Sum("quantity"), s=Sum("line_total_satang")
+            n=Sum(LINE_NET_QUANTITY), s=Sum(LINE_NET_SATANG)
         ):
             categories[row["product__category__name"]] += row["n"] or 0
             category_satang[row["product__category__name"]] += row["s"] or 0
-        for row in lines.values("name").annotate(n=Sum("quantity"), s=Sum("line_total_satang")):
+        for row in lines.values("name").annotate(n=Sum(LINE_NET_QUANTITY), s=Sum(LINE_NET_SATANG)):
             products[row["name"]] += row["n"] or 0
             product_satang[row["name"]] += row["s"] or 0
 

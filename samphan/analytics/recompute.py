@@ -18,8 +18,8 @@ Definitions stored per customer (only customers with at least one paid order get
 
 - ``recency_days``: days from the last purchase day to the observation day (today, local);
 - ``frequency``: repeat purchase days (distinct purchase days − 1, the models' x);
-- ``orders``: paid orders; ``total_satang``: their sum; ``monetary_satang``: average order value
-  (total / orders, rounded);
+- ``orders``: paid orders; ``total_satang``: their sum, net of refunds; ``monetary_satang``:
+  average order value (total / orders, rounded);
 - ``r_score``/``f_score``/``m_score``: quintile scores 1–5 within the workspace, see
   :func:`quintile_scores`; ``rfm_segment`` from :data:`SEGMENT_GRID`;
 - ``historical_clv_satang``: average order value × orders per month since the first purchase
@@ -131,7 +131,9 @@ class Purchases:
 
 def _paid_orders_sql(tz_sql: str) -> str:
     return (
-        f"SELECT customer_id, {tz_sql}, total_satang FROM {Order._meta.db_table} "
+        # Net of refunds: the refunded part of a paid order was not spent.
+        f"SELECT customer_id, {tz_sql}, total_satang - refunded_satang "
+        f"FROM {Order._meta.db_table} "
         "WHERE workspace_id = %s AND status = %s AND customer_id IS NOT NULL AND placed_at <= %s"
     )
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Schema, Status
+from ninja import Field, Header, Query, Schema, Status
 from ninja.pagination import paginate
 
-from samphan.commerce import selectors, services
-from samphan.commerce.models import Order, OrderLine, Product
+from samphan.commerce import refunds, selectors, services
+from samphan.commerce.models import Order, OrderLine, Product, Refund
 from samphan.core.api_auth import actor_of
 from samphan.core.api_schema import (
     QUERY_MAX,
@@ -38,11 +38,43 @@ class ChannelOut(Schema):
 
 
 class OrderLineOut(Schema):
+    id: int = Field(description="the line's id: `line_id` of a refund")
     sku: str
     name: str
     quantity: int
     unit_price_satang: int
     line_total_satang: int
+    refunded_quantity: int = Field(description="units given back by refunds so far")
+    refunded_satang: int = Field(description="value of the units given back so far")
+
+
+class RefundLineOut(Schema):
+    line_id: int
+    quantity: int
+    amount_satang: int
+
+    @staticmethod
+    def resolve_line_id(obj: object) -> int:
+        return int(obj.order_line_id)  # type: ignore[attr-defined]
+
+
+class RefundSummaryOut(Schema):
+    id: int
+    amount_satang: int = Field(description="what this refund gave back, in satang")
+    lines: list[RefundLineOut] = Field(
+        description="units of the order's lines; empty for an amount"
+    )
+    reason: str
+    created_by: str = Field(description="the member's name or email, or API for an API key")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_lines(obj: Refund) -> list[object]:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_created_by(obj: Refund) -> str:
+        return selectors.refund_by(obj)
 
 
 class OrderOut(Schema):
@@ -56,6 +88,9 @@ class OrderOut(Schema):
     placed_at: dt.datetime
     payment_method: str
     total_satang: int
+    refunded_satang: int = Field(
+        description="given back by refunds so far; the order counts as total − refunded spent"
+    )
 
 
 class OrderDetailOut(OrderOut):
@@ -63,6 +98,15 @@ class OrderDetailOut(OrderOut):
     discount_satang: int
     shipping_satang: int
     lines: list[OrderLineOut]
+    refunds: list[RefundSummaryOut] = Field(description="oldest first")
+
+    @staticmethod
+    def resolve_lines(obj: Order) -> list[OrderLine]:
+        return sorted(obj.lines.all(), key=lambda line: line.pk)
+
+    @staticmethod
+    def resolve_refunds(obj: Order) -> list[Refund]:
+        return sorted(obj.refunds.all(), key=lambda refund: (refund.created_at, refund.pk))
 
 
 @router.get("/channels", response=list[ChannelOut], summary="List sales channels")
@@ -226,6 +270,108 @@ def order_status_change(request: HttpRequest, order_id: Id, payload: OrderStatus
     order = selectors.order_get(actor=actor, order_id=result.order.pk)
     order.changed = result.changed  # type: ignore[attr-defined]
     return order
+
+
+class RefundLineIn(Schema):
+    line_id: Id = Field(description="an id from the order's `lines`")
+    quantity: Quantity = Field(description="units to give back, at most those not yet refunded")
+
+
+class RefundIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "lines": [{"line_id": 12, "quantity": 1}],
+                    "reason": "ลูกค้านำแก้วที่แตกมาคืน 1 ใบ",
+                },
+                {"amount_satang": 5000, "reason": "ส่งของช้า คืนค่าส่ง ฿50"},
+            ]
+        }
+    }
+
+    lines: list[RefundLineIn] | None = Field(
+        None,
+        min_length=1,
+        max_length=refunds.REFUND_LINES_MAX,
+        description=f"units of the order's lines to refund (at most {refunds.REFUND_LINES_MAX}"
+        " lines, each once); give this or `amount_satang`",
+    )
+    amount_satang: Satang | None = Field(
+        None, description="an amount to refund, spread over no line; give this or `lines`"
+    )
+    reason: str = Field(
+        max_length=refunds.REFUND_REASON_MAX,
+        description=f"why, in a few words (required, up to {refunds.REFUND_REASON_MAX} characters)",
+    )
+
+
+class RefundOrderOut(Schema):
+    id: int
+    number: str
+    status: str = Field(description="`refunded` once the refunds reach the total")
+    total_satang: int
+    refunded_satang: int
+
+
+class RefundOut(RefundSummaryOut):
+    order: RefundOrderOut
+
+
+@router.post(
+    "/orders/{order_id}/refunds",
+    response={200: RefundOut, 201: RefundOut, 409: ErrorOut},
+    summary="Refund part or all of a paid order",
+    description=(
+        "Gives back units of the order's lines (`lines`) or an amount (`amount_satang`), "
+        "exactly one of them, with a `reason`; records who and why, writes the timeline "
+        "(`order.refunded`) and the audit log, and recomputes the customer's purchase summary: "
+        "a paid order counts as `total_satang − refunded_satang` spent.\n\n"
+        "A unit of a line is worth the line's total ÷ its quantity, rounded down, the last unit "
+        "taking the remainder; a line refund gives back the units' worth, at most what is left "
+        "on the order (an order-wide discount can make the lines worth more than was paid). An "
+        "amount refund is spread over no line. When the refunds reach the order's total, the "
+        "order becomes `refunded` (and `order.status_changed` is written too).\n\n"
+        "201 with the new refund. With an `Idempotency-Key` header already used for a refund of "
+        "this order: 200 with that refund, nothing written (safe to retry).\n\n"
+        "Errors: 409 `over_refund` (more units than are left on a line — `details."
+        "refundable_quantity` — or more money than is left — `details.refundable_satang`), 409 "
+        "`order_not_paid` (cancelled, returned or already refunded), 409 "
+        "`idempotency_key_reused` (the key named a refund of another order); 422 "
+        "`refund_lines_and_amount` (both given), `refund_nothing` (neither), `unknown_line` "
+        "(`details.line_id` is not a line of this order), `duplicate_line`, `invalid_amount`, "
+        "`reason_required`, `too_long`, `validation_error`; 403 `permission_denied` (a role "
+        "without `order.refund`) or `read_only_key`; 404 `order_not_found` (also another "
+        "workspace's order)."
+    ),
+)
+def refund_create(
+    request: HttpRequest,
+    order_id: Id,
+    payload: RefundIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=refunds.IDEMPOTENCY_KEY_MAX,
+        description="any unique string per refund (e.g. a UUID); a retry with it refunds once",
+    ),
+) -> object:
+    actor = actor_of(request)
+    result = refunds.refund_create(
+        actor=actor,
+        order_id=order_id,
+        lines=(
+            [refunds.RefundLineInput(line_id=x.line_id, quantity=x.quantity) for x in payload.lines]
+            if payload.lines is not None
+            else None
+        ),
+        amount_satang=payload.amount_satang,
+        reason=payload.reason,
+        idempotency_key=idempotency_key,
+        ip=client_ip(request),
+    )
+    refund = selectors.refund_get(actor=actor, refund_id=result.refund.pk)
+    return Status(201 if result.created else 200, refund)
 
 
 class ProductOut(Schema):

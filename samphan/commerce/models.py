@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 
@@ -124,6 +125,9 @@ class Order(models.Model):
     discount_satang = models.BigIntegerField(default=0)
     shipping_satang = models.BigIntegerField(default=0)
     total_satang = models.BigIntegerField(default=0)
+    # What the order's refunds (``Refund``) have given back so far, at most ``total_satang``:
+    # a paid order counts as ``total_satang - refunded_satang`` spent (``NET_SATANG``).
+    refunded_satang = models.BigIntegerField(default=0)
 
     objects = OrderQuerySet.as_manager()
 
@@ -137,10 +141,10 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["workspace", "placed_at"], name="order_ws_placed"),
-            # Covers the dashboard's revenue sums (index-only scans, no table reads).
+            # Covers the dashboard's net revenue sums (index-only scans, no table reads).
             models.Index(
-                fields=["workspace", "placed_at", "status", "total_satang"],
-                name="order_ws_placed_revenue",
+                fields=["workspace", "placed_at", "status", "total_satang", "refunded_satang"],
+                name="order_ws_placed_net_revenue",
             ),
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed"),
         ]
@@ -180,11 +184,70 @@ class OrderLine(models.Model):
     quantity = models.IntegerField(default=1)
     unit_price_satang = models.BigIntegerField(default=0)
     line_total_satang = models.BigIntegerField(default=0)
+    # Units and value given back by line refunds (``RefundLine``); an amount-only refund
+    # leaves the lines alone.
+    refunded_quantity = models.IntegerField(default=0)
+    refunded_satang = models.BigIntegerField(default=0)
 
     objects = OrderLineQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.name}"
+
+
+# What a paid order or line counts as spent: its total less what was refunded.
+NET_SATANG = F("total_satang") - F("refunded_satang")
+LINE_NET_SATANG = F("line_total_satang") - F("refunded_satang")
+LINE_NET_QUANTITY = F("quantity") - F("refunded_quantity")
+
+
+class Refund(models.Model):
+    """Money given back on a paid order (คืนเงิน), in part or in full: by lines and units
+    (``RefundLine``) or as an amount alone, with who did it and why. Written only by
+    ``commerce.refunds.refund_create``, which keeps ``Order.refunded_satang`` and the lines'
+    refunded units and value in step and publishes ``order.refunded``."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    amount_satang = models.BigIntegerField()
+    reason = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who, as the timeline keeps it: a member's email or "api-key:<prefix>".
+    created_by_label = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+    # A client's Idempotency-Key: the same key again answers with this refund. NULL, not "":
+    # refunds without a key must not collide in the unique constraint.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"], name="refund_unique_idempotency_key"
+            ),
+            models.CheckConstraint(condition=models.Q(amount_satang__gte=0), name="refund_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount_satang} satang on order {self.order_id}"
+
+
+class RefundLine(models.Model):
+    """Units of one order line given back by a refund, and their value."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="refund_lines")
+    quantity = models.IntegerField()
+    amount_satang = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.order_line_id}"
 
 
 class PurchaseSummary(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from samphan.commerce.events import OrderStatusChanged
-from samphan.commerce.models import Order, OrderStatus, SalesChannel
+from samphan.commerce.models import Order, OrderLine, OrderStatus, Refund, SalesChannel
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
@@ -37,7 +37,12 @@ def order_list(*, actor: Actor) -> QuerySet[Order]:
 
 
 def order_get(*, actor: Actor, order_id: int) -> Order:
-    order = order_list(actor=actor).prefetch_related("lines").filter(pk=order_id).first()
+    order = (
+        order_list(actor=actor)
+        .prefetch_related("lines", "refunds__lines", "refunds__created_by")
+        .filter(pk=order_id)
+        .first()
+    )
     if order is None:
         raise NotFound("order_not_found", _("Order not found."))
     return order
@@ -79,4 +84,42 @@ def order_status_history(*, actor: Actor, order: Order) -> list[StatusChange]:
             by=_by(e.actor, e.actor_label),
         )
         for e in events.order_by("-occurred_at", "-id")
+    ]
+
+
+def refund_list(*, actor: Actor, order: Order) -> QuerySet[Refund]:
+    """The order's refunds, oldest first, with their lines and who made them (``order`` comes
+    from ``order_get``, which scoped it to the actor)."""
+    require(actor, Perm.ORDER_VIEW)
+    return (
+        Refund.objects.filter(workspace=actor.workspace, order=order)
+        .select_related("created_by")
+        .prefetch_related("lines__order_line")
+        .order_by("created_at", "pk")
+    )
+
+
+def refund_get(*, actor: Actor, refund_id: int) -> Refund:
+    """One refund, with its order (scoped like ``order_list``), lines and who made it."""
+    refund = (
+        Refund.objects.filter(pk=refund_id, order__in=order_list(actor=actor).values("pk"))
+        .select_related("order", "created_by")
+        .prefetch_related("lines")
+        .first()
+    )
+    if refund is None:
+        raise NotFound("refund_not_found", _("Refund not found."))
+    return refund
+
+
+def refund_by(refund: Refund) -> str:
+    """Who made a refund, as a page or the API shows it."""
+    return _by(refund.created_by, refund.created_by_label)
+
+
+def refundable_lines(*, order: Order) -> list[tuple[OrderLine, int]]:
+    """The order's lines, as entered, with the units each still has to refund."""
+    return [
+        (line, line.quantity - line.refunded_quantity)
+        for line in OrderLine.objects.filter(order=order).order_by("pk")
     ]

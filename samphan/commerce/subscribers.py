@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from samphan.commerce.events import OrderPlaced, OrderStatusChanged
+from samphan.commerce.events import OrderPlaced, OrderRefunded, OrderStatusChanged
 from samphan.commerce.lifecycle import lifecycle_refresh
 from samphan.commerce.summary import customer_summaries_update
 from samphan.customers.events import CustomerMerged, CustomerUnmerged, LifecycleChanged
@@ -16,7 +16,12 @@ SUMMARY_BATCH = 1000
 
 
 @subscriber(
-    OrderPlaced, OrderStatusChanged, CustomerMerged, CustomerUnmerged, phase=Phase.IN_TRANSACTION
+    OrderPlaced,
+    OrderStatusChanged,
+    OrderRefunded,
+    CustomerMerged,
+    CustomerUnmerged,
+    phase=Phase.IN_TRANSACTION,
 )
 def purchase_summary_refresh(events: Sequence[DomainEvent]) -> None:
     found: set[int | None] = {e.customer_id for e in events}

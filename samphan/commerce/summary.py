@@ -33,17 +33,24 @@ from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce, Lag, RowNumber
 
 from samphan.commerce.lifecycle import lifecycle_refresh
-from samphan.commerce.models import FIRST_PURCHASE, CustomerPurchaseRun, Order, OrderStatus
+from samphan.commerce.models import (
+    FIRST_PURCHASE,
+    NET_SATANG,
+    CustomerPurchaseRun,
+    Order,
+    OrderStatus,
+)
 from samphan.core.bulk import insert_select
 from samphan.customers.models import Customer
 
-# Only paid orders count towards what a customer is worth.
+# Only paid orders count towards what a customer is worth, less what was refunded on them
+# (``NET_SATANG``); a line counts as bought while some of its units are not refunded.
 PAID = OrderStatus.PAID.value
 
 
 def customer_summaries_update(customers: QuerySet[Customer]) -> int:
-    """Set orders_count, total_spent_satang, first/last order time (zero/None without paid
-    orders) and the lifecycle stage derived from them, for every customer in ``customers``.
+    """Set orders_count, total_spent_satang (net of refunds), first/last order time (zero/None
+    without paid orders) and the lifecycle stage derived from them, for every customer in ``customers``.
     One set-based UPDATE plus the lifecycle UPDATE; returns how many customers were updated."""
     paid = Order.objects.filter(customer=OuterRef("pk"), status=PAID)
 
@@ -52,7 +59,7 @@ def customer_summaries_update(customers: QuerySet[Customer]) -> int:
 
     updated = customers.update(
         orders_count=Coalesce(agg(Count("pk")), 0),
-        total_spent_satang=Coalesce(agg(Sum("total_satang")), 0),
+        total_spent_satang=Coalesce(agg(Sum(NET_SATANG)), 0),
         first_order_at=agg(Min("placed_at")),
         last_order_at=agg(Max("placed_at")),
     )
@@ -80,7 +87,13 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
         model = cast(Any, Customer._meta.get_field(relation).related_model)
         model.objects.filter(customer__in=customers.values("pk")).delete()
         select = (
-            customers.filter(**{"orders__status": PAID, f"{item_path}__isnull": False})
+            customers.filter(
+                **{
+                    "orders__status": PAID,
+                    f"{item_path}__isnull": False,
+                    "orders__lines__refunded_quantity__lt": F("orders__lines__quantity"),
+                }
+            )
             .annotate(p_ws=F("workspace_id"), p_customer=F("pk"), p_item=F(item_path))
             .values("p_ws", "p_customer", "p_item")
             .annotate(
@@ -96,7 +109,11 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
     model = cast(Any, Customer._meta.get_field("purchase_lines").related_model)
     model.objects.filter(customer__in=customers.values("pk")).delete()
     lines = (
-        customers.filter(orders__status=PAID, orders__lines__product__isnull=False)
+        customers.filter(
+            orders__status=PAID,
+            orders__lines__product__isnull=False,
+            orders__lines__refunded_quantity__lt=F("orders__lines__quantity"),
+        )
         .annotate(
             p_ws=F("workspace_id"),
             p_customer=F("pk"),
@@ -113,14 +130,15 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
 
 
 def purchase_runs_rebuild(customers: QuerySet[Customer]) -> None:
-    """Replace the ``CustomerPurchaseRun`` rows of ``customers``: one per paid order, with the
+    """Replace the ``CustomerPurchaseRun`` rows of ``customers``: one per paid order (its total
+    net of refunds), with the
     spend and order count before it and from it on, by window functions over each customer's
     paid orders in time order (ties by id); one DELETE and one ``INSERT … SELECT``."""
     CustomerPurchaseRun.objects.filter(customer__in=customers.values("pk")).delete()
     mine = [F("customer_id")]
     in_order = [F("placed_at").asc(), F("pk").asc()]
     so_far = RowRange(start=None, end=0)  # ROWS: orders at the same moment are not peers
-    spent_so_far = Window(Sum("total_satang"), partition_by=mine, order_by=in_order, frame=so_far)
+    spent_so_far = Window(Sum(NET_SATANG), partition_by=mine, order_by=in_order, frame=so_far)
     position = Window(RowNumber(), partition_by=mine, order_by=in_order)
     runs = (
         Order.objects.paid()
@@ -131,10 +149,9 @@ def purchase_runs_rebuild(customers: QuerySet[Customer]) -> None:
                 partition_by=mine,
                 order_by=in_order,
             ),
-            r_spent_before=spent_so_far - F("total_satang"),
-            r_spent_from=Window(Sum("total_satang"), partition_by=mine)
-            - spent_so_far
-            + F("total_satang"),
+            r_total=NET_SATANG,
+            r_spent_before=spent_so_far - NET_SATANG,
+            r_spent_from=Window(Sum(NET_SATANG), partition_by=mine) - spent_so_far + NET_SATANG,
             r_orders_before=position - 1,
             r_orders_from=Window(Count("pk"), partition_by=mine) - position + 1,
         )
@@ -143,7 +160,7 @@ def purchase_runs_rebuild(customers: QuerySet[Customer]) -> None:
             "customer_id",
             "placed_at",
             "r_previous",
-            "total_satang",
+            "r_total",
             "r_spent_before",
             "r_spent_from",
             "r_orders_before",
@@ -170,7 +187,7 @@ def purchase_runs_rebuild(customers: QuerySet[Customer]) -> None:
             "customer_id",
             "placed_at",
             "r_previous",
-            "total_satang",
+            "r_total",
             "r_spent_before",
             "r_spent_from",
             "r_orders_before",

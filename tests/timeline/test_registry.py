@@ -34,7 +34,13 @@ from tests.factories import CustomerFactory
 EXPECTED = {
     "samphan.commerce.subscribers.purchase_summary_refresh": (
         Phase.IN_TRANSACTION,
-        {"order.placed", "order.status_changed", "customer.merged", "customer.unmerged"},
+        {
+            "order.placed",
+            "order.status_changed",
+            "order.refunded",
+            "customer.merged",
+            "customer.unmerged",
+        },
     ),
     "samphan.commerce.subscribers.lifecycle_derive_after_clearing": (
         Phase.IN_TRANSACTION,
