@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("samphan.segments.urls")),
     path("", include("samphan.analytics.urls")),
     path("", include("samphan.privacy.urls")),
+    path("", include("samphan.loyalty.coupons.urls")),
     path("", include("samphan.web.urls")),
 ]

@@ -50,6 +50,7 @@ MAIN_NAV: tuple[NavItem, ...] = (
     NavItem("imports:import_list", _("Imports"), Perm.CUSTOMER_EDIT, "list", ("imports:",)),
     NavItem("segments:list", _("Segments"), Perm.SEGMENT_MANAGE, "segments", ("segments:",)),
     NavItem("analytics:index", _("Analytics"), Perm.ANALYTICS_VIEW, "chart", ("analytics:",)),
+    NavItem("coupons:list", _("Coupons"), Perm.COUPON_MANAGE, "star", ("coupons:",)),
     # Loyalty, campaigns, service and feedback are not built yet: their menus come back with
     # them (the menu shows only what exists; their "coming" pages stay reachable by address).
     NavItem("web:settings", _("Settings"), Perm.SETTINGS_VIEW, "gear", _SETTINGS_PAGES),

@@ -81,6 +81,12 @@ class CouponCampaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def percent_text(self) -> str:
+        """The percentage as people write it: 10, 12.5, 33.33."""
+        whole, rest = divmod(self.percent_bp, 100)
+        return f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
+
 
 class CouponCode(models.Model):
     """A code customers type or show: the campaign's one shared code, or one of its unique codes
