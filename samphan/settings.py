@@ -252,6 +252,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.breach_reminders",
         "schedule": crontab(minute=5),
     },
+    # Loyalty: pending points released, points expired (they expire at midnight, Bangkok),
+    # points.expiring 30 days ahead, birthday bonuses.
+    "loyalty-nightly": {
+        "task": "loyalty.nightly_all",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

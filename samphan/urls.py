@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("samphan.analytics.urls")),
     path("", include("samphan.privacy.urls")),
     path("", include("samphan.loyalty.coupons.urls")),
+    path("", include("samphan.loyalty.urls")),
     path("", include("samphan.web.urls")),
 ]

@@ -25,6 +25,7 @@ from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
 from samphan.customers.api_profile import router as profile_router
 from samphan.imports.api import router as imports_router
+from samphan.loyalty.api import router as loyalty_router
 from samphan.loyalty.coupons.api import router as coupons_router
 
 # Also adds DELETE /customers/{id} (405, pointing to erase) to the customers router.
@@ -180,4 +181,5 @@ api.add_router("/", merge_router)
 api.add_router("/", imports_router)
 api.add_router("/", segments_router)
 api.add_router("/", privacy_router)
+api.add_router("/", loyalty_router)
 api.add_router("/", coupons_router)

@@ -10,7 +10,7 @@ urlpatterns = [
     path("workspace/switch/", shell.workspace_switch, name="workspace_switch"),
     *(
         path(f"{area}/", areas.coming_soon(area), name=area)
-        for area in ("loyalty", "campaigns", "service", "feedback")
+        for area in ("campaigns", "service", "feedback")
     ),
     path("settings/", settings.settings_index, name="settings"),
     path("settings/profile/", settings.settings_profile, name="settings_profile"),

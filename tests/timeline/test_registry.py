@@ -68,6 +68,16 @@ EXPECTED = {
         Phase.IN_TRANSACTION,
         {"customer.updated"},
     ),
+    "samphan.loyalty.subscribers.points_earn": (Phase.IN_TRANSACTION, {"order.placed"}),
+    "samphan.loyalty.subscribers.points_reverse_refunded": (
+        Phase.IN_TRANSACTION,
+        {"order.refunded"},
+    ),
+    "samphan.loyalty.subscribers.points_reverse_voided": (
+        Phase.IN_TRANSACTION,
+        {"order.status_changed"},
+    ),
+    "samphan.loyalty.subscribers.welcome_bonus": (Phase.IN_TRANSACTION, {"customer.created"}),
 }
 
 

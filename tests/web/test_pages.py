@@ -32,7 +32,8 @@ PAGES = [
     "web:dashboard",
     "segments:list",
     "analytics:index",
-    "web:loyalty",
+    "loyalty:overview",
+    "loyalty:programme",
     "web:campaigns",
     "web:service",
     "web:feedback",
@@ -236,7 +237,7 @@ def test_staff_navigation_hides_what_the_role_cannot_open(staff_client: Client) 
     assert reverse("web:campaigns") not in html
 
 
-@pytest.mark.parametrize("area", ["loyalty", "campaigns", "service", "feedback"])
+@pytest.mark.parametrize("area", ["campaigns", "service", "feedback"])
 def test_menus_show_only_what_exists(owner_client: Client, area: str) -> None:
     """The areas not built yet have no menu (not in the side bar, the bottom bar or More)."""
     html = owner_client.get(reverse("web:dashboard")).content.decode()
@@ -245,13 +246,18 @@ def test_menus_show_only_what_exists(owner_client: Client, area: str) -> None:
 
 
 def test_coming_soon_page_is_honest(owner_client: Client) -> None:
-    html = owner_client.get(reverse("web:loyalty")).content.decode()
+    html = owner_client.get(reverse("web:feedback")).content.decode()
     assert "เร็ว ๆ นี้" in html
     assert 'class="coming-soon"' in html
 
 
 @pytest.mark.parametrize(
-    "url,view", [("/segments/", "segments:list"), ("/analytics/", "analytics:index")]
+    "url,view",
+    [
+        ("/segments/", "segments:list"),
+        ("/analytics/", "analytics:index"),
+        ("/loyalty/", "loyalty:overview"),
+    ],
 )
 def test_built_areas_have_no_coming_soon_page(owner_client: Client, url: str, view: str) -> None:
     response = owner_client.get(url)

@@ -1,0 +1,404 @@
+"""API: the points programme, members' accounts and ledgers, redeem and adjust (the point-of-
+sale contract), and the points liability."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, Path, Schema, Status
+from ninja.pagination import paginate
+
+from samphan.core.api_auth import actor_of
+from samphan.core.api_schema import ApiRouter, ErrorOut, Id, Pagination
+from samphan.core.limits import MAX_ID
+from samphan.loyalty import selectors, services
+from samphan.loyalty.models import EntryKind, ExpiryRule, Rounding
+from samphan.loyalty.programme import (
+    EDITABLE,
+    MAX_POINTS,
+    MAX_RULES,
+    MULTIPLIER_KINDS,
+    programme_get,
+    programme_update,
+)
+
+router = ApiRouter(tags=["loyalty"])
+
+IDEMPOTENCY = (
+    "With an `Idempotency-Key` header (1–200 characters, e.g. a UUID per till action): the "
+    "first request is done and its answer stored; the same key with the same request answers "
+    "the stored answer again (with `Idempotent-Replayed: true`) and changes nothing, so a till "
+    "that was offline can replay its queue. The same key with a different request is a 409 "
+    "`idempotency_key_reused`. A refused request (an error) is not stored."
+)
+
+
+def _key_header() -> Any:
+    return Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=services.IDEMPOTENCY_KEY_MAX,
+        description="any unique string per action (e.g. a UUID); a replay counts once",
+    )
+
+
+# --- programme -------------------------------------------------------------------------------
+
+
+class MultiplierIn(Schema):
+    kind: str = Field(json_schema_extra={"enum": list(MULTIPLIER_KINDS)})
+    id: Id
+    percent: int = Field(ge=0, le=10_000, description="200 = double points, 50 = half")
+
+
+class PromotionIn(Schema):
+    name: str = Field("", max_length=100)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    percent: int = Field(ge=0, le=10_000, description="200 = double points")
+
+
+class ProgrammeOut(Schema):
+    is_active: bool
+    points_per_unit: int = Field(description="points for every `unit_satang` spent")
+    unit_satang: int = Field(description="spend per step, satang (2500 = ฿25)")
+    rounding: str = Field(json_schema_extra={"enum": list(Rounding.values)})
+    pending_days: int = Field(description="days points stay pending (0: available at once)")
+    redeem_satang_per_point: int = Field(description="what one point is worth, satang")
+    expiry_rule: str = Field(json_schema_extra={"enum": list(ExpiryRule.values)})
+    expiry_months: int
+    multipliers: list[dict[str, Any]]
+    promotions: list[dict[str, Any]]
+    excluded_category_ids: list[int]
+    excluded_product_ids: list[int]
+    welcome_bonus: int
+    birthday_bonus: int
+    tiers: list[dict[str, Any]] = Field(default_factory=list, description="not built yet")
+
+
+class ProgrammeIn(Schema):
+    """Only the fields given change."""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"points_per_unit": 1, "unit_satang": 2500, "rounding": "floor", "pending_days": 7},
+                {
+                    "expiry_rule": "rolling",
+                    "expiry_months": 12,
+                    "multipliers": [{"kind": "channel", "id": 2, "percent": 200}],
+                    "promotions": [
+                        {
+                            "name": "11.11",
+                            "starts_at": "2026-11-11T00:00:00+07:00",
+                            "ends_at": "2026-11-12T00:00:00+07:00",
+                            "percent": 200,
+                        }
+                    ],
+                    "excluded_category_ids": [5],
+                },
+            ]
+        }
+    }
+
+    is_active: bool | None = None
+    points_per_unit: int | None = Field(None, ge=0, le=10_000)
+    unit_satang: int | None = Field(None, ge=100, le=100_000_000)
+    rounding: str | None = Field(None, json_schema_extra={"enum": list(Rounding.values)})
+    pending_days: int | None = Field(None, ge=0, le=365)
+    redeem_satang_per_point: int | None = Field(None, ge=1, le=1_000_000)
+    expiry_rule: str | None = Field(None, json_schema_extra={"enum": list(ExpiryRule.values)})
+    expiry_months: int | None = Field(None, ge=1, le=120)
+    multipliers: list[MultiplierIn] | None = Field(None, max_length=MAX_RULES)
+    promotions: list[PromotionIn] | None = Field(None, max_length=MAX_RULES)
+    excluded_category_ids: list[Id] | None = Field(None, max_length=MAX_RULES)
+    excluded_product_ids: list[Id] | None = Field(None, max_length=MAX_RULES)
+    welcome_bonus: int | None = Field(None, ge=0, le=1_000_000)
+    birthday_bonus: int | None = Field(None, ge=0, le=1_000_000)
+
+
+@router.get("/loyalty/programme", response=ProgrammeOut, summary="The points programme")
+def programme_read(request: HttpRequest) -> object:
+    return programme_get(workspace=actor_of(request).workspace)
+
+
+@router.put(
+    "/loyalty/programme",
+    response=ProgrammeOut,
+    summary="Change the points programme (owners and managers)",
+    description=(
+        "Changes only the fields given; the answer is the whole programme. Points already "
+        "earned keep their dates. Errors: 422 `invalid_programme` (`details.field`), "
+        "`validation_error`; 403 `permission_denied` (a role without `loyalty.manage`) or "
+        "`read_only_key`."
+    ),
+)
+def programme_change(request: HttpRequest, payload: ProgrammeIn) -> object:
+    changes = {
+        name: value
+        for name, value in payload.model_dump(exclude_unset=True).items()
+        if name in EDITABLE and value is not None
+    }
+    if "promotions" in changes:
+        changes["promotions"] = [
+            {**p, "starts_at": p["starts_at"].isoformat(), "ends_at": p["ends_at"].isoformat()}
+            for p in changes["promotions"]
+        ]
+    return programme_update(actor=actor_of(request), changes=changes)
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+class ExpiryOut(Schema):
+    date: dt.date = Field(description="the last day the points can be used (Bangkok)")
+    points: int
+
+
+class AccountOut(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "customer_id": 42,
+                "available": 1250,
+                "pending": 40,
+                "owed": 0,
+                "value_satang": 31250,
+                "tier": None,
+                "next_expiries": [{"date": "2027-01-31", "points": 300}],
+                "pending_until": "2026-12-13",
+                "card_url": None,
+                "version": 17,
+            }
+        }
+    }
+
+    customer_id: int
+    available: int = Field(description="points that can be spent now")
+    pending: int = Field(description="points earned, spendable once the return window closes")
+    owed: int = Field(description="points owed back (a refund of points already spent)")
+    value_satang: int = Field(description="what the available points are worth, satang")
+    tier: str | None = Field(description="null until tiers exist")
+    next_expiries: list[ExpiryOut]
+    pending_until: dt.date | None = Field(description="when the first pending points unlock")
+    card_url: str | None = Field(description="the member card's link; null until it exists")
+    version: int = Field(description="grows with every change of the account")
+
+
+@router.get(
+    "/loyalty/accounts/{customer_id}",
+    response=AccountOut,
+    summary="A member's points",
+    description="A customer who never earned has zeros. Errors: 404 `customer_not_found`.",
+)
+def account_read(request: HttpRequest, customer_id: Id) -> object:
+    return selectors.account_view(actor=actor_of(request), customer_id=customer_id)
+
+
+class EntryOut(Schema):
+    id: int
+    kind: str = Field(json_schema_extra={"enum": list(EntryKind.values)})
+    points: int = Field(description="change of the available points; debits are negative")
+    pending_points: int = Field(description="change of the pending points")
+    order_id: int | None
+    order_number: str | None
+    redemption_id: int | None
+    reason: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_order_number(obj: Any) -> str | None:
+        return obj.order.number if obj.order_id and obj.order else None
+
+
+@router.get(
+    "/loyalty/accounts/{customer_id}/ledger",
+    response=list[EntryOut],
+    summary="A member's ledger, newest first",
+    description=(
+        "Every change of the member's points: `earn`, `bonus`, `release` (pending → available), "
+        "`redeem`, `restore` (a redemption on a voided order given back), `expire`, `adjust`, "
+        "`reverse` (a refund). Errors: 404 `customer_not_found`."
+    ),
+)
+@paginate(Pagination)
+def ledger_read(
+    request: HttpRequest,
+    # A default, not Annotated: @paginate reads the annotations in ninja's own module.
+    customer_id: int = Path(..., ge=1, le=MAX_ID),
+) -> object:
+    return selectors.ledger_list(actor=actor_of(request), customer_id=customer_id)
+
+
+class RedeemIn(Schema):
+    model_config = {"json_schema_extra": {"example": {"points": 200, "order_id": 1234}}}
+
+    points: int = Field(ge=1, le=MAX_POINTS, description="points to spend, at most `available`")
+    order_id: Id | None = Field(None, description="the order the discount is for")
+
+
+class RedeemOut(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "redemption_id": 9,
+                "points": 200,
+                "value_satang": 5000,
+                "order_id": 1234,
+                "available": 1050,
+                "pending": 40,
+                "owed": 0,
+            }
+        }
+    }
+
+    redemption_id: int
+    points: int
+    value_satang: int = Field(description="the discount the points are worth, satang")
+    order_id: int | None
+    available: int
+    pending: int
+    owed: int
+
+
+def _answer(response: HttpResponse, answer: services.Answer) -> object:
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, answer.body)
+    return Status(answer.status, answer.body)
+
+
+@router.post(
+    "/loyalty/accounts/{customer_id}/redeem",
+    response={200: RedeemOut, 201: RedeemOut, 409: ErrorOut},
+    summary="Spend a member's points",
+    description=(
+        "Spends points of the available balance (earliest-expiring first) as a discount worth "
+        "`points × redeem_satang_per_point`. Two tills at once can never overdraw an account: "
+        "the account is locked for the redemption. 201 with the redemption; 200 with the "
+        "stored answer for a replayed `Idempotency-Key`.\n\n"
+        + IDEMPOTENCY
+        + "\n\nErrors: 409 `insufficient_points` (more than is available: `details.available`, "
+        "`details.asked`), 409 `idempotency_key_reused`; 422 `invalid_idempotency_key`, "
+        "`validation_error`; 404 `customer_not_found`, `order_not_found`; 403 "
+        "`permission_denied` (a role without `loyalty.redeem`) or `read_only_key`."
+    ),
+)
+def redeem(
+    request: HttpRequest,
+    response: HttpResponse,
+    customer_id: Id,
+    payload: RedeemIn,
+    idempotency_key: str | None = _key_header(),
+) -> object:
+    answer = services.points_redeem(
+        actor=actor_of(request),
+        customer_id=customer_id,
+        points=payload.points,
+        order_id=payload.order_id,
+        idempotency_key=idempotency_key,
+    )
+    return _answer(response, answer)
+
+
+class AdjustIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"points": 100, "reason": "ชดเชยสินค้าส่งช้า"},
+                {"points": -50, "reason": "แต้มที่บันทึกซ้ำ"},
+            ]
+        }
+    }
+
+    points: int = Field(
+        ge=-MAX_POINTS, le=MAX_POINTS, description="positive adds, negative takes off; not 0"
+    )
+    reason: str = Field(max_length=services.REASON_MAX, description="why (required)")
+
+
+class AdjustOut(Schema):
+    entry_id: int
+    points: int
+    reason: str
+    available: int
+    pending: int
+    owed: int
+
+
+@router.post(
+    "/loyalty/accounts/{customer_id}/adjust",
+    response={200: AdjustOut, 201: AdjustOut, 409: ErrorOut},
+    summary="Add or take off points by hand (owners and managers)",
+    description=(
+        "Added points are available at once and expire like earned points; taking off more "
+        "than is available is refused. The change, with its reason, is on the member's "
+        "timeline and in the audit log. 201 with the ledger entry; 200 with the stored answer "
+        "for a replayed `Idempotency-Key`.\n\n"
+        + IDEMPOTENCY
+        + "\n\nErrors: 409 `insufficient_points`, 409 `idempotency_key_reused`; 422 "
+        "`invalid_points`, `reason_required`, `invalid_idempotency_key`, `validation_error`; "
+        "404 `customer_not_found`; 403 `permission_denied` (a role without `loyalty.manage`) "
+        "or `read_only_key`."
+    ),
+)
+def adjust(
+    request: HttpRequest,
+    response: HttpResponse,
+    customer_id: Id,
+    payload: AdjustIn,
+    idempotency_key: str | None = _key_header(),
+) -> object:
+    answer = services.points_adjust(
+        actor=actor_of(request),
+        customer_id=customer_id,
+        points=payload.points,
+        reason=payload.reason,
+        idempotency_key=idempotency_key,
+    )
+    return _answer(response, answer)
+
+
+class LiabilityOut(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "members": 1840,
+                "outstanding_points": 412_500,
+                "outstanding_satang": 10_312_500,
+                "pending_points": 8_200,
+                "owed_points": 35,
+                "expiring_month": "2027-01-01",
+                "expiring_points": 21_000,
+                "expiring_satang": 525_000,
+                "redeem_satang_per_point": 25,
+                "by_tier": [],
+            }
+        }
+    }
+
+    members: int
+    outstanding_points: int = Field(description="available points of all members")
+    outstanding_satang: int = Field(description="their value at the redeem rate, satang")
+    pending_points: int
+    owed_points: int
+    expiring_month: dt.date = Field(description="the first day of next month (Bangkok)")
+    expiring_points: int = Field(description="points that expire during next month")
+    expiring_satang: int
+    redeem_satang_per_point: int
+    by_tier: list[dict[str, Any]] = Field(description="empty until tiers exist")
+
+
+@router.get(
+    "/loyalty/liability",
+    response=LiabilityOut,
+    summary="The points liability",
+    description=(
+        "What the shop owes its members in points and their value in THB, and what expires "
+        "next month. Errors: 403 `permission_denied` (a role without `loyalty.manage`)."
+    ),
+)
+def liability_read(request: HttpRequest) -> object:
+    return selectors.liability(actor=actor_of(request))

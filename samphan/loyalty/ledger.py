@@ -1,0 +1,325 @@
+"""The points ledger's one writer. Every function here works on an account locked by
+``account_lock`` inside the caller's transaction, appends ``LedgerEntry`` rows and moves the
+cached balances (with the version) in step, so that the cached balance always equals the sum
+of the ledger.
+
+The lots obey one rule: the points left in released lots add up to the available balance
+when it is positive, and to nothing when the member owes points (a reversal of points already
+spent); pending lots add up to the pending balance. Spending and expiry take the lot that
+expires first (then the oldest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from samphan.core.models import Workspace
+from samphan.loyalty.models import (
+    Account,
+    EntryKind,
+    LedgerEntry,
+    OrderPoints,
+    PointLot,
+    Redemption,
+)
+
+
+def account_lock(*, workspace: Workspace, customer_id: int) -> Account:
+    """The customer's account, created if needed, locked for the rest of the transaction
+    (PostgreSQL: a row lock; SQLite: the write lock ``BEGIN IMMEDIATE`` took)."""
+    assert transaction.get_connection().in_atomic_block, "lock inside a transaction"
+    found = Account.objects.select_for_update().filter(customer_id=customer_id).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            Account.objects.create(workspace=workspace, customer_id=customer_id)
+    except IntegrityError:  # created at the same moment by another transaction
+        pass
+    return Account.objects.select_for_update().get(customer_id=customer_id)
+
+
+def _fifo(lots: Iterable[PointLot]) -> list[PointLot]:
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(lots, key=lambda lot: (lot.expires_at or far, lot.available_at, lot.pk))
+
+
+def _released(account: Account) -> list[PointLot]:
+    return _fifo(account.lots.filter(is_pending=False, remaining__gt=0))
+
+
+def _append(
+    account: Account,
+    kind: str,
+    *,
+    points: int = 0,
+    pending_points: int = 0,
+    at: dt.datetime,
+    by: str = "",
+    order_id: int | None = None,
+    redemption: Redemption | None = None,
+    lot: PointLot | None = None,
+    reason: str = "",
+) -> LedgerEntry:
+    entry = LedgerEntry.objects.create(
+        workspace_id=account.workspace_id,
+        account=account,
+        kind=kind,
+        points=points,
+        pending_points=pending_points,
+        order_id=order_id,
+        redemption=redemption,
+        lot=lot,
+        reason=reason[:500],
+        created_at=at,
+        created_by=by[:200],
+    )
+    account.balance += points
+    account.pending += pending_points
+    account.version += 1
+    Account.objects.filter(pk=account.pk).update(
+        balance=F("balance") + points,
+        pending=F("pending") + pending_points,
+        version=F("version") + 1,
+        updated_at=at,
+    )
+    return entry
+
+
+def _take(lots: list[PointLot], points: int) -> list[tuple[PointLot, int]]:
+    """Take up to ``points`` from ``lots`` in their order; returns what came from which."""
+    taken: list[tuple[PointLot, int]] = []
+    for lot in lots:
+        if points <= 0:
+            break
+        n = min(points, lot.remaining)
+        if n <= 0:
+            continue
+        lot.remaining -= n
+        PointLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
+        taken.append((lot, n))
+        points -= n
+    return taken
+
+
+def _fill(before: int, credit: int, lots: list[tuple[PointLot, int]]) -> None:
+    """``credit`` points were added to a balance of ``before``: put back into ``lots`` (each at
+    most its cap) what is not paying off points owed."""
+    into = max(0, before + credit) - max(0, before)
+    for lot, cap in lots:
+        n = min(into, cap)
+        if n <= 0:
+            continue
+        lot.remaining += n
+        PointLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
+        into -= n
+
+
+def credit(
+    account: Account,
+    *,
+    kind: str,
+    points: int,
+    at: dt.datetime,
+    available_at: dt.datetime,
+    expires_at: dt.datetime | None,
+    now: dt.datetime,
+    order_id: int | None = None,
+    by: str = "",
+    reason: str = "",
+) -> PointLot:
+    """Credit ``points`` (> 0) as one lot: pending until ``available_at`` if that is after
+    ``now``, else available at once (paying off points owed first)."""
+    assert points > 0
+    pending = available_at > now
+    lot = PointLot.objects.create(
+        workspace_id=account.workspace_id,
+        account=account,
+        order_id=order_id,
+        points=points,
+        remaining=points if pending else 0,
+        is_pending=pending,
+        available_at=available_at,
+        expires_at=expires_at,
+        created_at=at,
+    )
+    before = account.balance
+    _append(
+        account,
+        kind,
+        points=0 if pending else points,
+        pending_points=points if pending else 0,
+        at=at,
+        by=by,
+        order_id=order_id,
+        lot=lot,
+        reason=reason,
+    )
+    if not pending:
+        lot.remaining = min(points, max(before + points, 0))
+        PointLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
+    return lot
+
+
+def release_due(account: Account, *, now: dt.datetime) -> int:
+    """Pending lots whose time has come become available. Returns the points released."""
+    released = 0
+    for lot in _fifo(account.lots.filter(is_pending=True, available_at__lte=now)):
+        points = lot.remaining
+        before = account.balance
+        lot.is_pending = False
+        lot.remaining = min(points, max(before + points, 0))
+        PointLot.objects.filter(pk=lot.pk).update(is_pending=False, remaining=lot.remaining)
+        if points:
+            _append(
+                account,
+                EntryKind.RELEASE,
+                points=points,
+                pending_points=-points,
+                at=now,
+                order_id=lot.order_id,
+                lot=lot,
+            )
+            released += points
+    return released
+
+
+def expire_due(account: Account, *, now: dt.datetime) -> int:
+    """Released points whose lots have expired go, one entry per lot. Returns the points."""
+    expired = 0
+    for lot in _fifo(account.lots.filter(is_pending=False, remaining__gt=0, expires_at__lte=now)):
+        points = lot.remaining
+        lot.remaining = 0
+        PointLot.objects.filter(pk=lot.pk).update(remaining=0)
+        _append(account, EntryKind.EXPIRE, points=-points, at=now, lot=lot)
+        expired += points
+    return expired
+
+
+@dataclass(frozen=True)
+class Insufficient(Exception):
+    available: int
+    asked: int
+
+
+def redeem(
+    account: Account,
+    *,
+    points: int,
+    value_satang: int,
+    order_id: int | None,
+    now: dt.datetime,
+    by: str,
+) -> Redemption:
+    """Spend ``points`` (> 0) of the available balance, earliest-expiring first. Never more
+    than is available (raises ``Insufficient``)."""
+    assert points > 0
+    release_due(account, now=now)
+    expire_due(account, now=now)
+    if points > account.balance:
+        raise Insufficient(available=max(account.balance, 0), asked=points)
+    taken = _take(_released(account), points)
+    assert sum(n for _lot, n in taken) == points, "lots out of step with the balance"
+    redemption = Redemption.objects.create(
+        workspace_id=account.workspace_id,
+        account=account,
+        order_id=order_id,
+        points=points,
+        value_satang=value_satang,
+        lots=[[lot.pk, n] for lot, n in taken],
+        created_by=by[:200],
+    )
+    _append(
+        account,
+        EntryKind.REDEEM,
+        points=-points,
+        at=now,
+        by=by,
+        order_id=order_id,
+        redemption=redemption,
+    )
+    return redemption
+
+
+def debit(account: Account, *, points: int, now: dt.datetime, by: str, reason: str) -> None:
+    """A negative adjustment: never more than is available (raises ``Insufficient``)."""
+    release_due(account, now=now)
+    if points > account.balance:
+        raise Insufficient(available=max(account.balance, 0), asked=points)
+    _take(_released(account), points)
+    _append(account, EntryKind.ADJUST, points=-points, at=now, by=by, reason=reason)
+
+
+def reverse(
+    account: Account,
+    *,
+    earned: OrderPoints,
+    points: int,
+    now: dt.datetime,
+    by: str = "",
+    reason: str = "",
+) -> int:
+    """Take back ``points`` of what ``earned``'s order earned (the caller caps it at what is
+    left): from its lot while pending, else from the available balance, which may go below
+    zero (owed) when the points were spent. Returns the points reversed."""
+    points = min(points, earned.earned - earned.reversed)
+    if points <= 0:
+        return 0
+    lot = PointLot.objects.filter(pk=earned.lot_id).first() if earned.lot_id else None
+    from_pending = 0
+    if lot is not None and lot.is_pending:
+        from_pending = min(points, lot.remaining)
+        lot.remaining -= from_pending
+        PointLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
+    from_available = points - from_pending
+    if from_available:
+        # The order's own lot first, then the others, earliest-expiring first.
+        lots = _released(account)
+        if lot is not None and not lot.is_pending:
+            lots = [x for x in lots if x.pk == lot.pk] + [x for x in lots if x.pk != lot.pk]
+        _take(lots, from_available)
+    _append(
+        account,
+        EntryKind.REVERSE,
+        points=-from_available,
+        pending_points=-from_pending,
+        at=now,
+        by=by,
+        order_id=earned.order_id,
+        lot=lot,
+        reason=reason,
+    )
+    earned.reversed += points
+    OrderPoints.objects.filter(pk=earned.pk).update(reversed=earned.reversed)
+    return points
+
+
+def restore(account: Account, *, redemption: Redemption, now: dt.datetime, by: str = "") -> int:
+    """Give back the points of a redemption on an order that was voided (what is not given
+    back yet), into the lots they came from. Returns the points restored."""
+    points = redemption.points - redemption.restored_points
+    if points <= 0:
+        return 0
+    taken = [(int(pk), int(n)) for pk, n in redemption.lots]
+    lots = {lot.pk: lot for lot in PointLot.objects.filter(pk__in=[pk for pk, _n in taken])}
+    # The latest-expiring first: what was spent last comes back first.
+    ordered = [(lots[pk], n) for pk, n in reversed(taken) if pk in lots]
+    before = account.balance
+    _append(
+        account,
+        EntryKind.RESTORE,
+        points=points,
+        at=now,
+        by=by,
+        order_id=redemption.order_id,
+        redemption=redemption,
+    )
+    _fill(before, points, ordered)
+    redemption.restored_points += points
+    Redemption.objects.filter(pk=redemption.pk).update(restored_points=redemption.restored_points)
+    return points

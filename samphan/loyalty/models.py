@@ -1,0 +1,231 @@
+"""The loyalty programme and its points ledger.
+
+``LedgerEntry`` is the append-only truth: every change of a member's points is one entry with
+its signed change of the available balance (``points``) and of the pending balance
+(``pending_points``). ``Account`` caches both sums with a version; only ``loyalty.ledger``
+writes it, in the transaction that appends the entries. ``PointLot`` is what the ledger needs
+to spend the earliest-expiring points first: one lot per credit, with what is left of it
+(derived state, rebuilt from the ledger if ever in doubt). ``OrderPoints`` remembers per order
+what was earned and what was reversed, so that a refund never takes back more than was earned,
+and a replayed event changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Rounding(models.TextChoices):
+    FLOOR = "floor", _("Round down")
+    ROUND = "round", _("Round to nearest")
+    CEIL = "ceil", _("Round up")
+
+
+class ExpiryRule(models.TextChoices):
+    ROLLING = "rolling", _("A number of months after earning")
+    CALENDAR_YEAR = "calendar_year", _("At the end of the calendar year")
+    NEVER = "never", _("Never")
+
+
+class Programme(models.Model):
+    """A workspace's points programme. A workspace without a row runs on the defaults
+    (``loyalty.programme.programme_get``), so points work before anyone configures them."""
+
+    workspace = models.OneToOneField(
+        "core.Workspace", on_delete=models.CASCADE, related_name="loyalty_programme"
+    )
+    is_active = models.BooleanField(_("points programme on"), default=True)
+    # ``points_per_unit`` points for every ``unit_satang`` spent (1 point per ฿25).
+    points_per_unit = models.PositiveIntegerField(_("points per step"), default=1)
+    unit_satang = models.PositiveBigIntegerField(_("spend per step (satang)"), default=2500)
+    rounding = models.CharField(
+        _("rounding"), max_length=8, choices=Rounding.choices, default=Rounding.FLOOR
+    )
+    pending_days = models.PositiveIntegerField(_("days points stay pending"), default=7)
+    redeem_satang_per_point = models.PositiveIntegerField(
+        _("value of one point (satang)"), default=25
+    )
+    expiry_rule = models.CharField(
+        _("expiry"), max_length=16, choices=ExpiryRule.choices, default=ExpiryRule.ROLLING
+    )
+    expiry_months = models.PositiveIntegerField(_("months until points expire"), default=12)
+    # [{"kind": "channel"|"branch"|"category"|"product", "id": 3, "percent": 200}]
+    multipliers = models.JSONField(default=list, blank=True)
+    # [{"name": "11.11", "starts_at": iso, "ends_at": iso, "percent": 200}]
+    promotions = models.JSONField(default=list, blank=True)
+    excluded_category_ids = models.JSONField(default=list, blank=True)
+    excluded_product_ids = models.JSONField(default=list, blank=True)
+    welcome_bonus = models.PositiveIntegerField(_("welcome bonus (points)"), default=0)
+    birthday_bonus = models.PositiveIntegerField(_("birthday bonus (points)"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"programme of workspace {self.workspace_id}"
+
+
+class Account(models.Model):
+    """A member's cached balances. ``balance`` is the available balance and may be negative
+    (owed) after a reversal of points already spent, never after a redemption."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account"
+    )
+    balance = models.BigIntegerField(default=0)
+    pending = models.BigIntegerField(default=0)
+    version = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "balance"], name="loyalty_account_ws_bal")]
+
+    def __str__(self) -> str:
+        return f"points of customer {self.customer_id}"
+
+
+class EntryKind(models.TextChoices):
+    EARN = "earn", _("Earned")
+    BONUS = "bonus", _("Bonus")
+    RELEASE = "release", _("Now available")
+    REDEEM = "redeem", _("Redeemed")
+    RESTORE = "restore", _("Redemption returned")
+    EXPIRE = "expire", _("Expired")
+    ADJUST = "adjust", _("Adjusted")
+    REVERSE = "reverse", _("Reversed")
+
+
+class Redemption(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="redemptions")
+    order = models.ForeignKey(
+        "commerce.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="loyalty_redemptions",
+    )
+    points = models.PositiveBigIntegerField()
+    value_satang = models.BigIntegerField()
+    restored_points = models.PositiveBigIntegerField(default=0)
+    # The lots the points came from, earliest-expiring first: [[lot_id, points], …].
+    lots = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"redemption of {self.points} points"
+
+
+class LedgerEntry(models.Model):
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=8, choices=EntryKind.choices)
+    # Signed change of the available balance (debits negative) and of the pending balance.
+    points = models.BigIntegerField(default=0)
+    pending_points = models.BigIntegerField(default=0)
+    order = models.ForeignKey(
+        "commerce.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    redemption = models.ForeignKey(
+        Redemption, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+    )
+    lot = models.ForeignKey(
+        "PointLot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="loyalty_entry_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.points:+d}"
+
+
+class PointLot(models.Model):
+    """Points credited together (one order's earning, a bonus, a positive adjustment), with
+    what is left of them. Pending until ``available_at``; spent and expired earliest
+    ``expires_at`` first."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
+    order = models.ForeignKey(
+        "commerce.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    points = models.BigIntegerField()
+    remaining = models.BigIntegerField()
+    is_pending = models.BooleanField(default=False)
+    available_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "is_pending", "available_at"], name="loyalty_lot_release"
+            ),
+            models.Index(fields=["workspace", "expires_at"], name="loyalty_lot_expiry"),
+            models.Index(fields=["account", "expires_at"], name="loyalty_lot_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lot {self.remaining}/{self.points}"
+
+
+class OrderPoints(models.Model):
+    """What one order earned and how much of it was reversed; per line too (``lines``:
+    {line_id: {"points", "quantity", "refunded_quantity", "reversed"}})."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField(
+        "commerce.Order", on_delete=models.CASCADE, related_name="loyalty_points"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    lot = models.ForeignKey(PointLot, null=True, on_delete=models.SET_NULL, related_name="+")
+    earned = models.BigIntegerField(default=0)
+    reversed = models.BigIntegerField(default=0)
+    base_satang = models.BigIntegerField(default=0)
+    lines = models.JSONField(default=dict)
+    refund_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"order {self.order_id}: {self.earned} earned, {self.reversed} reversed"
+
+
+class IdempotentRequest(models.Model):
+    """The stored answer to a redeem or adjust sent with an ``Idempotency-Key``."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    operation = models.CharField(max_length=32)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "operation", "key"], name="loyalty_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"
+
+
+class Notice(models.Model):
+    """Which expiry warnings were sent (a lot, warned once), so the nightly run is idempotent."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    lot = models.OneToOneField(PointLot, on_delete=models.CASCADE, related_name="notice")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"expiry notice for lot {self.lot_id}"

@@ -1,0 +1,127 @@
+"""Loyalty's part of a person's data (``core.datasubject``): their points account, ledger,
+lots, redemptions and what their orders earned. Erasure keeps the amounts (the shop's
+liability must stay true) and blanks the free text a person typed (adjustment reasons)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from samphan.core.datasubject import Holding, Subject, register_part, register_unrelated
+from samphan.loyalty.models import Account, LedgerEntry
+
+
+def points_export(subject: Subject) -> dict[str, Any]:
+    accounts = Account.objects.filter(
+        workspace_id=subject.workspace_id, customer_id__in=subject.customer_ids
+    ).order_by("pk")
+    return {
+        "accounts": [
+            {"available": max(a.balance, 0), "pending": a.pending, "owed": max(-a.balance, 0)}
+            for a in accounts
+        ],
+        "ledger": [
+            {
+                "at": e.created_at.isoformat(),
+                "kind": e.kind,
+                "points": e.points,
+                "pending_points": e.pending_points,
+                "order": e.order.number if e.order_id and e.order else "",
+                "reason": e.reason,
+            }
+            for e in LedgerEntry.objects.filter(account__in=accounts)
+            .select_related("order")
+            .order_by("created_at", "pk")
+        ],
+    }
+
+
+def points_erase(subjects: Sequence[Subject]) -> int:
+    changed = 0
+    for subject in subjects:
+        changed += (
+            LedgerEntry.objects.filter(
+                workspace_id=subject.workspace_id, account__customer_id__in=subject.customer_ids
+            )
+            .exclude(reason="")
+            .update(reason="", created_by="")
+        )
+    return changed
+
+
+register_part(
+    key="loyalty.points",
+    label=gettext_lazy("Loyalty points"),
+    holds=[
+        Holding(
+            "loyalty.Account",
+            personal=(),
+            kept=("customer", "balance", "pending", "version", "created_at", "updated_at"),
+        ),
+        Holding(
+            "loyalty.LedgerEntry",
+            personal=("reason", "created_by"),
+            kept=(
+                "account",
+                "kind",
+                "points",
+                "pending_points",
+                "order",
+                "redemption",
+                "lot",
+                "created_at",
+            ),
+        ),
+        Holding(
+            "loyalty.PointLot",
+            personal=(),
+            kept=(
+                "account",
+                "order",
+                "points",
+                "remaining",
+                "is_pending",
+                "available_at",
+                "expires_at",
+                "created_at",
+            ),
+        ),
+        Holding(
+            "loyalty.Redemption",
+            personal=("created_by",),
+            kept=(
+                "account",
+                "order",
+                "points",
+                "value_satang",
+                "restored_points",
+                "lots",
+                "created_at",
+            ),
+        ),
+        Holding(
+            "loyalty.OrderPoints",
+            personal=(),
+            kept=(
+                "order",
+                "account",
+                "lot",
+                "earned",
+                "reversed",
+                "base_satang",
+                "lines",
+                "refund_ids",
+                "created_at",
+            ),
+        ),
+        Holding("loyalty.Notice", personal=(), kept=("lot", "sent_at")),
+    ],
+    export=points_export,
+    erase=points_erase,
+    order=30,
+)
+
+register_unrelated("loyalty.Programme", "the shop's points programme")
+register_unrelated("loyalty.IdempotentRequest", "stored answers to retried API requests")

@@ -1,0 +1,695 @@
+"""Writes of the loyalty domain: redeem and adjust (idempotent per ``Idempotency-Key``),
+earning and reversal for orders (called by ``loyalty.subscribers``), bonuses, and the nightly
+release and expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samphan.commerce.models import PAID_STATUS, Order, OrderLine
+from samphan.core.access import Actor, require
+from samphan.core.audit import audit_record
+from samphan.core.errors import ApplicationError, NotFound
+from samphan.core.models import Workspace
+from samphan.core.roles import Perm
+from samphan.customers.models import Customer
+from samphan.loyalty import ledger
+from samphan.loyalty.events import (
+    PointsAdjusted,
+    PointsEarned,
+    PointsExpired,
+    PointsExpiring,
+    PointsRedeemed,
+    PointsReversed,
+)
+from samphan.loyalty.models import (
+    Account,
+    EntryKind,
+    IdempotentRequest,
+    LedgerEntry,
+    Notice,
+    OrderPoints,
+    PointLot,
+    Redemption,
+)
+from samphan.loyalty.programme import (
+    BANGKOK,
+    MAX_POINTS,
+    LineBasis,
+    available_at,
+    expires_at,
+    order_earning,
+    points_value_satang,
+    programme_get,
+)
+from samphan.timeline.publish import publish
+
+IDEMPOTENCY_KEY_MAX = 200
+REASON_MAX = 500
+EXPIRY_NOTICE_DAYS = 30
+NIGHTLY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A write's answer as the API gives it; ``replayed`` when it is the stored answer to an
+    earlier request with the same ``Idempotency-Key``."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def _customer(actor: Actor, customer_id: int) -> Customer:
+    found = Customer.objects.filter(
+        workspace=actor.workspace, pk=customer_id, merged_into__isnull=True
+    ).first()
+    if found is None:
+        raise NotFound("customer_not_found", _("Customer not found."))
+    return found
+
+
+def balances(account: Account | None) -> dict[str, int]:
+    balance = account.balance if account is not None else 0
+    return {
+        "available": max(balance, 0),
+        "pending": account.pending if account is not None else 0,
+        "owed": max(-balance, 0),
+    }
+
+
+def _fingerprint(**parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(actor: Actor, operation: str, key: str | None, fingerprint: str) -> Answer | None:
+    if key is None:
+        return None
+    stored = IdempotentRequest.objects.filter(
+        workspace=actor.workspace, operation=operation, key=key
+    ).first()
+    if stored is None:
+        return None
+    if stored.fingerprint != fingerprint:
+        raise ApplicationError(
+            "idempotency_key_reused",
+            _("This Idempotency-Key was already used for a different request; send a new key."),
+            {"field": "Idempotency-Key"},
+            status=409,
+        )
+    return Answer(status=stored.status, body=stored.response, replayed=True)
+
+
+def _store(actor: Actor, operation: str, key: str | None, fingerprint: str, answer: Answer) -> None:
+    if key is not None:
+        IdempotentRequest.objects.create(
+            workspace=actor.workspace,
+            operation=operation,
+            key=key,
+            fingerprint=fingerprint,
+            status=answer.status,
+            response=answer.body,
+        )
+
+
+def _check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ApplicationError(
+            "invalid_idempotency_key",
+            _("An Idempotency-Key is 1 to %(max)s characters.") % {"max": IDEMPOTENCY_KEY_MAX},
+            {"field": "Idempotency-Key"},
+            status=422,
+        )
+    return key
+
+
+def _insufficient(exc: ledger.Insufficient) -> ApplicationError:
+    return ApplicationError(
+        "insufficient_points",
+        _("Only %(available)s points are available; %(asked)s were asked for.")
+        % {"available": f"{exc.available:,}", "asked": f"{exc.asked:,}"},
+        {"available": exc.available, "asked": exc.asked, "field": "points"},
+        status=409,
+    )
+
+
+def _check_points(points: int, *, allow_negative: bool = False) -> None:
+    low = -MAX_POINTS if allow_negative else 1
+    if not low <= points <= MAX_POINTS or points == 0:
+        raise ApplicationError(
+            "invalid_points",
+            _("Points must be a whole number from 1 to %(max)s.") % {"max": f"{MAX_POINTS:,}"}
+            if not allow_negative
+            else _("Points must be a whole number other than 0, at most %(max)s either way.")
+            % {"max": f"{MAX_POINTS:,}"},
+            {"field": "points"},
+            status=422,
+        )
+
+
+def _idempotent(
+    actor: Actor,
+    *,
+    operation: str,
+    customer: Customer,
+    key: str | None,
+    fingerprint: str,
+    run: Callable[[Account], Answer],
+) -> Answer:
+    """Run ``run`` on the locked account once per ``key``: the same key and request give the
+    stored answer again, without doing anything. The account is locked before the key is
+    looked up, so two requests with one key at the same moment run one after the other."""
+    key = _check_key(key)
+    try:
+        with transaction.atomic():
+            account = ledger.account_lock(workspace=actor.workspace, customer_id=customer.pk)
+            replay = _replay(actor, operation, key, fingerprint)
+            if replay is not None:
+                return replay
+            answer = run(account)
+            _store(actor, operation, key, fingerprint, answer)
+            return answer
+    except IntegrityError:
+        # The same key for another customer, stored at the same moment: answer as it did.
+        with transaction.atomic():
+            replay = _replay(actor, operation, key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def points_redeem(
+    *,
+    actor: Actor,
+    customer_id: int,
+    points: int,
+    order_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> Answer:
+    """Spend ``points`` of the member's available balance, earliest-expiring first, as a
+    discount worth ``points × redeem_satang_per_point``. More than is available is a 409
+    ``insufficient_points`` and changes nothing; pending points can't be spent."""
+    require(actor, Perm.LOYALTY_REDEEM)
+    _check_points(points)
+    customer = _customer(actor, customer_id)
+    if (
+        order_id is not None
+        and not Order.objects.filter(workspace=actor.workspace, pk=order_id).exists()
+    ):
+        raise NotFound("order_not_found", _("Order not found."), {"field": "order_id"})
+    programme = programme_get(workspace=actor.workspace)
+    now = timezone.now()
+
+    def run(account: Account) -> Answer:
+        try:
+            redemption = ledger.redeem(
+                account,
+                points=points,
+                value_satang=points_value_satang(programme, points),
+                order_id=order_id,
+                now=now,
+                by=actor.label,
+            )
+        except ledger.Insufficient as exc:
+            raise _insufficient(exc) from None
+        publish(
+            PointsRedeemed(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                points=points,
+                value_satang=redemption.value_satang,
+                redemption_id=redemption.pk,
+                balance=account.balance,
+            )
+        )
+        return Answer(
+            status=201,
+            body={
+                "redemption_id": redemption.pk,
+                "points": points,
+                "value_satang": redemption.value_satang,
+                "order_id": order_id,
+                **balances(account),
+            },
+        )
+
+    return _idempotent(
+        actor,
+        operation="redeem",
+        customer=customer,
+        key=idempotency_key,
+        fingerprint=_fingerprint(customer=customer.pk, points=points, order=order_id),
+        run=run,
+    )
+
+
+def points_adjust(
+    *,
+    actor: Actor,
+    customer_id: int,
+    points: int,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> Answer:
+    """Add (positive) or take off (negative) points by hand, with a reason (owners and
+    managers). Added points are available at once and expire as earned points do; taking off
+    more than is available is refused (``insufficient_points``)."""
+    require(actor, Perm.LOYALTY_MANAGE)
+    _check_points(points, allow_negative=True)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > REASON_MAX:
+        raise ApplicationError(
+            "reason_required",
+            _("Give a reason, up to %(max)s characters.") % {"max": REASON_MAX},
+            {"field": "reason"},
+            status=422,
+        )
+    customer = _customer(actor, customer_id)
+    programme = programme_get(workspace=actor.workspace)
+    now = timezone.now()
+
+    def run(account: Account) -> Answer:
+        if points > 0:
+            lot = ledger.credit(
+                account,
+                kind=EntryKind.ADJUST,
+                points=points,
+                at=now,
+                available_at=now,
+                expires_at=expires_at(programme, now),
+                now=now,
+                by=actor.label,
+                reason=reason,
+            )
+            entry = LedgerEntry.objects.filter(lot=lot, kind=EntryKind.ADJUST).latest("pk")
+        else:
+            try:
+                ledger.debit(account, points=-points, now=now, by=actor.label, reason=reason)
+            except ledger.Insufficient as exc:
+                raise _insufficient(exc) from None
+            entry = LedgerEntry.objects.filter(account=account).latest("pk")
+        publish(
+            PointsAdjusted(
+                workspace_id=actor.workspace.pk,
+                customer_id=customer.pk,
+                actor=actor,
+                points=points,
+                reason=reason,
+                balance=account.balance,
+            )
+        )
+        audit_record(
+            action="loyalty.points_adjusted",
+            workspace=actor.workspace,
+            actor=actor.user,
+            actor_label=actor.label,
+            target=f"customer:{customer.pk}",
+            data={"points": points, "entry": entry.pk},
+        )
+        return Answer(
+            status=201,
+            body={"entry_id": entry.pk, "points": points, "reason": reason, **balances(account)},
+        )
+
+    return _idempotent(
+        actor,
+        operation="adjust",
+        customer=customer,
+        key=idempotency_key,
+        fingerprint=_fingerprint(customer=customer.pk, points=points, reason=reason),
+        run=run,
+    )
+
+
+# --- orders: earning and reversal (from commerce's events) -----------------------------------
+
+
+def orders_earn(
+    *, workspace_id: int, order_ids: Sequence[int], now: dt.datetime | None = None
+) -> int:
+    """Credit the points of paid orders with a customer that have not earned yet (idempotent
+    per order: an order earns once, whatever replays its event). Points that would already
+    have expired (an old order imported) are not credited. Returns the points credited."""
+    now = now or timezone.now()
+    workspace = Workspace.objects.get(pk=workspace_id)
+    programme = programme_get(workspace=workspace)
+    if not programme.is_active or not order_ids:
+        return 0
+    orders = list(
+        Order.objects.filter(
+            workspace_id=workspace_id,
+            pk__in=order_ids,
+            status=PAID_STATUS,
+            customer__isnull=False,
+            loyalty_points__isnull=True,
+        ).order_by("pk")
+    )
+    if not orders:
+        return 0
+    lines_by_order: dict[int, list[LineBasis]] = defaultdict(list)
+    for row in OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).values(
+        "pk", "order_id", "line_total_satang", "quantity", "product_id", "product__category_id"
+    ):
+        lines_by_order[row["order_id"]].append(
+            LineBasis(
+                line_id=row["pk"],
+                amount_satang=row["line_total_satang"],
+                quantity=row["quantity"],
+                product_id=row["product_id"],
+                category_id=row["product__category_id"],
+            )
+        )
+    total = 0
+    events: list[PointsEarned] = []
+    for order in orders:
+        assert order.customer_id is not None
+        expiry = expires_at(programme, order.placed_at)
+        if expiry is not None and expiry <= now:
+            continue
+        earning = order_earning(
+            programme,
+            lines=lines_by_order.get(order.pk, []),
+            discount_satang=order.discount_satang,
+            channel_id=order.channel_id,
+            branch_id=order.branch_id,
+            at=order.placed_at,
+        )
+        if earning.points <= 0:
+            continue
+        account = ledger.account_lock(workspace=workspace, customer_id=order.customer_id)
+        ready = available_at(programme, order.placed_at)
+        lot = ledger.credit(
+            account,
+            kind=EntryKind.EARN,
+            points=earning.points,
+            at=now,
+            available_at=ready,
+            expires_at=expiry,
+            now=now,
+            order_id=order.pk,
+        )
+        OrderPoints.objects.create(
+            workspace_id=workspace_id,
+            order=order,
+            account=account,
+            lot=lot,
+            earned=earning.points,
+            base_satang=earning.base_satang,
+            lines=earning.lines,
+        )
+        total += earning.points
+        events.append(
+            PointsEarned(
+                workspace_id=workspace_id,
+                customer_id=order.customer_id,
+                order_id=order.pk,
+                points=earning.points,
+                number=order.number,
+                available_on=ready.astimezone(BANGKOK).date().isoformat() if lot.is_pending else "",
+                balance=account.balance,
+            )
+        )
+    publish(events)
+    return total
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    line_id: int
+    quantity: int
+
+
+def order_refund_reverse(
+    *,
+    workspace_id: int,
+    order_id: int,
+    refund_id: int,
+    lines: Sequence[RefundLine],
+    refunded_total_satang: int,
+    total_satang: int,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Take back the points the refunded part of an order earned: per line (its share of the
+    line's points for the quantity refunded, all of it once the whole line is back), or in
+    proportion to the amount refunded so far. Idempotent per refund; never more than the order
+    earned. Returns the points reversed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        earned = OrderPoints.objects.filter(workspace_id=workspace_id, order_id=order_id).first()
+        if earned is None:
+            return 0
+        account = Account.objects.select_for_update().get(pk=earned.account_id)
+        earned = OrderPoints.objects.select_for_update().get(pk=earned.pk)
+        if refund_id in (earned.refund_ids or []):
+            return 0
+        points = 0
+        if lines:
+            by_line = dict(earned.lines or {})
+            for refund in lines:
+                info = dict(by_line.get(str(refund.line_id)) or {})
+                if not info:
+                    continue
+                quantity = max(int(info.get("quantity") or 1), 1)
+                refunded = min(int(info.get("refunded_quantity", 0)) + refund.quantity, quantity)
+                share = int(info.get("points", 0))
+                target = share if refunded >= quantity else share * refunded // quantity
+                points += max(target - int(info.get("reversed", 0)), 0)
+                info.update(
+                    refunded_quantity=refunded, reversed=max(target, int(info.get("reversed", 0)))
+                )
+                by_line[str(refund.line_id)] = info
+            earned.lines = by_line
+        else:
+            if total_satang <= 0 or refunded_total_satang >= total_satang:
+                target = earned.earned
+            else:
+                target = earned.earned * refunded_total_satang // total_satang
+            points = max(target - earned.reversed, 0)
+        earned.refund_ids = [*(earned.refund_ids or []), refund_id]
+        OrderPoints.objects.filter(pk=earned.pk).update(
+            lines=earned.lines, refund_ids=earned.refund_ids
+        )
+        done = ledger.reverse(account, earned=earned, points=points, now=now, reason=reason)
+        if done:
+            _publish_reversed(account, order_id, done, 0)
+        return done
+
+
+def order_void_reverse(*, workspace_id: int, order_id: int, now: dt.datetime | None = None) -> int:
+    """The order no longer counts (cancelled, refunded, returned): take back what it earned and
+    has not been taken back, and give back the points redeemed on it. Idempotent."""
+    now = now or timezone.now()
+    done = 0
+    with transaction.atomic():
+        earned = OrderPoints.objects.filter(workspace_id=workspace_id, order_id=order_id).first()
+        accounts: dict[int, tuple[int, int]] = {}
+        if earned is not None:
+            account = Account.objects.select_for_update().get(pk=earned.account_id)
+            earned = OrderPoints.objects.select_for_update().get(pk=earned.pk)
+            done = ledger.reverse(
+                account, earned=earned, points=earned.earned - earned.reversed, now=now
+            )
+            accounts[account.pk] = (done, 0)
+        for redemption in Redemption.objects.filter(
+            workspace_id=workspace_id, order_id=order_id
+        ).order_by("pk"):
+            account = Account.objects.select_for_update().get(pk=redemption.account_id)
+            redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
+            back = ledger.restore(account, redemption=redemption, now=now)
+            reversed_, restored = accounts.get(account.pk, (0, 0))
+            accounts[account.pk] = (reversed_, restored + back)
+        for account_id, (reversed_, restored) in accounts.items():
+            if reversed_ or restored:
+                _publish_reversed(Account.objects.get(pk=account_id), order_id, reversed_, restored)
+    return done
+
+
+def _publish_reversed(account: Account, order_id: int, points: int, restored: int) -> None:
+    number = Order.objects.filter(pk=order_id).values_list("number", flat=True).first() or ""
+    publish(
+        PointsReversed(
+            workspace_id=account.workspace_id,
+            customer_id=account.customer_id,
+            order_id=order_id,
+            points=points,
+            number=number,
+            restored=restored,
+            balance=account.balance,
+        )
+    )
+
+
+# --- bonuses -----------------------------------------------------------------------------------
+
+
+def bonus_credit(
+    *,
+    workspace: Workspace,
+    customer_id: int,
+    source: str,
+    marker: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """A welcome or birthday bonus, once per ``marker`` (``welcome``, ``birthday-2026``)."""
+    now = now or timezone.now()
+    programme = programme_get(workspace=workspace)
+    points = programme.welcome_bonus if source == "welcome" else programme.birthday_bonus
+    if not programme.is_active or points <= 0:
+        return 0
+    with transaction.atomic():
+        account = ledger.account_lock(workspace=workspace, customer_id=customer_id)
+        if LedgerEntry.objects.filter(
+            account=account, kind=EntryKind.BONUS, reason=marker
+        ).exists():
+            return 0
+        ledger.credit(
+            account,
+            kind=EntryKind.BONUS,
+            points=points,
+            at=now,
+            available_at=now,
+            expires_at=expires_at(programme, now),
+            now=now,
+            reason=marker,
+        )
+        publish(
+            PointsEarned(
+                workspace_id=workspace.pk,
+                customer_id=customer_id,
+                points=points,
+                source=source,
+                balance=account.balance,
+            )
+        )
+    return points
+
+
+# --- nightly -----------------------------------------------------------------------------------
+
+
+@dataclass
+class NightlyResult:
+    released: int = 0
+    expired: int = 0
+    warned: int = 0
+    birthdays: int = 0
+
+
+def _account_batches(ids: Sequence[int]) -> list[list[int]]:
+    ordered = sorted(set(ids))
+    return [ordered[i : i + NIGHTLY_BATCH] for i in range(0, len(ordered), NIGHTLY_BATCH)]
+
+
+def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> NightlyResult:
+    """Release pending points whose return window closed, expire points whose time came
+    (earliest first, one entry per lot), warn members 30 days before points expire
+    (``points.expiring``, once per lot) and give birthday bonuses. Each batch of accounts is
+    its own transaction; running it twice changes nothing the second time."""
+    now = now or timezone.now()
+    result = NightlyResult()
+    due = PointLot.objects.filter(workspace=workspace, is_pending=True, available_at__lte=now)
+    for batch in _account_batches(list(due.values_list("account_id", flat=True))):
+        with transaction.atomic():
+            for account in Account.objects.select_for_update().filter(pk__in=batch).order_by("pk"):
+                result.released += ledger.release_due(account, now=now)
+    expired = PointLot.objects.filter(
+        workspace=workspace, is_pending=False, remaining__gt=0, expires_at__lte=now
+    )
+    for batch in _account_batches(list(expired.values_list("account_id", flat=True))):
+        with transaction.atomic():
+            events = []
+            for account in Account.objects.select_for_update().filter(pk__in=batch).order_by("pk"):
+                points = ledger.expire_due(account, now=now)
+                if points:
+                    result.expired += points
+                    events.append(
+                        PointsExpired(
+                            workspace_id=workspace.pk,
+                            customer_id=account.customer_id,
+                            points=points,
+                            balance=account.balance,
+                        )
+                    )
+            publish(events)
+    result.warned = _expiry_notices(workspace, now)
+    result.birthdays = _birthdays(workspace, now)
+    return result
+
+
+def _expiry_notices(workspace: Workspace, now: dt.datetime) -> int:
+    horizon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
+    lots = (
+        PointLot.objects.filter(
+            workspace=workspace,
+            is_pending=False,
+            remaining__gt=0,
+            expires_at__gt=now,
+            expires_at__lte=horizon,
+            notice__isnull=True,
+        )
+        .select_related("account")
+        .order_by("account_id", "expires_at")
+    )
+    warned = 0
+    with transaction.atomic():
+        grouped: dict[tuple[int, int, dt.date], int] = defaultdict(int)
+        notices = []
+        for lot in lots.iterator(chunk_size=2000):
+            assert lot.expires_at is not None
+            # A lot expires at the start of a Bangkok day: the last day to use it is the one before.
+            last_day = (lot.expires_at.astimezone(BANGKOK) - dt.timedelta(seconds=1)).date()
+            grouped[(lot.account_id, lot.account.customer_id, last_day)] += lot.remaining
+            notices.append(Notice(workspace=workspace, lot=lot))
+        Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+        publish(
+            [
+                PointsExpiring(
+                    workspace_id=workspace.pk,
+                    customer_id=customer_id,
+                    points=points,
+                    expires_on=day.isoformat(),
+                )
+                for (_account, customer_id, day), points in sorted(grouped.items())
+            ]
+        )
+        warned = len(grouped)
+    return warned
+
+
+def _birthdays(workspace: Workspace, now: dt.datetime) -> int:
+    programme = programme_get(workspace=workspace)
+    if not programme.is_active or programme.birthday_bonus <= 0:
+        return 0
+    today = now.astimezone(BANGKOK).date()
+    ids = Customer.objects.filter(
+        workspace=workspace,
+        merged_into__isnull=True,
+        birthday__month=today.month,
+        birthday__day=today.day,
+    ).values_list("pk", flat=True)
+    given = 0
+    for customer_id in ids:
+        if bonus_credit(
+            workspace=workspace,
+            customer_id=customer_id,
+            source="birthday",
+            marker=f"birthday-{today.year}",
+            now=now,
+        ):
+            given += 1
+    return given

@@ -1,0 +1,100 @@
+"""Loyalty pages: the overview with the points liability, the programme settings, and adding
+or taking off a member's points by hand."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from samphan.core.errors import ApplicationError
+from samphan.core.roles import Perm
+from samphan.core.web import add_application_error, current_actor, member_required
+from samphan.customers.selectors import customer_get
+from samphan.loyalty.forms import AdjustForm, ProgrammeForm
+from samphan.loyalty.programme import programme_get, programme_update
+from samphan.loyalty.selectors import account_view, ledger_list, liability
+from samphan.loyalty.services import points_adjust
+
+LEDGER_ROWS = 50
+
+
+@member_required(Perm.LOYALTY_MANAGE)
+def overview(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    return render(
+        request,
+        "loyalty/overview.html",
+        {
+            "liability": liability(actor=actor),
+            "programme": programme_get(workspace=actor.workspace),
+        },
+    )
+
+
+@member_required(Perm.LOYALTY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def programme(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    current = programme_get(workspace=actor.workspace)
+    form = ProgrammeForm(
+        request.POST or None,
+        workspace=actor.workspace,
+        initial=ProgrammeForm.initial_for(current),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme_update(actor=actor, changes=form.changes())
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Programme saved. New orders earn by it."))
+            return redirect("loyalty:programme")
+    return render(request, "loyalty/programme.html", {"form": form, "programme": current})
+
+
+@member_required(Perm.CUSTOMER_VIEW)
+@require_http_methods(["GET", "POST"])
+def member(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """A member's points and ledger; owners and managers may add or take off points."""
+    actor = current_actor(request)
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    can_adjust = actor.can(Perm.LOYALTY_MANAGE)
+    form = AdjustForm(request.POST or None)
+    if request.method == "POST":
+        if not can_adjust:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                points_adjust(
+                    actor=actor,
+                    customer_id=customer.pk,
+                    points=form.cleaned_data["points"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as exc:
+                add_application_error(form, exc)
+            else:
+                messages.success(request, _("Points adjusted."))
+                return redirect("loyalty:member", customer_id=customer.pk)
+    return render(
+        request,
+        "loyalty/member.html",
+        {
+            "customer": customer,
+            "account": account_view(actor=actor, customer_id=customer.pk),
+            "entries": list(ledger_list(actor=actor, customer_id=customer.pk)[:LEDGER_ROWS]),
+            "form": form if can_adjust else None,
+        },
+    )
+
+
+app_name = "loyalty"
+urlpatterns = [
+    path("loyalty/", overview, name="overview"),
+    path("loyalty/programme/", programme, name="programme"),
+    path("loyalty/members/<int:customer_id>/", member, name="member"),
+]
