@@ -290,6 +290,14 @@ SAMPHAN_IMPORT_MAX_ROWS = env.int("SAMPHAN_IMPORT_MAX_ROWS", default=1_048_576)
 SAMPHAN_SHED_AFTER_SECONDS = env.float("SAMPHAN_SHED_AFTER_SECONDS", default=5.0)
 SAMPHAN_SHED_RETRY_AFTER = env.int("SAMPHAN_SHED_RETRY_AFTER", default=5)
 
+# LINE Messaging API (samphan.messaging): its address (tests and benchmarks point it at a local
+# stub), the retries of a push or multicast on 429/5xx (exponential from this base, seconds), and
+# the largest webhook body read (LINE's are a few KB).
+SAMPHAN_LINE_API_URL = env.str("SAMPHAN_LINE_API_URL", default="https://api.line.me")
+SAMPHAN_LINE_RETRY_BASE_SECONDS = env.float("SAMPHAN_LINE_RETRY_BASE_SECONDS", default=0.5)
+SAMPHAN_LINE_RETRY_ATTEMPTS = env.int("SAMPHAN_LINE_RETRY_ATTEMPTS", default=5)
+SAMPHAN_LINE_WEBHOOK_MAX_BYTES = env.int("SAMPHAN_LINE_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

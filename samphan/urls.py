@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("samphan.privacy.urls")),
     path("", include("samphan.loyalty.coupons.urls")),
     path("", include("samphan.loyalty.urls")),
+    path("", include("samphan.messaging.urls")),
     path("", include("samphan.web.urls")),
 ]

@@ -34,6 +34,9 @@ _CONSENT_SOURCES: dict[str, Any] = {
     "staff": gettext_lazy("Recorded by staff"),
     "api": gettext_lazy("Through the API"),
     "import": gettext_lazy("Imported from a file"),
+    # The LINE webhook (samphan.messaging): adding or blocking the shop's LINE account.
+    "follow": gettext_lazy("Added the shop on LINE"),
+    "unfollow": gettext_lazy("Blocked the shop on LINE"),
 }
 
 

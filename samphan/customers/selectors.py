@@ -478,3 +478,9 @@ def customer_by_reference(*, actor: Actor, reference: str) -> Customer | None:
         .filter(contacts__kind=ContactKind.PHONE, contacts__value=e164)
         .first()
     )
+
+
+def customer_by_contact(*, actor: Actor, kind: str, value: str) -> Customer | None:
+    """The live customer who owns this contact (a LINE user ID from a webhook, an email), or
+    None. ``value`` is taken as stored (normalised)."""
+    return customer_list(actor=actor).filter(contacts__kind=kind, contacts__value=value).first()

@@ -1,0 +1,1 @@
+"""Channels: one small interface per way of reaching a customer (LINE today)."""
