@@ -27,6 +27,7 @@ from samphan.customers.api_profile import router as profile_router
 from samphan.imports.api import router as imports_router
 from samphan.loyalty.api import router as loyalty_router
 from samphan.loyalty.coupons.api import router as coupons_router
+from samphan.messaging.api import router as messaging_router
 
 # Also adds DELETE /customers/{id} (405, pointing to erase) to the customers router.
 from samphan.privacy.api import router as privacy_router
@@ -183,3 +184,4 @@ api.add_router("/", segments_router)
 api.add_router("/", privacy_router)
 api.add_router("/", loyalty_router)
 api.add_router("/", coupons_router)
+api.add_router("/", messaging_router)

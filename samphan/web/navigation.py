@@ -22,6 +22,7 @@ _SETTINGS_PAGES = (
     "web:apikey_",
     "web:audit_",
     "privacy:",
+    "messaging:line_",
 )
 
 
@@ -67,6 +68,14 @@ SETTINGS_NAV: tuple[NavItem, ...] = (
     NavItem("web:apikey_list", _("API keys"), Perm.APIKEY_MANAGE, "key", ("web:apikey_",)),
     NavItem("web:audit_log", _("Audit log"), Perm.AUDIT_VIEW, "list"),
     NavItem("privacy:overview", _("Privacy (PDPA)"), Perm.PRIVACY_MANAGE, "key", ("privacy:",)),
+    # The shop's LINE Official Account and its webhook-events log (samphan.messaging).
+    NavItem(
+        "messaging:line_settings",
+        _("LINE Official Account"),
+        Perm.CHANNEL_MANAGE,
+        "send",
+        ("messaging:line_",),
+    ),
 )
 
 
