@@ -401,12 +401,15 @@ def coupon_redeem(
         replay = _replay(actor, key, normal, order_id)
         if replay is not None:
             return replay
-        raise ApplicationError(
-            "order_has_coupon",
-            _("This order already has a coupon."),
-            {"field": "order_id"},
-            status=409,
-        ) from exc
+        if CouponRedemption.objects.filter(order_id=order_id).exists():
+            raise ApplicationError(
+                "order_has_coupon",
+                _("This order already has a coupon."),
+                {"field": "order_id"},
+                status=409,
+            ) from exc
+        # Otherwise a counter's constraint (within its limit) refused the row.
+        raise CouponRefused(LIMIT_REACHED, _("This coupon has been used up.")) from exc
     return RedeemResult(redemption=redemption, created=True)
 
 
