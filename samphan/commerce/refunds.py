@@ -35,6 +35,7 @@ from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.limits import MAX_QUANTITY, MAX_SATANG
+from samphan.core.money import format_baht
 from samphan.core.roles import Perm
 from samphan.timeline.publish import publish
 
@@ -242,15 +243,34 @@ def refund_create(
     return RefundResult(refund=refund, order=order, created=True)
 
 
-def _refund_write(
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a refund would give back: the amount, and (line, units, value) per line."""
+
+    amount_satang: int
+    lines: list[tuple[OrderLine, int, int]]
+
+
+def refund_check(
+    *,
     actor: Actor,
     order: Order,
-    lines: list[RefundLineInput] | None,
-    amount_satang: int | None,
     reason: str,
-    key: str | None,
-    ip: str | None,
-) -> Refund:
+    lines: list[RefundLineInput] | None = None,
+    amount_satang: int | None = None,
+) -> tuple[RefundPlan, str]:
+    """Raise the error ``refund_create`` would raise for this request, else return what it
+    would refund and the reason, cleaned, writing nothing. Lets a page show the amount before
+    asking the user to confirm (``order`` from ``order_get``, scoped to the actor)."""
+    require(actor, Perm.ORDER_REFUND)
+    lines = _check_request(lines, amount_satang)
+    reason = refund_reason_clean(reason)
+    return _plan(order, lines, amount_satang), reason
+
+
+def _plan(
+    order: Order, lines: list[RefundLineInput] | None, amount_satang: int | None
+) -> RefundPlan:
     if order.status != OrderStatus.PAID:
         raise _error(
             "order_not_paid",
@@ -261,54 +281,67 @@ def _refund_write(
         )
     left = order.total_satang - order.refunded_satang
     line_rows: list[tuple[OrderLine, int, int]] = []  # (line, quantity, amount)
-    if lines is not None:
-        by_id = {
-            line.pk: line
-            for line in OrderLine.objects.filter(
-                order=order, pk__in=[line.line_id for line in lines]
-            )
-        }
-        for i, wanted in enumerate(lines):
-            line = by_id.get(wanted.line_id)
-            if line is None:
-                raise _error(
-                    "unknown_line",
-                    _("This order has no item with id %(id)s.") % {"id": wanted.line_id},
-                    422,
-                    field=f"lines[{i}].line_id",
-                    line_id=wanted.line_id,
-                )
-            refundable = line.quantity - line.refunded_quantity
-            if wanted.quantity > refundable:
-                raise _error(
-                    "over_refund",
-                    _("Only %(left)s of “%(name)s” can still be refunded.")
-                    % {"left": refundable, "name": line.name},
-                    409,
-                    field=f"lines[{i}].quantity",
-                    line_id=line.pk,
-                    refundable_quantity=refundable,
-                )
-            amount = line_refund_amount(
-                line_total_satang=line.line_total_satang,
-                line_quantity=line.quantity,
-                refunded_quantity=line.refunded_quantity,
-                quantity=wanted.quantity,
-            )
-            line_rows.append((line, wanted.quantity, amount))
-        # The goods' value, but never more than is left to give back: an order-wide discount
-        # can make the lines worth more than was paid for them.
-        amount_satang = min(sum(amount for _line, _q, amount in line_rows), left)
-    else:
+    if lines is None:
         assert amount_satang is not None
         if amount_satang > left:
             raise _error(
                 "over_refund",
-                _("At most %(left)s satang is left to refund on this order.") % {"left": left},
+                _("At most %(left)s is left to refund on this order.")
+                % {"left": format_baht(left)},
                 409,
                 field="amount_satang",
                 refundable_satang=left,
             )
+        return RefundPlan(amount_satang=amount_satang, lines=[])
+    by_id = {
+        line.pk: line
+        for line in OrderLine.objects.filter(order=order, pk__in=[line.line_id for line in lines])
+    }
+    for i, wanted in enumerate(lines):
+        line = by_id.get(wanted.line_id)
+        if line is None:
+            raise _error(
+                "unknown_line",
+                _("This order has no item with id %(id)s.") % {"id": wanted.line_id},
+                422,
+                field=f"lines[{i}].line_id",
+                line_id=wanted.line_id,
+            )
+        refundable = line.quantity - line.refunded_quantity
+        if wanted.quantity > refundable:
+            raise _error(
+                "over_refund",
+                _("Only %(left)s of “%(name)s” can still be refunded.")
+                % {"left": refundable, "name": line.name},
+                409,
+                field=f"lines[{i}].quantity",
+                line_id=line.pk,
+                refundable_quantity=refundable,
+            )
+        amount = line_refund_amount(
+            line_total_satang=line.line_total_satang,
+            line_quantity=line.quantity,
+            refunded_quantity=line.refunded_quantity,
+            quantity=wanted.quantity,
+        )
+        line_rows.append((line, wanted.quantity, amount))
+    # The goods' value, but never more than is left to give back: an order-wide discount can
+    # make the lines worth more than was paid for them.
+    total = min(sum(amount for _line, _q, amount in line_rows), left)
+    return RefundPlan(amount_satang=total, lines=line_rows)
+
+
+def _refund_write(
+    actor: Actor,
+    order: Order,
+    lines: list[RefundLineInput] | None,
+    amount_satang: int | None,
+    reason: str,
+    key: str | None,
+    ip: str | None,
+) -> Refund:
+    plan = _plan(order, lines, amount_satang)
+    amount_satang, line_rows = plan.amount_satang, plan.lines
     now = timezone.now()
     refund = Refund.objects.create(
         workspace=actor.workspace,
