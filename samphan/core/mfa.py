@@ -8,6 +8,8 @@ before anything else (``RequiredMfaMiddleware``) and cannot turn it off while it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -35,8 +37,22 @@ def mfa_required(user: User) -> bool:
     return Membership.objects.filter(_requiring_memberships(user.pk)).exists()
 
 
-def mfa_setup_missing(user: User) -> bool:
-    """Required of ``user`` but not set up yet: one query, made on every signed-in request."""
+def _requires(membership: Membership) -> bool:
+    """``_requiring_memberships`` for a membership already loaded with its workspace."""
+    policy = membership.workspace.mfa_policy
+    return policy == MfaPolicy.EVERYONE or (
+        policy == MfaPolicy.MANAGERS and membership.role in (Role.OWNER, Role.MANAGER)
+    )
+
+
+def mfa_setup_missing(user: User, *, memberships: Sequence[Membership] | None = None) -> bool:
+    """Required of ``user`` but not set up yet: one query, made on every signed-in request.
+    Given ``user``'s memberships with their workspaces (the request has them), none when no
+    shop of theirs requires it, as in most shops."""
+    if memberships is not None:
+        if not any(_requires(m) for m in memberships):
+            return False
+        return not Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists()
     has_factor = Authenticator.objects.filter(user_id=OuterRef("user_id"), type__in=SECOND_FACTORS)
     return (
         Membership.objects.filter(_requiring_memberships(user.pk))

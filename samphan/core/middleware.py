@@ -76,15 +76,17 @@ class WorkspaceMiddleware:
 
 
 def _current_membership(request: HttpRequest) -> Membership | None:
-    memberships = memberships_for_user(request.user)  # type: ignore[arg-type]
+    # All of the member's shops at once (a person belongs to a few): the shell's workspace
+    # switcher and the two-step sign-in check read this list instead of asking again.
+    memberships = list(memberships_for_user(request.user))  # type: ignore[arg-type]
+    request.memberships = memberships  # type: ignore[attr-defined]
     wanted = request.session.get(SESSION_WORKSPACE)
     membership = None
     if wanted is not None:
-        membership = memberships.filter(workspace_id=wanted).first()
-    if membership is None:
-        membership = memberships.first()
-        if membership is not None:
-            request.session[SESSION_WORKSPACE] = membership.workspace_id
+        membership = next((m for m in memberships if m.workspace_id == wanted), None)
+    if membership is None and memberships:
+        membership = memberships[0]
+        request.session[SESSION_WORKSPACE] = membership.workspace_id
     return membership
 
 
@@ -256,7 +258,7 @@ class RequiredMfaMiddleware:
         request.mfa_setup_required = False  # type: ignore[attr-defined]
         if user is None or not user.is_authenticated or _is_api(request):
             return self.get_response(request)
-        if not mfa_setup_missing(user):
+        if not mfa_setup_missing(user, memberships=getattr(request, "memberships", None)):
             return self.get_response(request)
         request.mfa_setup_required = True  # type: ignore[attr-defined]
         if request.path_info.startswith(_MFA_SETUP_OPEN):

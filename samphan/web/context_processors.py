@@ -32,7 +32,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     def switchable_memberships() -> list[Membership]:
         if not isinstance(user, User):
             return []
-        return list(memberships_for_user(user))
+        loaded = getattr(request, "memberships", None)  # WorkspaceMiddleware's, this request's
+        return list(loaded) if loaded is not None else list(memberships_for_user(user))
 
     return {
         "actor": actor,

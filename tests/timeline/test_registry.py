@@ -60,6 +60,19 @@ EXPECTED = {
         Phase.AFTER_COMMIT,
         {"analytics.recomputed"},
     ),
+    "samphan.analytics.subscribers.dashboard_forget": (
+        Phase.IN_TRANSACTION,
+        {
+            "order.placed",
+            "order.status_changed",
+            "order.refunded",
+            "customer.created",
+            "customer.merged",
+            "customer.unmerged",
+            "customer.erased",
+            "privacy.retention_ran",
+        },
+    ),
     "samphan.privacy.subscribers.audit_customer_changes": (
         Phase.IN_TRANSACTION,
         {"customer.created", "contact.added", "consent.changed", "customer.updated"},

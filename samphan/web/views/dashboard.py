@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext
 
-from samphan.analytics.kpis import dashboard_kpis
+from samphan.analytics.dashboard import dashboard_figures
 from samphan.core.display import money_decimals
 from samphan.core.money import satang_to_baht
 from samphan.core.roles import Perm
@@ -19,7 +19,7 @@ from samphan.core.web import current_actor, member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
     workspace = actor.workspace
-    kpis = dashboard_kpis(workspace=workspace)
+    kpis = dashboard_figures(workspace=workspace)
     language = translation.get_language() or "th"
     labels = [format_month(m.year, m.month, language=language) for m in kpis.revenue_by_month]
     chart = {
