@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Path, Schema, Status
 from ninja.pagination import paginate
@@ -14,7 +15,7 @@ from samphan.core.api_auth import actor_of
 from samphan.core.api_schema import ApiRouter, ErrorOut, Id, Pagination
 from samphan.core.limits import MAX_ID
 from samphan.loyalty import selectors, services
-from samphan.loyalty.models import EntryKind, ExpiryRule, Rounding
+from samphan.loyalty.models import EntryKind, ExpiryRule, Rounding, TierBasis
 from samphan.loyalty.programme import (
     EDITABLE,
     MAX_POINTS,
@@ -23,6 +24,7 @@ from samphan.loyalty.programme import (
     programme_get,
     programme_update,
 )
+from samphan.loyalty.tiers import MAX_TIERS, tiers_of, tiers_replace
 
 router = ApiRouter(tags=["loyalty"])
 
@@ -60,6 +62,20 @@ class PromotionIn(Schema):
     percent: int = Field(ge=0, le=10_000, description="200 = double points")
 
 
+class TierOut(Schema):
+    code: str
+    name: str
+    threshold: int = Field(description="satang spent, or points earned, in the window")
+    multiplier_percent: int = Field(description="earning multiplier (200 = double)")
+
+
+class TierIn(Schema):
+    code: str = Field("", max_length=32, description="made from the name when empty")
+    name: str = Field(max_length=100)
+    threshold: int = Field(ge=0, le=10**15)
+    multiplier_percent: int = Field(100, ge=0, le=10_000)
+
+
 class ProgrammeOut(Schema):
     is_active: bool
     points_per_unit: int = Field(description="points for every `unit_satang` spent")
@@ -75,7 +91,16 @@ class ProgrammeOut(Schema):
     excluded_product_ids: list[int]
     welcome_bonus: int
     birthday_bonus: int
-    tiers: list[dict[str, Any]] = Field(default_factory=list, description="not built yet")
+    tier_basis: str = Field(json_schema_extra={"enum": list(TierBasis.values)})
+    tier_window_months: int = Field(description="the rolling window tiers are earned over")
+    tier_hold_months: int = Field(
+        description="a tier is kept at least this long; downgrades only at that review"
+    )
+    tiers: list[TierOut] = Field(description="lowest first")
+
+    @staticmethod
+    def resolve_tiers(obj: Any) -> list[Any]:
+        return tiers_of(obj.workspace_id) if obj.workspace_id else []
 
 
 class ProgrammeIn(Schema):
@@ -85,6 +110,26 @@ class ProgrammeIn(Schema):
         "json_schema_extra": {
             "examples": [
                 {"points_per_unit": 1, "unit_satang": 2500, "rounding": "floor", "pending_days": 7},
+                {
+                    "tier_basis": "spend",
+                    "tier_window_months": 12,
+                    "tier_hold_months": 12,
+                    "tiers": [
+                        {"code": "member", "name": "Member", "threshold": 0},
+                        {
+                            "code": "silver",
+                            "name": "Silver",
+                            "threshold": 500000,
+                            "multiplier_percent": 125,
+                        },
+                        {
+                            "code": "gold",
+                            "name": "Gold",
+                            "threshold": 2000000,
+                            "multiplier_percent": 150,
+                        },
+                    ],
+                },
                 {
                     "expiry_rule": "rolling",
                     "expiry_months": 12,
@@ -117,6 +162,12 @@ class ProgrammeIn(Schema):
     excluded_product_ids: list[Id] | None = Field(None, max_length=MAX_RULES)
     welcome_bonus: int | None = Field(None, ge=0, le=1_000_000)
     birthday_bonus: int | None = Field(None, ge=0, le=1_000_000)
+    tier_basis: str | None = Field(None, json_schema_extra={"enum": list(TierBasis.values)})
+    tier_window_months: int | None = Field(None, ge=1, le=120)
+    tier_hold_months: int | None = Field(None, ge=1, le=120)
+    tiers: list[TierIn] | None = Field(
+        None, max_length=MAX_TIERS, description="replaces every tier, lowest first"
+    )
 
 
 @router.get("/loyalty/programme", response=ProgrammeOut, summary="The points programme")
@@ -130,7 +181,8 @@ def programme_read(request: HttpRequest) -> object:
     summary="Change the points programme (owners and managers)",
     description=(
         "Changes only the fields given; the answer is the whole programme. Points already "
-        "earned keep their dates. Errors: 422 `invalid_programme` (`details.field`), "
+        "earned keep their dates. `tiers` replaces every tier (lowest first, thresholds "
+        "rising; a tier kept by code keeps its members). Errors: 422 `invalid_tiers`, 422 `invalid_programme` (`details.field`), "
         "`validation_error`; 403 `permission_denied` (a role without `loyalty.manage`) or "
         "`read_only_key`."
     ),
@@ -146,7 +198,13 @@ def programme_change(request: HttpRequest, payload: ProgrammeIn) -> object:
             {**p, "starts_at": p["starts_at"].isoformat(), "ends_at": p["ends_at"].isoformat()}
             for p in changes["promotions"]
         ]
-    return programme_update(actor=actor_of(request), changes=changes)
+    actor = actor_of(request)
+    with transaction.atomic():
+        if payload.tiers is not None:
+            tiers_replace(actor=actor, tiers=[t.model_dump() for t in payload.tiers])
+        if changes or payload.tiers is None:
+            return programme_update(actor=actor, changes=changes)
+    return programme_get(workspace=actor.workspace)
 
 
 # --- accounts ----------------------------------------------------------------------------------
@@ -166,7 +224,9 @@ class AccountOut(Schema):
                 "pending": 40,
                 "owed": 0,
                 "value_satang": 31250,
-                "tier": None,
+                "tier": "silver",
+                "tier_name": "Silver",
+                "tier_review_at": "2027-12-06T10:00:00+07:00",
                 "next_expiries": [{"date": "2027-01-31", "points": 300}],
                 "pending_until": "2026-12-13",
                 "card_url": None,
@@ -180,7 +240,11 @@ class AccountOut(Schema):
     pending: int = Field(description="points earned, spendable once the return window closes")
     owed: int = Field(description="points owed back (a refund of points already spent)")
     value_satang: int = Field(description="what the available points are worth, satang")
-    tier: str | None = Field(description="null until tiers exist")
+    tier: str | None = Field(description="the tier's code; null without tiers")
+    tier_name: str | None
+    tier_review_at: dt.datetime | None = Field(
+        description="from when the tier may go down (reviewed nightly)"
+    )
     next_expiries: list[ExpiryOut]
     pending_until: dt.date | None = Field(description="when the first pending points unlock")
     card_url: str | None = Field(description="the member card's link; null until it exists")
@@ -388,7 +452,9 @@ class LiabilityOut(Schema):
     expiring_points: int = Field(description="points that expire during next month")
     expiring_satang: int
     redeem_satang_per_point: int
-    by_tier: list[dict[str, Any]] = Field(description="empty until tiers exist")
+    by_tier: list[dict[str, Any]] = Field(
+        description="per tier (null: members in no tier): members, outstanding points and value"
+    )
 
 
 @router.get(

@@ -194,3 +194,27 @@ class PointsExpiring(DomainEvent):
             },
             tone="warn",
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TierChanged(DomainEvent):
+    """A member moved up (at once, when they qualify) or down (only at a review) a tier."""
+
+    type: ClassVar[str] = "tier.changed"
+    subject: ClassVar[Subject] = Subject.CUSTOMER
+    label: ClassVar[StrOrPromise] = gettext_lazy("Tier changed")
+
+    old_tier: str = ""  # the tier's name when it changed ("" = none)
+    new_tier: str = ""
+    direction: str = "up"  # up, down
+
+    @classmethod
+    def describe(cls, payload: Mapping[str, Any], ctx: DescribeContext) -> Description:
+        old = payload.get("old_tier") or _("no tier")
+        new = payload.get("new_tier") or _("no tier")
+        up = payload.get("direction", "up") == "up"
+        return Description(
+            title=f"{old} → {new}",
+            lines=[_("Moved up a tier") if up else _("Moved down at the tier review")],
+            tone="ok" if up else "warn",
+        )

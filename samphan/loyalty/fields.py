@@ -9,12 +9,16 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
+from samphan.core.models import Workspace
 from samphan.customers.models import Customer
-from samphan.loyalty.models import PointLot
+from samphan.loyalty.models import PointLot, Tier
 from samphan.segments.fields import (
+    CHOICE_OPS,
     NUMBER_OPS,
+    ChoiceList,
     Context,
     FieldSpec,
+    choice_column,
     number_column,
     register_field,
 )
@@ -54,7 +58,20 @@ def _expiring(ctx: Context, op: str, value: Any, period: dict[str, Any] | None) 
     return Q(pk__in=customers.values("pk"))
 
 
+def _tier_choices(workspace: Workspace) -> ChoiceList:
+    return [(t.code, t.name) for t in Tier.objects.filter(workspace=workspace).order_by("rank")]
+
+
 LOYALTY_FIELDS = (
+    FieldSpec(
+        "loyalty_tier",
+        gettext_lazy("Tier"),
+        SECTION_LOYALTY,
+        "choice",
+        CHOICE_OPS,
+        choice_column("loyalty_account__tier__code", nullable="loyalty_account__tier"),
+        _tier_choices,
+    ),
     FieldSpec(
         "points_balance",
         gettext_lazy("Points available"),

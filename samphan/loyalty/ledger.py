@@ -12,11 +12,11 @@ expires first (then the oldest).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery, Sum
 
 from samphan.core.models import Workspace
 from samphan.loyalty.models import (
@@ -199,6 +199,83 @@ def expire_due(account: Account, *, now: dt.datetime) -> int:
         _append(account, EntryKind.EXPIRE, points=-points, at=now, lot=lot)
         expired += points
     return expired
+
+
+@dataclass(frozen=True)
+class Expired:
+    account_id: int
+    customer_id: int
+    points: int
+    balance: int
+
+
+def expire_accounts(*, account_ids: Sequence[int], now: dt.datetime) -> list[Expired]:
+    """``expire_due`` for many accounts in a few statements (the nightly run over a million
+    accounts): lock the accounts, append one ``expire`` entry per expired lot, take the sums
+    off the cached balances (version + 1) and empty the lots. Call inside a transaction."""
+    assert transaction.get_connection().in_atomic_block, "lock inside a transaction"
+    locked = list(
+        Account.objects.select_for_update()
+        .filter(pk__in=account_ids)
+        .order_by("pk")
+        .values_list("pk", "workspace_id", "customer_id", "balance")
+    )
+    lots = list(
+        PointLot.objects.filter(
+            account_id__in=[pk for pk, *_rest in locked],
+            is_pending=False,
+            remaining__gt=0,
+            expires_at__lte=now,
+        )
+        .order_by("account_id", "expires_at", "available_at", "pk")
+        .values_list("pk", "account_id", "remaining")
+    )
+    if not lots:
+        return []
+    info = {
+        pk: (workspace_id, customer_id, balance)
+        for pk, workspace_id, customer_id, balance in locked
+    }
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                workspace_id=info[account_id][0],
+                account_id=account_id,
+                kind=EntryKind.EXPIRE,
+                points=-remaining,
+                lot_id=lot_id,
+                created_at=now,
+            )
+            for lot_id, account_id, remaining in lots
+        ],
+        batch_size=2000,
+    )
+    totals: dict[int, int] = {}
+    for _lot, account_id, remaining in lots:
+        totals[account_id] = totals.get(account_id, 0) + remaining
+    expiring = (
+        PointLot.objects.filter(
+            account_id=OuterRef("pk"), is_pending=False, remaining__gt=0, expires_at__lte=now
+        )
+        .values("account_id")
+        .annotate(total=Sum("remaining"))
+        .values("total")[:1]
+    )
+    Account.objects.filter(pk__in=list(totals)).update(
+        balance=F("balance") - Subquery(expiring),
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    PointLot.objects.filter(pk__in=[lot_id for lot_id, _a, _r in lots]).update(remaining=0)
+    return [
+        Expired(
+            account_id=account_id,
+            customer_id=info[account_id][1],
+            points=points,
+            balance=info[account_id][2] - points,
+        )
+        for account_id, points in totals.items()
+    ]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ class ExpiryRule(models.TextChoices):
     NEVER = "never", _("Never")
 
 
+class TierBasis(models.TextChoices):
+    SPEND = "spend", _("Spend (paid orders)")
+    POINTS = "points", _("Points earned")
+
+
 class Programme(models.Model):
     """A workspace's points programme. A workspace without a row runs on the defaults
     (``loyalty.programme.programme_get``), so points work before anyone configures them."""
@@ -58,10 +63,39 @@ class Programme(models.Model):
     excluded_product_ids = models.JSONField(default=list, blank=True)
     welcome_bonus = models.PositiveIntegerField(_("welcome bonus (points)"), default=0)
     birthday_bonus = models.PositiveIntegerField(_("birthday bonus (points)"), default=0)
+    # Tiers: qualification by spend or points over a rolling window; a member keeps a tier at
+    # least ``tier_hold_months`` (the grace), and a downgrade happens only at that review.
+    tier_basis = models.CharField(
+        _("tiers by"), max_length=8, choices=TierBasis.choices, default=TierBasis.SPEND
+    )
+    tier_window_months = models.PositiveIntegerField(_("tier window (months)"), default=12)
+    tier_hold_months = models.PositiveIntegerField(_("months a tier is kept"), default=12)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"programme of workspace {self.workspace_id}"
+
+
+class Tier(models.Model):
+    """A membership level (Member, Silver, Gold …): reached at ``threshold`` (satang spent or
+    points earned in the window, as the programme says), with an earning multiplier."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    code = models.SlugField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    rank = models.PositiveSmallIntegerField()
+    threshold = models.BigIntegerField(_("threshold"), default=0)
+    multiplier_percent = models.PositiveIntegerField(_("earning multiplier (%)"), default=100)
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "code"], name="loyalty_tier_code"),
+            models.UniqueConstraint(fields=["workspace", "rank"], name="loyalty_tier_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Account(models.Model):
@@ -75,11 +109,20 @@ class Account(models.Model):
     balance = models.BigIntegerField(default=0)
     pending = models.BigIntegerField(default=0)
     version = models.PositiveBigIntegerField(default=0)
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    tier_since = models.DateTimeField(null=True, blank=True)
+    # The earliest moment the tier may go down (reviewed nightly from then on).
+    tier_review_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["workspace", "balance"], name="loyalty_account_ws_bal")]
+        indexes = [
+            models.Index(fields=["workspace", "balance"], name="loyalty_account_ws_bal"),
+            models.Index(fields=["workspace", "tier_review_at"], name="loyalty_account_review"),
+        ]
 
     def __str__(self) -> str:
         return f"points of customer {self.customer_id}"

@@ -18,7 +18,7 @@ from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
-from samphan.loyalty.models import ExpiryRule, Programme, Rounding
+from samphan.loyalty.models import ExpiryRule, Programme, Rounding, TierBasis
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 MULTIPLIER_KINDS = ("channel", "branch", "category", "product")
@@ -29,6 +29,7 @@ EDITABLE = (
     "is_active", "points_per_unit", "unit_satang", "rounding", "pending_days",
     "redeem_satang_per_point", "expiry_rule", "expiry_months", "multipliers", "promotions",
     "excluded_category_ids", "excluded_product_ids", "welcome_bonus", "birthday_bonus",
+    "tier_basis", "tier_window_months", "tier_hold_months",
 )  # fmt: skip
 
 
@@ -168,6 +169,12 @@ def programme_update(*, actor: Actor, changes: Mapping[str, Any]) -> Programme:
             if value not in Rounding.values:
                 raise _invalid(name, _("Rounding is floor, round or ceil."))
             clean[name] = value
+        elif name == "tier_basis":
+            if value not in TierBasis.values:
+                raise _invalid(name, _("Tiers are by spend or points."))
+            clean[name] = value
+        elif name in ("tier_window_months", "tier_hold_months"):
+            clean[name] = _int(changes, name, 1, 120)
         elif name == "expiry_rule":
             if value not in ExpiryRule.values:
                 raise _invalid(name, _("Expiry is rolling, calendar_year or never."))
@@ -286,13 +293,14 @@ def order_earning(
     channel_id: int | None,
     branch_id: int | None,
     at: dt.datetime,
+    extra_percent: int = 100,
 ) -> Earning:
     """The points an order earns. Shipping is not a line and earns nothing; the order's
     discount is taken off the lines in proportion to their amounts (so discounted spend
     earns nothing); excluded products and categories (gift cards) earn nothing. Each line's
     spend is weighted by its multiplier, the sum is rounded once as the programme says, and
     the points are shared out over the lines (largest remainders), so that a line's refund
-    takes back exactly its share."""
+    takes back exactly its share. ``extra_percent`` is the member's tier multiplier."""
     if not programme.is_active or not lines:
         return Earning(points=0, base_satang=0, lines={})
     gross = sum(max(line.amount_satang, 0) for line in lines)
@@ -310,7 +318,7 @@ def order_earning(
         percent = earning_percent(
             programme, line=line, channel_id=channel_id, branch_id=branch_id, at=at
         )
-        weighted[line.line_id] = net * percent
+        weighted[line.line_id] = net * percent * extra_percent // 100
     total_weighted = sum(weighted.values())
     # points = weighted / 100 / unit × points_per_unit
     points = _round(

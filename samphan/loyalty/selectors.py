@@ -47,7 +47,9 @@ class AccountView:
     version: int
     next_expiries: list[Expiry] = field(default_factory=list)
     pending_until: dt.date | None = None
-    tier: str | None = None
+    tier: str | None = None  # the tier's code
+    tier_name: str | None = None
+    tier_review_at: dt.datetime | None = None
     card_url: str | None = None
 
 
@@ -59,7 +61,7 @@ def last_day(expires_at: dt.datetime) -> dt.date:
 def account_view(*, actor: Actor, customer_id: int) -> AccountView:
     customer = _customer(actor, customer_id)
     programme = programme_get(workspace=actor.workspace)
-    account = Account.objects.filter(customer=customer).first()
+    account = Account.objects.filter(customer=customer).select_related("tier").first()
     if account is None:
         return AccountView(
             customer_id=customer.pk, available=0, pending=0, owed=0, value_satang=0, version=0
@@ -91,6 +93,9 @@ def account_view(*, actor: Actor, customer_id: int) -> AccountView:
             Expiry(date=d, points=p) for d, p in sorted(expiries.items())[:NEXT_EXPIRIES]
         ],
         pending_until=first_pending.astimezone(BANGKOK).date() if first_pending else None,
+        tier=account.tier.code if account.tier is not None else None,
+        tier_name=account.tier.name if account.tier is not None else None,
+        tier_review_at=account.tier_review_at if account.tier is not None else None,
     )
 
 
@@ -147,6 +152,19 @@ def liability(*, actor: Actor, now: dt.datetime | None = None) -> Liability:
         or 0
     )
     outstanding = totals["outstanding"] or 0
+    by_tier = [
+        {
+            "tier": row["tier__code"],
+            "name": row["tier__name"],
+            "members": row["members"],
+            "outstanding_points": row["outstanding"] or 0,
+            "outstanding_satang": points_value_satang(programme, row["outstanding"] or 0),
+        }
+        for row in Account.objects.filter(workspace=actor.workspace)
+        .values("tier__code", "tier__name", "tier__rank")
+        .annotate(members=Count("pk"), outstanding=Sum("balance", filter=Q(balance__gt=0)))
+        .order_by("tier__rank")
+    ]
     return Liability(
         members=totals["members"] or 0,
         outstanding_points=outstanding,
@@ -157,4 +175,5 @@ def liability(*, actor: Actor, now: dt.datetime | None = None) -> Liability:
         expiring_points=expiring,
         expiring_satang=points_value_satang(programme, expiring),
         redeem_satang_per_point=programme.redeem_satang_per_point,
+        by_tier=by_tier,
     )

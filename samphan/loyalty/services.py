@@ -52,12 +52,15 @@ from samphan.loyalty.programme import (
     points_value_satang,
     programme_get,
 )
+from samphan.loyalty.tiers import tier_evaluate, tiers_of, tiers_review
 from samphan.timeline.publish import publish
 
 IDEMPOTENCY_KEY_MAX = 200
 REASON_MAX = 500
 EXPIRY_NOTICE_DAYS = 30
 NIGHTLY_BATCH = 500
+# Expiry is set-based (a few statements per batch): larger batches, fewer round trips.
+EXPIRY_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -375,11 +378,14 @@ def orders_earn(
         )
     total = 0
     events: list[PointsEarned] = []
+    tiers = tiers_of(workspace)
+    percents = {t.pk: t.multiplier_percent for t in tiers}
     for order in orders:
         assert order.customer_id is not None
         expiry = expires_at(programme, order.placed_at)
         if expiry is not None and expiry <= now:
             continue
+        account = ledger.account_lock(workspace=workspace, customer_id=order.customer_id)
         earning = order_earning(
             programme,
             lines=lines_by_order.get(order.pk, []),
@@ -387,10 +393,11 @@ def orders_earn(
             channel_id=order.channel_id,
             branch_id=order.branch_id,
             at=order.placed_at,
+            extra_percent=percents.get(account.tier_id, 100) if account.tier_id else 100,
         )
         if earning.points <= 0:
+            tier_evaluate(account, programme=programme, tiers=tiers, now=now)
             continue
-        account = ledger.account_lock(workspace=workspace, customer_id=order.customer_id)
         ready = available_at(programme, order.placed_at)
         lot = ledger.credit(
             account,
@@ -421,8 +428,12 @@ def orders_earn(
                 number=order.number,
                 available_on=ready.astimezone(BANGKOK).date().isoformat() if lot.is_pending else "",
                 balance=account.balance,
+                # Beside its order on the timeline (an imported order's points too).
+                occurred_at=order.placed_at,
             )
         )
+        # Moving up a tier happens at once (the multiplier counts from the next order).
+        tier_evaluate(account, programme=programme, tiers=tiers, now=now)
     publish(events)
     return total
 
@@ -588,17 +599,19 @@ class NightlyResult:
     expired: int = 0
     warned: int = 0
     birthdays: int = 0
+    tier_changes: int = 0
 
 
-def _account_batches(ids: Sequence[int]) -> list[list[int]]:
+def _account_batches(ids: Sequence[int], size: int = NIGHTLY_BATCH) -> list[list[int]]:
     ordered = sorted(set(ids))
-    return [ordered[i : i + NIGHTLY_BATCH] for i in range(0, len(ordered), NIGHTLY_BATCH)]
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> NightlyResult:
     """Release pending points whose return window closed, expire points whose time came
     (earliest first, one entry per lot), warn members 30 days before points expire
-    (``points.expiring``, once per lot) and give birthday bonuses. Each batch of accounts is
+    (``points.expiring``, once per lot), give birthday bonuses and review tiers whose hold
+    has passed. Each batch of accounts is
     its own transaction; running it twice changes nothing the second time."""
     now = now or timezone.now()
     result = NightlyResult()
@@ -610,24 +623,28 @@ def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> 
     expired = PointLot.objects.filter(
         workspace=workspace, is_pending=False, remaining__gt=0, expires_at__lte=now
     )
-    for batch in _account_batches(list(expired.values_list("account_id", flat=True))):
+    ids = expired.order_by("account_id").values_list("account_id", flat=True).distinct()
+    for batch in _account_batches(list(ids), size=EXPIRY_BATCH):
         with transaction.atomic():
-            events = []
-            for account in Account.objects.select_for_update().filter(pk__in=batch).order_by("pk"):
-                points = ledger.expire_due(account, now=now)
-                if points:
-                    result.expired += points
-                    events.append(
-                        PointsExpired(
-                            workspace_id=workspace.pk,
-                            customer_id=account.customer_id,
-                            points=points,
-                            balance=account.balance,
-                        )
+            done = ledger.expire_accounts(account_ids=batch, now=now)
+            result.expired += sum(e.points for e in done)
+            publish(
+                [
+                    PointsExpired(
+                        workspace_id=workspace.pk,
+                        customer_id=e.customer_id,
+                        points=e.points,
+                        balance=e.balance,
+                        occurred_at=now,
                     )
-            publish(events)
+                    for e in done
+                ]
+            )
     result.warned = _expiry_notices(workspace, now)
     result.birthdays = _birthdays(workspace, now)
+    result.tier_changes = tiers_review(
+        workspace=workspace, programme=programme_get(workspace=workspace), now=now
+    )
     return result
 
 

@@ -177,7 +177,8 @@ def test_liability(api_rw: ApiClient, member, owner: Actor) -> None:  # type: ig
     body = api_rw.get(f"{BASE}/liability").json()
     assert body["members"] == 2
     assert body["outstanding_points"] == 60 and body["outstanding_satang"] == 60 * 25
-    assert body["by_tier"] == []
+    # Without tiers, every member is in the row of no tier.
+    assert [(row["tier"], row["members"]) for row in body["by_tier"]] == [(None, 2)]
     # Another workspace's members are not counted.
     OrderFactory(customer=CustomerFactory(), total_satang=500_000)
     assert api_rw.get(f"{BASE}/liability").json()["outstanding_points"] == 60
