@@ -184,6 +184,8 @@ class Counters:
     order_seq: int  # marketplace order ids derive from it
     # last running number per order-number prefix ("ST-2611-"), as commerce.services numbers them
     number_seq: dict[str, int] = field(default_factory=dict)
+    # phones given to planted duplicates so far (a typo'd number must stay unique)
+    planted_phones: set[int] = field(default_factory=set)
 
 
 Column = np.ndarray | list[Any]
@@ -213,6 +215,19 @@ class Columns:
         return Columns(int(mask.sum()), kept)
 
 
+@dataclass(frozen=True)
+class Planted:
+    """A duplicate planted on purpose: two customers of the chunk who are one person. Both are
+    given by position in the chunk and by ordinal in the workspace (the n-th customer by id,
+    from 0), with how the second record differs (``"marks+phone_typo"``)."""
+
+    original: int
+    duplicate: int
+    original_ordinal: int
+    duplicate_ordinal: int
+    variation: str
+
+
 @dataclass
 class Chunk:
     """One chunk's customers (``CUSTOMER_COLUMNS``), their contacts (``customer``: position in
@@ -225,6 +240,8 @@ class Chunk:
     lines: Columns
     segments: np.ndarray
     phone_samples: int = 0
+    # known duplicate pairs planted in the chunk (the benchmark's ground truth)
+    planted: list[Planted] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
 
 
@@ -356,6 +373,7 @@ def generate_chunk(
     counters: Counters,
     *,
     phone_sample_share: float = 0.02,
+    duplicate_share: float | None = None,
 ) -> Chunk:
     """``n`` customers with everything that hangs off them, as columns."""
     D = cal.days
@@ -710,6 +728,11 @@ def generate_chunk(
         },
     )
 
+    share = DUPLICATE_SHARE if duplicate_share is None else duplicate_share
+    planted = _plant_duplicates(
+        rng, customers, contacts, counters, share, nicknames=[roman for _, roman in all_nicks],
+        nick_idx=nick_idx, titles=(data.TITLE_MR, data.TITLE_MRS, data.TITLE_MISS),
+    )  # fmt: skip
     counters.customer_ordinal += n
     counters.order_seq += n_orders
     return Chunk(
@@ -719,10 +742,232 @@ def generate_chunk(
         lines=lines,
         segments=segment,
         phone_samples=len(sample),
+        planted=planted,
         stats={
             "customers": n,
-            "contacts": n_contacts,
+            "contacts": contacts.size,
             "orders": n_orders,
             "order_lines": n_lines,
         },
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# planted duplicates: one person recorded twice, as shops do
+
+# Share of a chunk's customers who are the second record of someone else in it.
+DUPLICATE_SHARE = 0.015
+# How the second record's name differs, and what else ties the two (a duplicate with nothing
+# but a name in common is planted too: the list cannot find those, and the benchmark says so).
+NAME_VARIATIONS = ("same", "marks", "typo", "swapped", "title", "nickname")
+NAME_VARIATION_P = np.array([0.20, 0.22, 0.15, 0.10, 0.13, 0.20])
+LINKS = ("phone_typo", "email", "birthday", "none")
+LINK_P = np.array([0.45, 0.20, 0.30, 0.05])
+SECOND_LINK_P = 0.25
+# Typo'd phones are numbers no generated customer will have: their ordinal is above this.
+_TYPO_ORDINAL_FLOOR = 100_000_000
+_PHONE_OFFSET = 48_271
+
+_ABOVE_VOWELS = ("\u0e34\u0e35", "\u0e36\u0e37", "\u0e38\u0e39")  # ิ ี, ึ ื, ุ ู
+_TONES = "\u0e48\u0e49\u0e4a\u0e4b"  # ่ ้ ๊ ๋
+_MARKS = "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c"
+# Letters that sound alike and are typed for one another.
+_SOUND_ALIKE = ("ศษส", "คขฆ", "ทธฒถ", "ณน", "ญย", "ลฬ", "พภ", "ตฏ", "ดฎ", "ชฌ")
+
+
+def _vary_marks(name: str, rng: np.random.Generator) -> str | None:
+    """The name with one vowel or tone mark dropped or changed for its neighbour."""
+    spots = [i for i, ch in enumerate(name) if ch in _MARKS]
+    if not spots:
+        return None
+    i = spots[int(rng.integers(0, len(spots)))]
+    ch = name[i]
+    swap = next((pair for pair in _ABOVE_VOWELS if ch in pair), "")
+    if ch in _TONES and rng.random() < 0.6:
+        others = [t for t in _TONES[:2] if t != ch]
+        return name[:i] + others[int(rng.integers(0, len(others)))] + name[i + 1 :]
+    if swap and rng.random() < 0.6:
+        return name[:i] + swap[1 - swap.index(ch)] + name[i + 1 :]
+    return name[:i] + name[i + 1 :]
+
+
+def _vary_letter(name: str, rng: np.random.Generator) -> str:
+    """One letter typed as one that sounds alike, else one letter left out."""
+    spots = [(i, g) for i, ch in enumerate(name) for g in _SOUND_ALIKE if ch in g]
+    if spots:
+        i, group = spots[int(rng.integers(0, len(spots)))]
+        others = [c for c in group if c != name[i]]
+        return name[:i] + others[int(rng.integers(0, len(others)))] + name[i + 1 :]
+    if len(name) < 3:
+        return name + name[-1]
+    i = 1 + int(rng.integers(0, len(name) - 1))
+    return name[:i] + name[i + 1 :]
+
+
+def _phone_ordinal(nsn: int) -> int:
+    """The customer ordinal whose generated phone is ``nsn`` (the inverse of the affine map)."""
+    prefixes = data.MOBILE_PREFIXES
+    head = nsn // 10_000_000
+    if head not in prefixes:
+        return -1
+    x = prefixes.index(head) * 10_000_000 + nsn % 10_000_000
+    return ((x - _PHONE_OFFSET) * pow(_MULT, -1, PHONE_SPACE)) % PHONE_SPACE
+
+
+def _typo_phone(nsn: int, rng: np.random.Generator, taken: set[int]) -> int | None:
+    """The number with one digit mistyped or two neighbours swapped (never the first two, the
+    mobile prefix), unique: not any generated customer's, nor another planted one."""
+    for _attempt in range(20):
+        digits = list(f"{nsn:09d}")
+        if rng.random() < 0.3:
+            i = 2 + int(rng.integers(0, 6))
+            if digits[i] == digits[i + 1]:
+                continue
+            digits[i], digits[i + 1] = digits[i + 1], digits[i]
+        else:
+            i = 2 + int(rng.integers(0, 7))
+            digits[i] = str((int(digits[i]) + 1 + int(rng.integers(0, 9))) % 10)
+        value = int("".join(digits))
+        if value in taken or 0 <= _phone_ordinal(value) < _TYPO_ORDINAL_FLOOR:
+            continue
+        taken.add(value)
+        return value
+    return None
+
+
+def _email_variant(email: str, rng: np.random.Generator) -> str:
+    """The same inbox written another way (a Gmail name with or without its dot), or the same
+    name at another provider."""
+    local, _at, domain = email.partition("@")
+    if domain == "gmail.com" and rng.random() < 0.6:
+        if "." in local:
+            return f"{local.replace('.', '')}@{domain}"
+        split = next((i for i, c in enumerate(local) if c.isdigit()), len(local))
+        if 0 < split < len(local):
+            return f"{local[:split]}.{local[split:]}@{domain}"
+    others = [d for d in data.EMAIL_DOMAINS if d != domain]
+    return f"{local}@{others[int(rng.integers(0, len(others)))]}"
+
+
+def _plant_duplicates(
+    rng: np.random.Generator,
+    customers: Columns,
+    contacts: Columns,
+    counters: Counters,
+    share: float,
+    *,
+    nicknames: list[str],
+    nick_idx: np.ndarray,
+    titles: tuple[str, str, str],
+) -> list[Planted]:
+    """Turn ``share`` of the chunk's customers into second records of others in it: the name
+    varied (the same, a vowel or tone mark, a sound-alike letter, first and last swapped, a
+    title typed into the name, only the nickname) and tied by a phone one digit off, the same
+    inbox written another way, the same birthday, or nothing else. Each keeps its own orders.
+    Contacts stay unique as the app keeps them: a number typed two ways is one contact (the app
+    matches it when the second record is made), so the planted phone is a typo."""
+    n = customers.size
+    k = int(n * share)
+    if k < 1 or n < 2 * k:
+        return []
+    # A stream of its own, spawned from the chunk's seed: which customers are planted, and how,
+    # depends on the seed only (the chunk's stream has used a clock-dependent number of draws).
+    seed_seq = rng.bit_generator.seed_seq
+    if isinstance(seed_seq, np.random.SeedSequence):
+        rng = np.random.default_rng(
+            np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 7))
+        )
+    order = rng.permutation(n)
+    originals, dups = order[:k].tolist(), order[k : 2 * k].tolist()
+    c = customers.data
+    first: list[str] = c["first_name"]  # type: ignore[assignment]
+    last: list[str] = c["last_name"]  # type: ignore[assignment]
+    nick: list[str] = c["nickname"]  # type: ignore[assignment]
+    title: list[str] = c["title"]  # type: ignore[assignment]
+    gender: list[str] = c["gender"]  # type: ignore[assignment]
+    province: list[str] = c["province"]  # type: ignore[assignment]
+    birthday = np.asarray(c["birthday"])
+    values: list[str] = contacts.data["value"]  # type: ignore[assignment]
+    kinds: list[str] = contacts.data["kind"]  # type: ignore[assignment]
+    owner = np.asarray(contacts.data["customer"])
+    email_at = {int(owner[j]): j for j in range(len(kinds)) if kinds[j] == ContactKind.EMAIL}
+    added: list[tuple[int, str]] = []  # (customer position, e-mail)
+    base = counters.customer_ordinal
+    planted: list[Planted] = []
+    for o, d in zip(originals, dups, strict=True):
+        variation = NAME_VARIATIONS[int(_choice(rng, NAME_VARIATION_P, 1)[0])]
+        links = [LINKS[int(_choice(rng, LINK_P, 1)[0])]]
+        if links[0] != "none" and rng.random() < SECOND_LINK_P:
+            links.append(LINKS[int(_choice(rng, LINK_P[:3], 1)[0])])
+        if variation == "nickname" and set(links) <= {"birthday", "none"}:
+            # A record with only a nickname came from a chat or a delivery: it has a contact.
+            links = ["phone_typo"]
+        gender[d], province[d] = gender[o], province[o]
+        f, ln, nk = first[o], last[o], nick[o]
+        title[d] = title[o] if rng.random() < 0.5 else ""
+        if variation == "marks":
+            for which in ("last", "first") if rng.random() < 0.5 else ("first", "last"):
+                varied = _vary_marks(ln if which == "last" else f, rng)
+                if varied is not None:
+                    f, ln = (f, varied) if which == "last" else (varied, ln)
+                    break
+            else:
+                variation = "typo"
+        if variation == "typo":
+            ln = _vary_letter(ln, rng)
+        elif variation == "swapped":
+            f, ln = ln, f
+        elif variation == "title":
+            glued = title[o] or titles[0 if gender[o] == Gender.MALE.value else 2]
+            f, title[d] = glued + f, ""
+        elif variation == "nickname":
+            if nk:
+                f, ln = "", ""
+            else:
+                variation, ln = "first_only", ""
+        first[d], last[d], nick[d] = (
+            f,
+            ln,
+            nk if (variation == "nickname" or rng.random() < 0.6) else "",
+        )
+        done: list[str] = []
+        for link in dict.fromkeys(links):
+            if link == "phone_typo":
+                nsn = int(values[o][3:])
+                typo = _typo_phone(nsn, rng, counters.planted_phones)
+                if typo is not None:
+                    values[d] = f"+66{typo}"
+                    done.append(link)
+            elif link == "email":
+                if o in email_at:
+                    email = values[email_at[o]]
+                else:  # the original gave one too
+                    email = f"{nicknames[int(nick_idx[o])]}.{base + o + 1}@gmail.com"
+                    added.append((o, email))
+                variant = _email_variant(email, rng)
+                if d in email_at:
+                    values[email_at[d]] = variant
+                else:
+                    added.append((d, variant))
+                done.append(link)
+            elif link == "birthday":
+                if np.isnat(birthday[o]):
+                    birthday[o] = np.datetime64("1965-01-01") + int(rng.integers(0, 40 * 365))
+                birthday[d] = birthday[o]
+                done.append(link)
+        planted.append(
+            Planted(
+                original=o, duplicate=d, original_ordinal=base + o, duplicate_ordinal=base + d,
+                variation="+".join([variation, *(done or ["none"])]),
+            )
+        )  # fmt: skip
+    if added:
+        created = np.asarray(contacts.data["created_at"])
+        positions = np.array([d for d, _v in added], dtype=np.int64)
+        first_seen = created[positions]  # when they gave their phone (phones come first)
+        contacts.data["customer"] = np.concatenate([owner, positions])
+        contacts.data["kind"] = kinds + [ContactKind.EMAIL.value] * len(added)
+        contacts.data["value"] = values + [v for _d, v in added]
+        contacts.data["created_at"] = np.concatenate([created, first_seen])
+        contacts.size += len(added)
+    return planted

@@ -21,6 +21,7 @@ from samphan.customers import duplicates
 from samphan.customers import subscribers as customer_subscribers
 from samphan.customers.contact_services import contact_add
 from samphan.customers.duplicates import (
+    THRESHOLD,
     DuplicatePair,
     duplicate_candidates,
     duplicate_dismiss,
@@ -99,7 +100,8 @@ def test_same_phone_suffix_and_the_same_name_with_a_title(owner: Actor, find: Fi
     b = _customer(owner, "นางสาวสมหญิง", "ใจดี", phone="+66899996920")
     pair = _pair(find(actor=owner), a, b)
     assert _codes(pair) >= {"same_name", "phone_suffix"}
-    assert pair is not None and pair.score >= 80
+    # The same last 4 digits is a hint (1 in 10,000 by chance), not proof: listed, not certain.
+    assert pair is not None and THRESHOLD <= pair.score < 80
     assert "6920" in " ".join(reason_text(r) for r in pair.reasons)
 
 
@@ -126,7 +128,7 @@ def test_nickname_only_record_with_the_same_phone_suffix(owner: Actor, find: Fin
     ContactPointFactory(customer=b, kind="phone", value="+66823596920")
     pair = _pair(find(actor=owner), a, b)
     assert _codes(pair) >= {"same_nickname"}
-    assert _codes(pair) & {"phone_suffix", "phone_digits"}
+    assert _codes(pair) & {"phone_suffix", "phone_typo"}
 
 
 def test_same_username_on_two_marketplaces_and_similar_name(owner: Actor, find: Finder) -> None:
@@ -146,7 +148,7 @@ def test_same_address_and_similar_name(owner: Actor, find: Finder) -> None:
             workspace=owner.workspace, customer=customer, line=line, postcode="10110"
         )
     pair = _pair(find(actor=owner), a, b)
-    assert _codes(pair) >= {"same_address", "similar_name"}
+    assert _codes(pair) >= {"same_address", "marks_name"}
 
 
 def test_different_people_are_not_duplicates(owner: Actor, find: Finder) -> None:
@@ -204,8 +206,9 @@ def test_limit_and_order(owner: Actor, find: Finder) -> None:
         _customer(owner, "กานดา", "ศรีสุข", phone="+66813590001", birthday=born),
         _customer(owner, "กานดา", "ศรีสุข", phone="+66823590001", birthday=born),
     )
-    _customer(owner, "อรุณี", "วงศ์ใหญ่")
-    _customer(owner, "อรุณี", "วงศ์ใหญ่")
+    # A name alone is never enough: this pair also shares a birthday.
+    _customer(owner, "อรุณี", "วงศ์ใหญ่", birthday=dt.date(1970, 1, 2))
+    _customer(owner, "อรุณี", "วงศ์ใหญ่", birthday=dt.date(1970, 1, 2))
     pairs = find(actor=owner)
     assert len(pairs) == 2 and pairs[0].score > pairs[1].score
     assert {pairs[0].survivor.pk, pairs[0].merged.pk} == {c.pk for c in strong}
@@ -415,7 +418,7 @@ def test_merge_removes_the_merged_customers_pairs_and_undo_brings_them_back(
 ) -> None:
     a = _customer(owner, "สมหญิง", "ใจดี", phone="+66813596920")
     b = _customer(owner, "สมหญิง", "ใจดี", phone="+66893596920")
-    c = _customer(owner, "สมหญิง", "ใจดี", birthday=dt.date(1990, 4, 13))
+    c = _customer(owner, "สมหญิง", "ใจดี", phone="+66823596920")  # one digit off theirs
     duplicates_scan(workspace=owner.workspace)
     assert duplicate_list(actor=owner).count() == 3
     log = customer_merge(actor=owner, survivor_id=a.pk, merged_id=b.pk)  # no rescan yet
@@ -457,7 +460,7 @@ def test_a_pair_dismissed_during_a_scan_is_never_listed(owner: Actor) -> None:
 def test_dismiss_hides_the_pair_and_survives_rescans(owner: Actor) -> None:
     a = _customer(owner, "สมหญิง", "ใจดี", phone="+66813596920")
     b = _customer(owner, "สมหญิง", "ใจดี", phone="+66893596920")
-    c = _customer(owner, "สมหญิง", "ใจดี", birthday=dt.date(1990, 4, 13))
+    c = _customer(owner, "สมหญิง", "ใจดี", phone="+66823596920")  # one digit off theirs
     duplicates_scan(workspace=owner.workspace)
     result = duplicate_dismiss(actor=owner, customer_id=b.pk, other_id=a.pk)
     assert result.created
@@ -613,7 +616,7 @@ def test_pages_of_another_workspace(
 ) -> None:
     a = _customer(owner, "สมหญิง", "ใจดี", phone="+66813596920")
     b = _customer(owner, "นางสาวสมหญิง", "ใจดี", phone="+66899996920")
-    _customer(owner, "สมหญิง", "ใจดี", birthday=dt.date(1990, 4, 13))
+    _customer(owner, "สมหญิง", "ใจดี", phone="+66823596920")
     duplicates_scan(workspace=owner.workspace)
     duplicate_dismiss(actor=owner, customer_id=a.pk, other_id=b.pk)
     ours = _stored_rows(owner)

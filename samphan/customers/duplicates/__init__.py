@@ -1,10 +1,10 @@
 """Possible duplicates (Customer 360): find them, store them, and let people say "not the same
 person".
 
-* Finding: blocking keys computed and grouped in the database (same last 4 phone digits + name,
-  same full name in either order, birthday + name, same email name or marketplace username,
-  same address), then each candidate pair scored in Python (Thai names without titles, a
-  similarity ratio). ``duplicate_candidates`` does this on the fly; it is the reference the
+* Finding: blocking keys computed and grouped in the database (a name and part of a phone
+  number, one number typed two ways, birthday + name, same email name or marketplace username,
+  same address), then each candidate pair scored in Python by its evidence: contacts outweigh
+  names, and a name counts for less the more customers of the shop share it (``scoring``). ``duplicate_candidates`` does this on the fly; it is the reference the
   stored list is checked against, and what the list page used to do on every request.
 * Storing: ``duplicates_scan`` writes the scored pairs as ``DuplicateCandidate`` rows, for the
   whole workspace (the nightly task and "Scan again") or only for some customers (right after
@@ -23,7 +23,12 @@ them, the rescans), ``listing`` (reading the stored pairs), ``dismissals`` ("not
 person").
 """
 
-from samphan.customers.duplicates.candidates import duplicate_candidates
+from samphan.customers.duplicates.candidates import (
+    Explanation,
+    duplicate_candidates,
+    duplicate_explain,
+    name_counts,
+)
 from samphan.customers.duplicates.dismissals import (
     DismissalResult,
     duplicate_dismiss,
@@ -44,10 +49,13 @@ from samphan.customers.duplicates.scan import (
 from samphan.customers.duplicates.scoring import (
     THRESHOLD,
     DuplicatePair,
+    NameCounts,
     Reason,
     name_parts,
+    reason_note,
     reason_text,
     score_pair,
+    strip_marks,
 )
 
 __all__ = [
@@ -57,11 +65,14 @@ __all__ = [
     "THRESHOLD",
     "DismissalResult",
     "DuplicatePair",
+    "Explanation",
+    "NameCounts",
     "Reason",
     "ScanStatus",
     "duplicate_candidates",
     "duplicate_dismiss",
     "duplicate_dismissal_list",
+    "duplicate_explain",
     "duplicate_list",
     "duplicate_pairs",
     "duplicate_restore",
@@ -70,7 +81,10 @@ __all__ = [
     "duplicates_scan",
     "duplicates_scan_later",
     "duplicates_scan_request",
+    "name_counts",
     "name_parts",
+    "reason_note",
     "reason_text",
     "score_pair",
+    "strip_marks",
 ]

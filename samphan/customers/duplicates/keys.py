@@ -1,6 +1,20 @@
-"""Blocking keys: which pairs to score. The keys (same last 4 phone digits + name, same full
-name in either order, birthday + name, same email name or marketplace username, same address)
-are computed and grouped in the database; only customers sharing one become candidate pairs."""
+"""Blocking keys: which pairs to score. The keys are computed and grouped in the database;
+only customers sharing one become candidate pairs:
+
+* ``p``: the same name (title-free, vowel and tone marks removed, either order) and phones
+  with the same last 4 digits;
+* ``s`` / ``g``: the same first name and first letter of the last name (a typo further on)
+  and phones with the same last 4 / first 4 national digits (a one-digit typo in the number
+  leaves one of the two intact);
+* ``t``: phones with the same last 8 digits (one number typed with and without its leading 0
+  or +66, when stored as typed);
+* ``q`` / ``r``: the same last 4 / first 4 digits and a name part, when one record's name is
+  incomplete (a nickname only);
+* ``b``: the same birthday and a name part;
+* ``i``: the same e-mail name (without dots) or username;
+* ``a``: the same address.
+
+A name alone makes no key: it is never enough to propose a pair (``scoring``)."""
 
 from __future__ import annotations
 
@@ -28,8 +42,8 @@ from django.db.models.functions import (
 )
 
 from samphan.core.models import Workspace
-from samphan.core.thai.names import TITLES
-from samphan.customers.duplicates.scoring import HANDLE_KINDS
+from samphan.core.thai.names import _THAI_FOLLOWING, TITLES
+from samphan.customers.duplicates.scoring import HANDLE_KINDS, THAI_MARKS, strip_marks
 from samphan.customers.models import Address, ContactKind, ContactPoint, Customer
 
 # A blocking key shared by more customers than this says little (a common name, a shared shop
@@ -42,10 +56,18 @@ MAX_PAIRS = 20_000
 # --- blocking: which pairs to score ---------------------------------------------------------------
 
 
+def _glued(title: str) -> bool:
+    """Whether the title may be written glued to the name: Thai ones, and those ending in a dot
+    ("Mr.Smith"). An English title without a dot must be a word of its own: "Missy" is a name."""
+    return not (title[-1].isascii() and title[-1].isalpha())
+
+
 class TitleFree(models.Func):
     """SQL: a first name without a leading title (นางสาว, คุณ, Mr., …), lower-cased, as
-    ``split_title`` does in Python. Names written through the services and importers are stored
-    without titles already; this catches rows written any other way."""
+    ``split_title`` does in Python: an English title without its dot only as a word of its own
+    ("Miss Ann", not "Missy"), a glued Thai one only before a letter that can begin a word
+    ("คุณากร" is a name). Names written through the services and importers are stored without
+    titles already; this catches rows written any other way."""
 
     output_field = models.CharField()
 
@@ -61,47 +83,116 @@ class TitleFree(models.Func):
         arg_joiner: str | None = None,
         **extra_context: Any,
     ) -> Any:
-        # The SQL Django writes for Lower(Case(When(StartsWith(Lower(x), t) & ~Exact(Lower(x), t),
+        # The SQL Django writes for Lower(Case(When(StartsWith(Lower(x), t) & …,
         # then=Trim(Substr(x, len(t) + 1))) …, default=x)), written out here: building those
         # expressions for every key branch took longer than running an incremental scan.
         sql, params = compiler.compile(self.source_expressions[0])
+        following = "".join(sorted(_THAI_FOLLOWING))
         whens: list[str] = []
         values: list[Any] = []
         for title in TITLES:
             lowered = title.lower()
-            whens.append(
-                f"WHEN (LOWER({sql}) LIKE %s ESCAPE '\\' AND NOT (LOWER({sql}) = %s)) "
-                f"THEN TRIM(SUBSTR({sql}, %s))"
-            )
-            values += [
-                *params,
-                connection.ops.prep_for_like_query(lowered) + "%",
-                *params,
-                lowered,
-                *params,
-                len(title) + 1,
-            ]
+            if _glued(title):
+                # Not the whole name, and not followed by a vowel or mark that cannot begin one.
+                whens.append(
+                    f"WHEN (LOWER({sql}) LIKE %s ESCAPE '\\' AND NOT (LOWER({sql}) = %s) "
+                    f"AND INSTR(%s, SUBSTR({sql}, %s, 1)) = 0) "
+                    f"THEN TRIM(SUBSTR({sql}, %s))"
+                )
+                values += [
+                    *params,
+                    connection.ops.prep_for_like_query(lowered) + "%",
+                    *params,
+                    lowered,
+                    following,
+                    *params,
+                    len(title) + 1,
+                    *params,
+                    len(title) + 1,
+                ]
+            else:
+                whens.append(
+                    f"WHEN (LOWER({sql}) LIKE %s ESCAPE '\\') THEN TRIM(SUBSTR({sql}, %s))"
+                )
+                values += [
+                    *params,
+                    connection.ops.prep_for_like_query(lowered) + " %",
+                    *params,
+                    len(title) + 1,
+                ]
         return f"LOWER(CASE {' '.join(whens)} ELSE {sql} END)", [*values, *params]
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # One regular expression instead of a CASE with a LIKE per title: much faster at size.
         sql, params = compiler.compile(self.source_expressions[0])
-        pattern = "^(" + "|".join(re.escape(t) for t in TITLES) + r")\s*(?=\S)"
+        following = "".join(sorted(_THAI_FOLLOWING))
+        options = []
+        for title in TITLES:
+            if _glued(title):
+                options.append(rf"{re.escape(title)}(?![{following}])\s*(?=\S)")
+            else:
+                options.append(rf"{re.escape(title)}\s+(?=\S)")
+        pattern = "^(" + "|".join(options) + ")"
         return f"LOWER(REGEXP_REPLACE({sql}, %s, '', 'i'))", [*params, pattern]
+
+
+def _strip_or_none(value: str | None) -> str | None:
+    return None if value is None else strip_marks(value)
+
+
+class StripMarks(models.Func):
+    """SQL: the text without Thai vowel and tone marks written above or below a letter
+    (``scoring.strip_marks``)."""
+
+    output_field = models.CharField()
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        # SQLite has no TRANSLATE, and sixteen nested REPLACEs overflow its parser inside the
+        # key expressions: the Python function, registered on the connection.
+        sql, params = compiler.compile(self.source_expressions[0])
+        connection.ensure_connection()
+        connection.connection.create_function(
+            "samphan_strip_marks", 1, _strip_or_none, deterministic=True
+        )
+        return f"samphan_strip_marks({sql})", params
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"TRANSLATE({sql}, %s, '')", [*params, THAI_MARKS]
+
+
+def _phone_plain(expression: Any = "value") -> Any:
+    """A phone as digits and a possible leading +: spaces and dashes taken out."""
+    return Replace(Replace(expression, Value("-"), Value("")), Value(" "), Value(""))
+
+
+def _phone_head() -> Any:
+    """The first 4 of the last 9 digits: the national number's start (8123 of +66812345678)."""
+    return Substr(Right(_phone_plain(), 9), 1, 4)
 
 
 @dataclass(frozen=True)
 class _Scope:
     """What some customers' blocking keys can be made of, so that an incremental scan computes
-    only the key rows that can equal one of theirs: phones ending in the same 4 digits, last
-    names equal to one of their name parts, the same birthdays, email names and usernames,
+    only the key rows that can equal one of theirs: phones ending in the same 4 digits or
+    starting with the same 4 national digits, the same birthdays, email names and usernames,
     postcodes. Every row with one of their keys passes these filters, so the blocks they are in
     come out complete (and the MAX_BLOCK limit counts the same as in a full scan)."""
 
-    phone_ids: frozenset[int]  # phones ending in one of their last 4 digits
-    names: frozenset[str]  # their title-free, lower-cased name parts (full names only)
+    phone_ids: frozenset[int]  # phones sharing their last 4 or first 4 national digits
     birthdays: frozenset[dt.date]
-    identifiers: frozenset[str]  # email names and usernames
+    identifiers: frozenset[str]  # email names (without dots) and usernames
     email_ids: frozenset[int]  # emails whose name is one of the identifiers
     postcodes: frozenset[str]
 
@@ -110,37 +201,37 @@ def _ids(qs: QuerySet[Any]) -> frozenset[int]:
     return frozenset(qs.values_list("pk", flat=True))
 
 
+def _email_name() -> Any:
+    return Replace(Substr("value", 1, StrIndex("value", Value("@")) - 1), Value("."), Value(""))
+
+
 def _scope(workspace: Workspace, ids: Collection[int]) -> _Scope:
-    names: set[str] = set()
-    birthdays: set[dt.date] = set()
-    people = Customer.objects.filter(workspace=workspace, pk__in=ids).annotate(
-        f=TitleFree(F("first_name")), l=Lower("last_name")
-    )
-    for first, last, birthday in people.values_list("f", "l", "birthday"):
-        if first and last:
-            names.update((first, last))
-        if birthday is not None:
-            birthdays.add(birthday)
+    born = Customer.objects.filter(workspace=workspace, pk__in=ids, birthday__isnull=False)
+    birthdays = frozenset(b for b in born.values_list("birthday", flat=True) if b is not None)
     suffixes: set[str] = set()
+    heads: set[str] = set()
     identifiers: set[str] = set()
     contacts = ContactPoint.objects.filter(workspace=workspace, customer_id__in=ids)
     for kind, value in contacts.values_list("kind", "value"):
         if kind == ContactKind.PHONE:
+            plain = value.replace("-", "").replace(" ", "")
             suffixes.add(value[-4:])
+            heads.add(plain[-9:][:4])
         elif kind == ContactKind.EMAIL:
-            local = value.partition("@")[0]
+            local = value.partition("@")[0].replace(".", "")
             if len(local) >= 4:
                 identifiers.add(local)
-        elif kind in HANDLE_KINDS and len(value) >= 4:
-            identifiers.add(value)
+        elif kind in HANDLE_KINDS:
+            handle = value.replace(".", "")
+            if len(handle) >= 4:
+                identifiers.add(handle)
     postcodes = set(
         Address.objects.filter(workspace=workspace, customer_id__in=ids, line__gt="").values_list(
             "postcode", flat=True
         )
     )
     # Looked up once here, each the way its database can use an index (PostgreSQL: trigram
-    # indexes serve LIKE '%0793' and LIKE 'name@%'; SQLite: RIGHT() over the phones in C, and
-    # a range on the (workspace, kind, value) unique index, exact under its binary collation).
+    # indexes serve LIKE '%0793'; SQLite: RIGHT() over the phones in C).
     postgres = connection.vendor == "postgresql"
     phones = ContactPoint.objects.filter(workspace=workspace, kind=ContactKind.PHONE)
     phone_ids: frozenset[int] = frozenset()
@@ -150,20 +241,14 @@ def _scope(workspace: Workspace, ids: Collection[int]) -> _Scope:
             if postgres
             else phones.annotate(suffix=Right("value", 4)).filter(suffix__in=sorted(suffixes))
         )
+        phone_ids |= _ids(phones.annotate(head=_phone_head()).filter(head__in=sorted(heads)))
     emails = ContactPoint.objects.filter(workspace=workspace, kind=ContactKind.EMAIL)
     email_ids: frozenset[int] = frozenset()
     if identifiers:
-        email_ids = _ids(
-            emails.filter(_any_of("value__startswith", (f"{i}@" for i in identifiers)))
-            if postgres
-            else emails.filter(
-                _any_of_q(Q(value__gte=f"{i}@", value__lt=f"{i}A") for i in sorted(identifiers))
-            )
-        )
+        email_ids = _ids(emails.annotate(local=_email_name()).filter(local__in=sorted(identifiers)))
     return _Scope(
         phone_ids=phone_ids,
-        names=frozenset(names),
-        birthdays=frozenset(birthdays),
+        birthdays=birthdays,
         identifiers=frozenset(identifiers),
         email_ids=email_ids,
         postcodes=frozenset(postcodes),
@@ -210,49 +295,56 @@ def _key_branches(workspace: Workspace, scope: _Scope | None = None) -> list[Que
             "k", "cid", "wk", "nd"
         )
 
-    suffix = Right("value", 4)
     sep = Value("|")
-    p = named(phones, "customer__").annotate(suffix=suffix)
-    # Only suffixes that a record with an incomplete name has can make a "q" block.
+    p = named(phones, "customer__").annotate(
+        suffix=Right("value", 4), head=_phone_head(), sf=StripMarks("f"), sl=StripMarks("l")
+    )
+    # Only digits that a record with an incomplete name has can make a "q" or "r" block.
     weak_suffixes = p.filter(weak=1).values("suffix")
+    weak_heads = p.filter(weak=1).values("head")
     c = named(live, "")
     full = Q(f__gt="") & Q(l__gt="")
-    full_name = (Least("f", "l"), sep, Greatest("f", "l"))  # either order
+    full_name = (Least("sf", "sl"), sep, Greatest("sf", "sl"))  # either order, without marks
     with_phones = scope is None or bool(scope.phone_ids)
-    with_names = scope is None or bool(scope.names)
     with_birthdays = scope is None or bool(scope.birthdays)
     branches = []
     if with_phones:
-        # same last 4 phone digits + the same (title-free) full name
+        named_phones = p.filter(full)
+        # the same name (either order) and the same last 4 digits
         branches.append(
-            rows(p.filter(full), Concat(Value("p|"), "suffix", sep, *full_name), "customer_id")
+            rows(named_phones, Concat(Value("p|"), "suffix", sep, *full_name), "customer_id")
         )
-    if with_names:
-        # same full name (Thai surnames are nearly unique to a family)
-        same_name = c.filter(full)
-        if scope is not None:  # either order: their last name is one of our name parts
-            # Thai has no letter case: a plain match, served by the (workspace, last_name)
-            # index; other names case-insensitively (a trigram index on PostgreSQL).
-            caseless = {name for name in scope.names if name.upper() == name.lower()}
-            same_name = same_name.filter(
-                Q(last_name__in=sorted(caseless))
-                | _any_of("last_name__iexact", scope.names - caseless)
+        # the same first name and last name's first letter (a typo further on) and the same
+        # last 4 / first 4 digits
+        initial = (F("sf"), sep, Substr("sl", 1, 1))
+        for letter, digits in (("s", "suffix"), ("g", "head")):
+            branches.append(
+                rows(
+                    named_phones,
+                    Concat(Value(f"{letter}|"), digits, sep, *initial),
+                    "customer_id",
+                )
             )
-        branches.append(rows(same_name, Concat(Value("n|"), *full_name), "pk"))
+        # the same last 8 digits: one number stored as typed two ways
+        branches.append(rows(phones, Concat(Value("t|"), Right(_phone_plain(), 8)), "customer_id"))
     born = c if scope is None else c.filter(birthday__in=sorted(scope.birthdays))
     for token in ("f", "l", "nk"):
         has = Q(**{f"{token}__gt": ""})
         if with_phones:
-            # same last 4 digits + a name part, when one record's name is incomplete
-            branches.append(
-                rows(
-                    p.filter(has, suffix__in=weak_suffixes),
-                    Concat(Value("q|"), "suffix", sep, token),
-                    "customer_id",
-                    F("weak"),
-                    1,
+            # the same last 4 / first 4 digits + a name part, when one record's name is incomplete
+            for letter, digits, weak_digits in (
+                ("q", "suffix", weak_suffixes),
+                ("r", "head", weak_heads),
+            ):
+                branches.append(
+                    rows(
+                        p.filter(has, **{f"{digits}__in": weak_digits}),
+                        Concat(Value(f"{letter}|"), digits, sep, token),
+                        "customer_id",
+                        F("weak"),
+                        1,
+                    )
                 )
-            )
         if with_birthdays:
             # same birthday + a name part
             branches.append(
@@ -271,12 +363,14 @@ def _key_branches(workspace: Workspace, scope: _Scope | None = None) -> list[Que
         )
         if scope is not None:
             emails = emails.filter(pk__in=sorted(scope.email_ids))
-            handles = handles.filter(value__in=sorted(scope.identifiers))
-        emails = emails.annotate(local=Substr("value", 1, StrIndex("value", Value("@")) - 1))
+        handles = handles.annotate(name=Replace("value", Value("."), Value("")))
+        if scope is not None:
+            handles = handles.filter(name__in=sorted(scope.identifiers))
+        emails = emails.annotate(local=_email_name())
         emails = emails.annotate(n=Length("local")).filter(n__gte=4)
         branches.append(rows(emails, Concat(Value("i|"), "local"), "customer_id"))
-        handles = handles.annotate(n=Length("value"))
-        branches.append(rows(handles.filter(n__gte=4), Concat(Value("i|"), "value"), "customer_id"))
+        handles = handles.annotate(n=Length("name"))
+        branches.append(rows(handles.filter(n__gte=4), Concat(Value("i|"), "name"), "customer_id"))
     if scope is None or scope.postcodes:
         addresses = Address.objects.filter(
             workspace=ws, customer__merged_into__isnull=True, line__gt=""
@@ -291,9 +385,7 @@ def _key_branches(workspace: Workspace, scope: _Scope | None = None) -> list[Que
 
 
 # Strongest keys first: when MAX_PAIRS is reached, what is left out is the weakest evidence.
-# Same phone ending + same name (p, at least 80 points) before same name alone (n, 50): in a
-# large shop the same-name blocks alone can fill MAX_PAIRS.
-_KEY_ORDER = {"p": 0, "n": 1, "b": 2, "i": 3, "q": 4, "a": 5}
+_KEY_ORDER = {"t": 0, "p": 1, "s": 2, "g": 3, "i": 4, "b": 5, "q": 6, "r": 7, "a": 8}
 
 
 def _blocks(workspace: Workspace, scope: _Scope | None = None) -> dict[str, list[tuple[int, int]]]:
@@ -338,7 +430,7 @@ def _candidate_pairs(
         if targets and targets.isdisjoint(ids):
             continue
         for a, b in combinations(ids, 2):
-            if key.startswith("q|") and a not in weak and b not in weak:
+            if key[:2] in ("q|", "r|") and a not in weak and b not in weak:
                 continue
             if targets and a not in targets and b not in targets:
                 continue

@@ -52,6 +52,6 @@ def duplicate_pairs(rows: Iterable[DuplicateCandidate]) -> list[DuplicatePair]:
             x.orders_count, x.created_at, x.pk
         ):
             x, y = y, x
-        reasons = [Reason(code=r.get("code", ""), detail=r.get("detail", "")) for r in row.reasons]
+        reasons = [Reason.from_json(r) for r in row.reasons if isinstance(r, dict)]
         pairs.append(DuplicatePair(survivor=x, merged=y, score=row.score, reasons=reasons))
     return pairs

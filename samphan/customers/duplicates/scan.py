@@ -17,7 +17,13 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
-from samphan.customers.duplicates.candidates import _chunks, _people, _Scored, _scored
+from samphan.customers.duplicates.candidates import (
+    _chunks,
+    _people,
+    _Scored,
+    _scored,
+    name_counts,
+)
 from samphan.customers.duplicates.keys import MAX_PAIRS, _blocks, _candidate_pairs, _scope
 from samphan.customers.models import Customer, DuplicateCandidate, DuplicateDismissal, DuplicateScan
 
@@ -52,7 +58,8 @@ def _found(workspace: Workspace, ids: Collection[int] | None) -> list[_Scored]:
         pairs = _candidate_pairs(_blocks(workspace, scope), limit=None, involving=ids)
     if not pairs:
         return []
-    return _scored(pairs, _people({pk for pair in pairs for pk in pair}))
+    people = _people({pk for pair in pairs for pk in pair})
+    return _scored(pairs, people, name_counts(workspace, people.values()))
 
 
 def _store(workspace: Workspace, found: list[_Scored], ids: Collection[int] | None) -> int:
@@ -99,7 +106,7 @@ def _store(workspace: Workspace, found: list[_Scored], ids: Collection[int] | No
                 customer_a_id=f.a,
                 customer_b_id=f.b,
                 score=f.score,
-                reasons=[{"code": r.code, "detail": r.detail} for r in f.reasons],
+                reasons=[r.as_json() for r in f.reasons],
                 computed_at=now,
             )
             for f in found

@@ -23,13 +23,17 @@ from samphan.core.roles import Perm
 from samphan.core.thai.dates import format_date
 from samphan.core.web import current_actor, member_required
 from samphan.customers.duplicates import (
+    THRESHOLD,
+    Reason,
     duplicate_dismiss,
     duplicate_dismissal_list,
+    duplicate_explain,
     duplicate_list,
     duplicate_pairs,
     duplicate_restore,
     duplicate_scan_status,
     duplicates_scan_request,
+    reason_note,
     reason_text,
 )
 from samphan.customers.merge import (
@@ -126,7 +130,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     page = Paginator(duplicate_list(actor=actor), DUPLICATES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows = [(pair, [reason_text(r) for r in pair.reasons]) for pair in duplicate_pairs(page)]
+    rows = [(pair, _why(pair.reasons)) for pair in duplicate_pairs(page)]
     return render(
         request,
         "customers/merge/duplicates.html",
@@ -139,6 +143,19 @@ def duplicates(request: HttpRequest) -> HttpResponse:
             "can_merge": actor.can(Perm.CUSTOMER_MERGE),
         },
     )
+
+
+@dataclass(frozen=True)
+class WhyLine:
+    """One reason a pair was proposed, in words, with the points it gave the score."""
+
+    text: str
+    note: str
+    points: int
+
+
+def _why(reasons: list[Reason]) -> list[WhyLine]:
+    return [WhyLine(reason_text(r), reason_note(r), r.points) for r in reasons]
 
 
 def _back_to_duplicates(request: HttpRequest) -> HttpResponse:
@@ -339,6 +356,7 @@ def merge(request: HttpRequest, survivor_id: int, merged_id: int) -> HttpRespons
         and request.POST.get(f"keep_{choice.name}") in (SURVIVOR, MERGED, BOTH)
     }
     rows = _field_rows(actor, preview, selected)
+    why = duplicate_explain(actor=actor, customer_id=survivor_id, other_id=merged_id)
     if request.method == "POST":
         choices = {row.name: row.checked for row in rows if row.differs}
         try:
@@ -367,6 +385,9 @@ def merge(request: HttpRequest, survivor_id: int, merged_id: int) -> HttpRespons
             "any_differs": any(row.differs for row in rows),
             "counts": _counts(preview),
             "error": error,
+            "why_score": why.score,
+            "why": _why(why.reasons),
+            "threshold": THRESHOLD,
         },
         status=status,
     )
