@@ -3,6 +3,7 @@ sale contract), and the points liability."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -14,7 +15,7 @@ from ninja.pagination import paginate
 from samphan.core.api_auth import actor_of
 from samphan.core.api_schema import ApiRouter, ErrorOut, Id, Pagination
 from samphan.core.limits import MAX_ID
-from samphan.loyalty import selectors, services
+from samphan.loyalty import cards, selectors, services
 from samphan.loyalty.models import EntryKind, ExpiryRule, Rounding, TierBasis
 from samphan.loyalty.programme import (
     EDITABLE,
@@ -247,7 +248,9 @@ class AccountOut(Schema):
     )
     next_expiries: list[ExpiryOut]
     pending_until: dt.date | None = Field(description="when the first pending points unlock")
-    card_url: str | None = Field(description="the member card's link; null until it exists")
+    card_url: str | None = Field(
+        description="the member card's link; null until one is issued (POST …/card)"
+    )
     version: int = Field(description="grows with every change of the account")
 
 
@@ -258,7 +261,43 @@ class AccountOut(Schema):
     description="A customer who never earned has zeros. Errors: 404 `customer_not_found`.",
 )
 def account_read(request: HttpRequest, customer_id: Id) -> object:
-    return selectors.account_view(actor=actor_of(request), customer_id=customer_id)
+    view = selectors.account_view(actor=actor_of(request), customer_id=customer_id)
+    if view.card_url:
+        view = dataclasses.replace(view, card_url=request.build_absolute_uri(view.card_url))
+    return view
+
+
+class CardOut(Schema):
+    card_url: str = Field(description="the member's personal link (send it over LINE or SMS)")
+
+
+@router.post(
+    "/loyalty/accounts/{customer_id}/card",
+    response={200: CardOut},
+    summary="The member card link (issued if the member has none)",
+    description=(
+        "A signed, personal link to the member's card page (shop name, tier, balance, QR code, "
+        "recent points). Asking again gives the same link until it is revoked. Errors: 404 "
+        "`customer_not_found`; 403 `permission_denied` (a role without `loyalty.redeem`)."
+    ),
+)
+def card_issue(request: HttpRequest, customer_id: Id) -> object:
+    card = cards.card_issue(actor=actor_of(request), customer_id=customer_id)
+    return {"card_url": request.build_absolute_uri(cards.card_path(card))}
+
+
+class RevokedOut(Schema):
+    revoked: int = Field(description="links that stopped working (0 or 1)")
+
+
+@router.delete(
+    "/loyalty/accounts/{customer_id}/card",
+    response={200: RevokedOut},
+    summary="Revoke the member card link",
+    description="The link stops working at once; issuing again gives a new one.",
+)
+def card_revoke(request: HttpRequest, customer_id: Id) -> object:
+    return {"revoked": cards.card_revoke(actor=actor_of(request), customer_id=customer_id)}
 
 
 class EntryOut(Schema):

@@ -272,3 +272,26 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"expiry notice for lot {self.lot_id}"
+
+
+class MemberCard(models.Model):
+    """A member's digital card: a personal link, signed with the site's key and revocable
+    (a revoked card's link stops working; issuing again gives a new link)."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cards")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="loyalty_one_live_card",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"card {self.pk} of account {self.account_id}"

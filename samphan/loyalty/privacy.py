@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from samphan.core.datasubject import Holding, Subject, register_part, register_unrelated
-from samphan.loyalty.models import Account, LedgerEntry
+from samphan.loyalty.models import Account, LedgerEntry, MemberCard
 
 
 def points_export(subject: Subject) -> dict[str, Any]:
@@ -39,8 +40,14 @@ def points_export(subject: Subject) -> dict[str, Any]:
 
 
 def points_erase(subjects: Sequence[Subject]) -> int:
+    """Blank the free text and revoke the member's card links (they would show the name)."""
     changed = 0
     for subject in subjects:
+        changed += MemberCard.objects.filter(
+            workspace_id=subject.workspace_id,
+            account__customer_id__in=subject.customer_ids,
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
         changed += (
             LedgerEntry.objects.filter(
                 workspace_id=subject.workspace_id, account__customer_id__in=subject.customer_ids
@@ -58,7 +65,17 @@ register_part(
         Holding(
             "loyalty.Account",
             personal=(),
-            kept=("customer", "balance", "pending", "version", "created_at", "updated_at"),
+            kept=(
+                "customer",
+                "balance",
+                "pending",
+                "version",
+                "tier",
+                "tier_since",
+                "tier_review_at",
+                "created_at",
+                "updated_at",
+            ),
         ),
         Holding(
             "loyalty.LedgerEntry",
@@ -117,6 +134,11 @@ register_part(
             ),
         ),
         Holding("loyalty.Notice", personal=(), kept=("lot", "sent_at")),
+        Holding(
+            "loyalty.MemberCard",
+            personal=(),
+            kept=("account", "nonce", "created_at", "revoked_at"),
+        ),
     ],
     export=points_export,
     erase=points_erase,
@@ -124,4 +146,5 @@ register_part(
 )
 
 register_unrelated("loyalty.Programme", "the shop's points programme")
+register_unrelated("loyalty.Tier", "the shop's membership tiers")
 register_unrelated("loyalty.IdempotentRequest", "stored answers to retried API requests")

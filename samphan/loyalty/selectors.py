@@ -15,6 +15,7 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
+from samphan.loyalty.cards import card_live, card_path
 from samphan.loyalty.models import Account, LedgerEntry, PointLot, Programme
 from samphan.loyalty.programme import BANGKOK, points_value_satang, programme_get
 
@@ -58,6 +59,18 @@ def last_day(expires_at: dt.datetime) -> dt.date:
     return (expires_at.astimezone(BANGKOK) - dt.timedelta(seconds=1)).date()
 
 
+def next_expiries(account: Account) -> list[Expiry]:
+    expiries: dict[dt.date, int] = defaultdict(int)
+    for expires_at, remaining in (
+        account.lots.filter(is_pending=False, remaining__gt=0, expires_at__isnull=False)
+        .order_by("expires_at", "pk")
+        .values_list("expires_at", "remaining")[:200]
+    ):
+        if expires_at is not None:
+            expiries[last_day(expires_at)] += remaining
+    return [Expiry(date=d, points=p) for d, p in sorted(expiries.items())[:NEXT_EXPIRIES]]
+
+
 def account_view(*, actor: Actor, customer_id: int) -> AccountView:
     customer = _customer(actor, customer_id)
     programme = programme_get(workspace=actor.workspace)
@@ -67,14 +80,6 @@ def account_view(*, actor: Actor, customer_id: int) -> AccountView:
             customer_id=customer.pk, available=0, pending=0, owed=0, value_satang=0, version=0
         )
     now = timezone.now()
-    expiries: dict[dt.date, int] = defaultdict(int)
-    for expires_at, remaining in (
-        account.lots.filter(is_pending=False, remaining__gt=0, expires_at__isnull=False)
-        .order_by("expires_at", "pk")
-        .values_list("expires_at", "remaining")[:200]
-    ):
-        if expires_at is not None:
-            expiries[last_day(expires_at)] += remaining
     first_pending = (
         account.lots.filter(is_pending=True, remaining__gt=0, available_at__gt=now)
         .order_by("available_at")
@@ -89,13 +94,12 @@ def account_view(*, actor: Actor, customer_id: int) -> AccountView:
         owed=max(-account.balance, 0),
         value_satang=points_value_satang(programme, available),
         version=account.version,
-        next_expiries=[
-            Expiry(date=d, points=p) for d, p in sorted(expiries.items())[:NEXT_EXPIRIES]
-        ],
+        next_expiries=next_expiries(account),
         pending_until=first_pending.astimezone(BANGKOK).date() if first_pending else None,
         tier=account.tier.code if account.tier is not None else None,
         tier_name=account.tier.name if account.tier is not None else None,
         tier_review_at=account.tier_review_at if account.tier is not None else None,
+        card_url=card_path(card) if (card := card_live(account)) is not None else None,
     )
 
 

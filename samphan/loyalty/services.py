@@ -73,6 +73,11 @@ class Answer:
     replayed: bool = False
 
 
+def customer_of(actor: Actor, customer_id: int) -> Customer:
+    """The workspace's live customer, or 404 (another workspace's customer too)."""
+    return _customer(actor, customer_id)
+
+
 def _customer(actor: Actor, customer_id: int) -> Customer:
     found = Customer.objects.filter(
         workspace=actor.workspace, pk=customer_id, merged_into__isnull=True

@@ -4,22 +4,27 @@ or taking off a member's points by hand."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.selectors import customer_get
+from samphan.loyalty.cards import card_from_token, card_issue, card_revoke, qr_svg
 from samphan.loyalty.forms import AdjustForm, ProgrammeForm
+from samphan.loyalty.models import EntryKind, LedgerEntry
 from samphan.loyalty.programme import programme_get, programme_update
-from samphan.loyalty.selectors import account_view, ledger_list, liability
+from samphan.loyalty.selectors import account_view, ledger_list, liability, next_expiries
 from samphan.loyalty.services import points_adjust
 
 LEDGER_ROWS = 50
+CARD_ROWS = 10
+CARD_TOKEN_MAX = 200
 
 
 @member_required(Perm.LOYALTY_MANAGE)
@@ -92,9 +97,60 @@ def member(request: HttpRequest, customer_id: int) -> HttpResponse:
     )
 
 
+@member_required(Perm.LOYALTY_REDEEM)
+@require_POST
+def member_card(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Issue (or, with ``revoke``, revoke) the member's card link."""
+    actor = current_actor(request)
+    if request.POST.get("action") == "revoke":
+        card_revoke(actor=actor, customer_id=customer_id)
+        messages.success(request, _("The card link no longer works."))
+    else:
+        card_issue(actor=actor, customer_id=customer_id)
+        messages.success(request, _("Card link ready: send it to the member."))
+    return redirect("loyalty:member", customer_id=customer_id)
+
+
+@require_GET
+def card(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's own card page: no sign-in, the signed link is the key. Not indexed, not
+    cached, and the same 404 for a bad, unknown or revoked link."""
+    if len(token) > CARD_TOKEN_MAX:
+        raise Http404
+    found = card_from_token(token)
+    if found is None:
+        raise Http404
+    account = found.account
+    entries = list(
+        LedgerEntry.objects.filter(account=account)
+        .exclude(kind=EntryKind.RELEASE)
+        .order_by("-created_at", "-pk")[:CARD_ROWS]
+    )
+    expiries = next_expiries(account)
+    response = render(
+        request,
+        "loyalty/card.html",
+        {
+            "shop": found.workspace,
+            "customer": account.customer,
+            "account": account,
+            "available": max(account.balance, 0),
+            "owed": max(-account.balance, 0),
+            "entries": entries,
+            "next_expiry": expiries[0] if expiries else None,
+            "qr": mark_safe(qr_svg(request.build_absolute_uri())),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 app_name = "loyalty"
 urlpatterns = [
     path("loyalty/", overview, name="overview"),
     path("loyalty/programme/", programme, name="programme"),
     path("loyalty/members/<int:customer_id>/", member, name="member"),
+    path("loyalty/members/<int:customer_id>/card/", member_card, name="member_card"),
+    path("card/<str:token>/", card, name="card"),
 ]
