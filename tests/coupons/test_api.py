@@ -145,7 +145,7 @@ def test_openapi_documents_the_coupon_operations(api_rw: ApiClient) -> None:
     spec = api_rw.get("/api/v1/openapi.json").json()
     paths = spec["paths"]
     redeem = paths["/api/v1/loyalty/coupons/redeem"]["post"]
-    assert {"200", "201", "409", "422", "403"} <= set(redeem["responses"])
+    assert {"200", "201", "404", "409", "422", "403"} <= set(redeem["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in redeem["parameters"])
     assert "coupon_limit_reached" in redeem["description"]
     for path in (

@@ -279,7 +279,7 @@ class ValidateOut(Schema):
 
 @router.post(
     "/loyalty/coupons/validate",
-    response=ValidateOut,
+    response={200: ValidateOut, 404: ErrorOut},
     summary="Check a code on a basket",
     description=(
         "Counter staff and up (`coupon.redeem`). Answers 200 with `valid` and the discount, or "
@@ -335,7 +335,7 @@ class RedemptionOut(Schema):
 
 @router.post(
     "/loyalty/coupons/redeem",
-    response={200: RedemptionOut, 201: RedemptionOut, 409: ErrorOut},
+    response={200: RedemptionOut, 201: RedemptionOut, 404: ErrorOut, 409: ErrorOut},
     summary="Use a code on an order",
     description=(
         "Counter staff and up (`coupon.redeem`). Records the redemption on the order, "
