@@ -79,6 +79,8 @@ def _current_membership(request: HttpRequest) -> Membership | None:
     # All of the member's shops at once (a person belongs to a few): the shell's workspace
     # switcher and the two-step sign-in check read this list instead of asking again.
     memberships = list(memberships_for_user(request.user))  # type: ignore[arg-type]
+    for m in memberships:
+        m.user = request.user  # type: ignore[assignment]  # the one signed in: not read again
     request.memberships = memberships  # type: ignore[attr-defined]
     wanted = request.session.get(SESSION_WORKSPACE)
     membership = None

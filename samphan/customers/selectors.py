@@ -55,6 +55,20 @@ def customer_get(*, actor: Actor, customer_id: int) -> Customer:
     return customer
 
 
+def _scoped(actor: Actor, customer_id: int, customer: Customer | None) -> Customer:
+    """``customer_get``, unless the caller holds that customer already (read through
+    ``customer_get`` or ``customer_profile_get`` for this actor): the same answer, no query."""
+    if (
+        customer is not None
+        and customer.pk == customer_id
+        and customer.workspace_id == actor.workspace.pk
+        and customer.merged_into_id is None
+    ):
+        require(actor, Perm.CUSTOMER_VIEW)
+        return customer
+    return customer_get(actor=actor, customer_id=customer_id)
+
+
 @dataclass(frozen=True)
 class SearchHit:
     customer: Customer
@@ -339,11 +353,13 @@ def timeline_page(
     types: Iterable[str] | None = None,
     before: str = "",
     limit: int = 20,
+    customer: Customer | None = None,
 ) -> TimelinePage:
     """Newest first, ``limit`` at a time. Pages are keyed on (occurred_at, id) of the last event
     shown (``before``), never on OFFSET, so a long history stays fast and nothing is skipped
-    when new events arrive."""
-    customer = customer_get(actor=actor, customer_id=customer_id)
+    when new events arrive. ``customer``: the caller's, already read through ``customer_get``
+    (the customer page), so it is not read again."""
+    customer = _scoped(actor, customer_id, customer)
     limit = max(1, min(limit, 100))
     qs = TimelineEvent.objects.filter(workspace=actor.workspace, customer=customer)
     wanted = [t for t in (types or []) if t]
@@ -387,9 +403,11 @@ def followup_list(
     customer_id: int | None = None,
     assignee_id: int | None = None,
     status: str = FollowUpStatus.OPEN,
+    customer: Customer | None = None,
 ) -> QuerySet[FollowUp]:
     """Follow-up tasks, soonest due first. ``mine``: assigned to the acting user; ``overdue``:
-    still open and past due. ``status=""`` lists every status."""
+    still open and past due. ``status=""`` lists every status. ``customer``: as for
+    ``timeline_page``."""
     require(actor, Perm.CUSTOMER_VIEW)
     qs = FollowUp.objects.filter(
         workspace=actor.workspace, customer__merged_into__isnull=True
@@ -406,7 +424,7 @@ def followup_list(
     if assignee_id is not None:
         qs = qs.filter(assignee_id=assignee_id)
     if customer_id is not None:
-        qs = qs.filter(customer=customer_get(actor=actor, customer_id=customer_id))
+        qs = qs.filter(customer=_scoped(actor, customer_id, customer))
     if overdue:
         qs = qs.filter(status=FollowUpStatus.OPEN, due_at__lt=timezone.now())
     elif status:

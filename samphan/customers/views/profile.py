@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -17,7 +18,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
 from samphan.core.forms import ReaderDateField
 from samphan.core.models import Branch
@@ -194,10 +194,12 @@ def _error_field(exc: ApplicationError, mapping: dict[str, str]) -> ApplicationE
 # --- the customer page --------------------------------------------------------------------------
 
 
-def _custom_field_rows(actor: Actor, customer: Customer) -> list[tuple[str, str]]:
+def _custom_field_rows(
+    customer: Customer, definitions: Sequence[CustomFieldDefinition]
+) -> list[tuple[str, str]]:
     rows = []
     language = translation.get_language() or "th"
-    for d in selectors.custom_field_definitions(actor=actor):
+    for d in definitions:
         value = (customer.custom_fields or {}).get(d.key)
         if value in (None, ""):
             continue
@@ -213,6 +215,7 @@ def _custom_field_rows(actor: Actor, customer: Customer) -> list[tuple[str, str]
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
     customer = selectors.customer_profile_get(actor=actor, customer_id=customer_id)
+    definitions = list(selectors.custom_field_definitions(actor=actor))
     language = translation.get_language() or "th"
     contacts = sorted(customer.contacts.all(), key=lambda c: (c.kind, not c.is_primary, c.pk))
     addresses = sorted(customer.addresses.all(), key=lambda a: (not a.is_primary, a.pk))
@@ -224,9 +227,11 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "contacts": contacts,
         "addresses": [(a, format_address(**_address_parts(a))) for a in addresses],
         "consents": _consent_rows(customer),
-        "tasks": list(selectors.followup_list(actor=actor, customer_id=customer.pk)[:10]),
+        "tasks": list(
+            selectors.followup_list(actor=actor, customer_id=customer.pk, customer=customer)[:10]
+        ),
         "now": timezone.now(),
-        "custom_rows": _custom_field_rows(actor, customer),
+        "custom_rows": _custom_field_rows(customer, definitions),
         "preferred_language": dict(services.PREFERRED_LANGUAGES).get(
             customer.preferred_language, ""
         ),
@@ -238,7 +243,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "geothai_credit": GEOTHAI_CREDIT,
         "geothai_url": GEOTHAI_URL,
         "panels": panels_render(request=request, actor=actor, customer=customer),
-        **_timeline_context(actor, customer, []),
+        **_timeline_context(actor, customer, [], definitions=definitions),
     }
     return render(request, "customers/detail.html", context)
 

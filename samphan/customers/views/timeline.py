@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from samphan.core.web import current_actor, member_required
 from samphan.customers import selectors
 from samphan.customers.models import (
     Customer,
+    CustomFieldDefinition,
 )
 from samphan.customers.views.merged import follow_merges
 from samphan.timeline.models import TimelineEvent
@@ -54,13 +56,17 @@ def _describe(event: TimelineEvent, ctx: DescribeContext) -> TimelineItem:
     )
 
 
-def _timeline_items(actor: Actor, events: list[TimelineEvent]) -> list[TimelineItem]:
+def _timeline_items(
+    actor: Actor,
+    events: list[TimelineEvent],
+    definitions: Sequence[CustomFieldDefinition] | None = None,
+) -> list[TimelineItem]:
+    if definitions is None:
+        definitions = list(selectors.custom_field_definitions(actor=actor))
     ctx = DescribeContext(
         language=translation.get_language() or "th",
         buddhist_era=uses_buddhist_era(),
-        custom_field_labels={
-            d.key: d.label for d in selectors.custom_field_definitions(actor=actor)
-        },
+        custom_field_labels={d.key: d.label for d in definitions},
     )
     return [_describe(e, ctx) for e in events]
 
@@ -70,14 +76,23 @@ def _event_type_choices() -> list[tuple[str, Any]]:
 
 
 def _timeline_context(
-    actor: Actor, customer: Customer, types: list[str], before: str = ""
+    actor: Actor,
+    customer: Customer,
+    types: list[str],
+    before: str = "",
+    definitions: Sequence[CustomFieldDefinition] | None = None,
 ) -> dict[str, Any]:
     page = selectors.timeline_page(
-        actor=actor, customer_id=customer.pk, types=types, before=before, limit=TIMELINE_PAGE
+        actor=actor,
+        customer_id=customer.pk,
+        types=types,
+        before=before,
+        limit=TIMELINE_PAGE,
+        customer=customer,
     )
     return {
         "customer": customer,
-        "items": _timeline_items(actor, page.events),
+        "items": _timeline_items(actor, page.events, definitions),
         "next_cursor": page.next_cursor,
         "types": types,
         "type_choices": _event_type_choices(),
