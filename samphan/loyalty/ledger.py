@@ -376,6 +376,25 @@ def reverse(
     return points
 
 
+def merge(survivor: Account, merged: Account, *, now: dt.datetime, by: str = "") -> int:
+    """Move everything of ``merged`` (a duplicate record merged into the survivor's) to
+    ``survivor``, both locked: its lots, what its orders earned and its redemptions, and its
+    balances as a pair of ``merge`` entries. Points owed on one side are paid from the other's
+    lots. Returns the points moved (available + pending)."""
+    balance, pending = merged.balance, merged.pending
+    PointLot.objects.filter(account=merged).update(account=survivor)
+    OrderPoints.objects.filter(account=merged).update(account=survivor)
+    Redemption.objects.filter(account=merged).update(account=survivor)
+    if balance or pending:
+        _append(merged, EntryKind.MERGE, points=-balance, pending_points=-pending, at=now, by=by)
+        _append(survivor, EntryKind.MERGE, points=balance, pending_points=pending, at=now, by=by)
+    lots = _released(survivor)
+    extra = sum(lot.remaining for lot in lots) - max(survivor.balance, 0)
+    if extra > 0:
+        _take(lots, extra)
+    return balance + pending
+
+
 def restore(account: Account, *, redemption: Redemption, now: dt.datetime, by: str = "") -> int:
     """Give back the points of a redemption on an order that was voided (what is not given
     back yet), into the lots they came from. Returns the points restored."""

@@ -137,6 +137,7 @@ class EntryKind(models.TextChoices):
     EXPIRE = "expire", _("Expired")
     ADJUST = "adjust", _("Adjusted")
     REVERSE = "reverse", _("Reversed")
+    MERGE = "merge", _("Moved with a merged record")
 
 
 class Redemption(models.Model):

@@ -37,6 +37,7 @@ from samphan.loyalty.models import (
     EntryKind,
     IdempotentRequest,
     LedgerEntry,
+    MemberCard,
     Notice,
     OrderPoints,
     PointLot,
@@ -715,3 +716,24 @@ def _birthdays(workspace: Workspace, now: dt.datetime) -> int:
         ):
             given += 1
     return given
+
+
+def accounts_merge(*, workspace_id: int, survivor_id: int, merged_id: int) -> int:
+    """A duplicate customer was merged into another: when both had points accounts, the
+    duplicate's points, lots and history move to the survivor's account (an undo of the merge
+    leaves them there). Returns the points moved."""
+    with transaction.atomic():
+        accounts = {
+            a.customer_id: a
+            for a in Account.objects.select_for_update()
+            .filter(workspace_id=workspace_id, customer_id__in=[survivor_id, merged_id])
+            .order_by("pk")
+        }
+        survivor, merged = accounts.get(survivor_id), accounts.get(merged_id)
+        if survivor is None or merged is None:
+            return 0  # the merge itself moved the one account there was
+        moved = ledger.merge(survivor, merged, now=timezone.now())
+        MemberCard.objects.filter(account=merged, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        return moved

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from samphan.commerce.events import OrderPlaced, OrderRefunded, OrderStatusChanged
 from samphan.commerce.models import PAID_STATUS
 from samphan.core.models import Workspace
-from samphan.customers.events import CustomerCreated
+from samphan.customers.events import CustomerCreated, CustomerMerged
 from samphan.loyalty.services import (
     RefundLine,
+    accounts_merge,
     bonus_credit,
     order_refund_reverse,
     order_void_reverse,
@@ -82,3 +83,14 @@ def welcome_bonus(events: Sequence[DomainEvent]) -> None:
         bonus_credit(
             workspace=workspace, customer_id=customer_id, source="welcome", marker="welcome"
         )
+
+
+@subscriber(CustomerMerged, phase=Phase.IN_TRANSACTION)
+def points_follow_merge(events: Sequence[DomainEvent]) -> None:
+    for e in events:
+        if isinstance(e, CustomerMerged) and e.customer_id is not None:
+            accounts_merge(
+                workspace_id=e.workspace_id,
+                survivor_id=e.customer_id,
+                merged_id=e.merged_customer_id,
+            )

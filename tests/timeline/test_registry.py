@@ -91,6 +91,10 @@ EXPECTED = {
         {"order.status_changed"},
     ),
     "samphan.loyalty.subscribers.welcome_bonus": (Phase.IN_TRANSACTION, {"customer.created"}),
+    "samphan.loyalty.subscribers.points_follow_merge": (
+        Phase.IN_TRANSACTION,
+        {"customer.merged"},
+    ),
 }
 
 
