@@ -293,3 +293,38 @@ def test_codes_are_per_workspace(owner: Actor) -> None:
     assert _quote(other, "SAVE50", 10000).reason == checks.UNKNOWN
     campaign(other, code="SAVE50")  # the same code in another shop is another coupon
     assert _quote(other, "SAVE50", 10000).valid
+
+
+def test_a_persons_coupons_are_in_their_data_export(owner: Actor) -> None:
+    from samphan.core.datasubject import Subject
+    from samphan.loyalty.coupons.privacy import coupons_export
+
+    customer = CustomerFactory(workspace=owner.workspace)
+    c = campaign(owner, code_mode="unique")
+    (code,) = codes_generate(actor=owner, campaign_id=c.pk, customer_ids=[customer.pk])
+    order = OrderFactory(customer=customer, subtotal_satang=20000)
+    coupon_redeem(actor=owner, code=code.code, order_id=order.pk)
+    data = coupons_export(
+        Subject(
+            workspace_id=owner.workspace.pk,
+            customer_id=customer.pk,
+            customer_ids=(customer.pk,),
+        )
+    )
+    assert [x["code"] for x in data["codes"]] == [code.code]
+    assert data["redemptions"][0]["order"] == order.number
+    assert data["redemptions"][0]["discount_satang"] == 5000
+    assert data["uses_per_campaign"] == [{"campaign": c.name, "used": 1}]
+
+
+def test_a_redeemed_order_or_campaign_stays(owner: Actor) -> None:
+    from django.db.models import RestrictedError
+
+    c = campaign(owner)
+    order = OrderFactory(workspace=owner.workspace)
+    coupon_redeem(actor=owner, code="SAVE50", order_id=order.pk)
+    with pytest.raises(RestrictedError):
+        order.delete()
+    with pytest.raises(RestrictedError):
+        c.delete()
+    assert CouponRedemption.objects.count() == 1

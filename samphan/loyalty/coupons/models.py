@@ -137,15 +137,17 @@ class CouponRedemption(models.Model):
     coupon per order; an ``Idempotency-Key`` answers a replay with the same redemption."""
 
     workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    # RESTRICT: a campaign, code or order with redemptions can't be deleted by itself, only
+    # with its workspace (a cascade that takes the redemptions too).
     campaign = models.ForeignKey(
-        CouponCampaign, on_delete=models.PROTECT, related_name="redemptions"
+        CouponCampaign, on_delete=models.RESTRICT, related_name="redemptions"
     )
-    code = models.ForeignKey(CouponCode, on_delete=models.PROTECT, related_name="redemptions")
+    code = models.ForeignKey(CouponCode, on_delete=models.RESTRICT, related_name="redemptions")
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     order = models.OneToOneField(
-        "commerce.Order", on_delete=models.PROTECT, related_name="coupon_redemption"
+        "commerce.Order", on_delete=models.RESTRICT, related_name="coupon_redemption"
     )
     basket_satang = models.BigIntegerField()
     discount_satang = models.BigIntegerField()
