@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -606,6 +607,7 @@ class NightlyResult:
     warned: int = 0
     birthdays: int = 0
     tier_changes: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # per step, for the logs
 
 
 def _account_batches(ids: Sequence[int], size: int = NIGHTLY_BATCH) -> list[list[int]]:
@@ -621,11 +623,19 @@ def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> 
     its own transaction; running it twice changes nothing the second time."""
     now = now or timezone.now()
     result = NightlyResult()
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        result.seconds[step] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     due = PointLot.objects.filter(workspace=workspace, is_pending=True, available_at__lte=now)
     for batch in _account_batches(list(due.values_list("account_id", flat=True))):
         with transaction.atomic():
             for account in Account.objects.select_for_update().filter(pk__in=batch).order_by("pk"):
                 result.released += ledger.release_due(account, now=now)
+    lap("release")
     expired = PointLot.objects.filter(
         workspace=workspace, is_pending=False, remaining__gt=0, expires_at__lte=now
     )
@@ -646,11 +656,15 @@ def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> 
                     for e in done
                 ]
             )
+    lap("expire")
     result.warned = _expiry_notices(workspace, now)
+    lap("warn")
     result.birthdays = _birthdays(workspace, now)
+    lap("birthdays")
     result.tier_changes = tiers_review(
         workspace=workspace, programme=programme_get(workspace=workspace), now=now
     )
+    lap("tiers")
     return result
 
 

@@ -1,3 +1,6 @@
+from samphan.loyalty.counter import urlpatterns as counter_urls
 from samphan.loyalty.views import app_name, urlpatterns
+
+urlpatterns = [*urlpatterns, *counter_urls]
 
 __all__ = ["app_name", "urlpatterns"]

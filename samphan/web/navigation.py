@@ -52,7 +52,9 @@ MAIN_NAV: tuple[NavItem, ...] = (
     NavItem("segments:list", _("Segments"), Perm.SEGMENT_MANAGE, "segments", ("segments:",)),
     NavItem("analytics:index", _("Analytics"), Perm.ANALYTICS_VIEW, "chart", ("analytics:",)),
     NavItem("coupons:list", _("Coupons"), Perm.COUPON_MANAGE, "star", ("coupons:",)),
-    NavItem("loyalty:overview", _("Loyalty"), Perm.LOYALTY_MANAGE, "gift", ("loyalty:",)),
+    # The counter screen for staff; owners and managers reach the programme and liability
+    # from it.
+    NavItem("loyalty:counter", _("Loyalty"), Perm.LOYALTY_REDEEM, "gift", ("loyalty:",)),
     # Campaigns, service and feedback are not built yet: their menus come back with
     # them (the menu shows only what exists; their "coming" pages stay reachable by address).
     NavItem("web:settings", _("Settings"), Perm.SETTINGS_VIEW, "gear", _SETTINGS_PAGES),

@@ -256,7 +256,7 @@ def test_coming_soon_page_is_honest(owner_client: Client) -> None:
     [
         ("/segments/", "segments:list"),
         ("/analytics/", "analytics:index"),
-        ("/loyalty/", "loyalty:overview"),
+        ("/loyalty/counter/", "loyalty:counter"),
     ],
 )
 def test_built_areas_have_no_coming_soon_page(owner_client: Client, url: str, view: str) -> None:

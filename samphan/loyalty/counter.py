@@ -1,0 +1,113 @@
+"""The counter screen (phone- and tablet-friendly): find a member by the last digits of their
+phone, a name or their card link (what the card's QR code holds), see their tier and points,
+redeem part of the balance and go on to record the sale."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from samphan.core.errors import ApplicationError
+from samphan.core.money import format_baht
+from samphan.core.roles import Perm
+from samphan.core.web import current_actor, member_required
+from samphan.customers.selectors import customer_get, customer_search
+from samphan.loyalty.cards import card_from_token
+from samphan.loyalty.programme import programme_get
+from samphan.loyalty.selectors import account_view
+from samphan.loyalty.services import points_redeem
+
+QUERY_MAX = 200
+RESULTS = 10
+
+
+def _card_token(q: str) -> str | None:
+    """The token of a card link (pasted or scanned), or None."""
+    if "/card/" in q:
+        return q.rstrip("/").rsplit("/card/", 1)[-1].split("/")[0] or None
+    return None
+
+
+@member_required(Perm.LOYALTY_REDEEM)
+def counter(request: HttpRequest) -> HttpResponse:
+    actor = current_actor(request)
+    q = request.GET.get("q", "").strip()[:QUERY_MAX]
+    hits = []
+    if q:
+        token = _card_token(q)
+        if token is not None:
+            card = card_from_token(token)
+            if card is not None and card.workspace_id == actor.workspace.pk:
+                return redirect("loyalty:counter_member", customer_id=card.account.customer_id)
+        else:
+            hits = customer_search(actor=actor, q=q, limit=RESULTS)
+            if len(hits) == 1:
+                return redirect("loyalty:counter_member", customer_id=hits[0].customer.pk)
+    return render(
+        request,
+        "loyalty/counter.html",
+        {
+            "q": q,
+            "hits": hits,
+            "searched": bool(q),
+            "can_manage": actor.can(Perm.LOYALTY_MANAGE),
+        },
+    )
+
+
+@member_required(Perm.LOYALTY_REDEEM)
+@require_http_methods(["GET", "POST"])
+def counter_member(request: HttpRequest, customer_id: int) -> HttpResponse:
+    actor = current_actor(request)
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            points = int(request.POST.get("points", ""))
+        except ValueError:
+            error = _("Enter the points to use as a whole number.")
+        else:
+            key = request.POST.get("key", "")[:200] or None
+            try:
+                answer = points_redeem(
+                    actor=actor, customer_id=customer.pk, points=points, idempotency_key=key
+                )
+            except ApplicationError as exc:
+                error = exc.message
+            else:
+                messages.success(
+                    request,
+                    _("%(points)s points used: take %(amount)s off the bill.")
+                    % {
+                        "points": f"{answer.body['points']:,}",
+                        "amount": format_baht(answer.body["value_satang"]),
+                    },
+                )
+                return redirect("loyalty:counter_member", customer_id=customer.pk)
+    return render(
+        request,
+        "loyalty/counter_member.html",
+        {
+            "customer": customer,
+            "account": account_view(actor=actor, customer_id=customer.pk),
+            "programme": programme_get(workspace=actor.workspace),
+            # A new key per screen: pressing the button twice (or a retried post) uses the
+            # points once.
+            "key": uuid.uuid4().hex,
+            "error": error,
+            "can_sell": actor.can(Perm.ORDER_CREATE),
+        },
+        status=409 if error else 200,
+    )
+
+
+urlpatterns = [
+    path("loyalty/counter/", counter, name="counter"),
+    path("loyalty/counter/<int:customer_id>/", counter_member, name="counter_member"),
+]
