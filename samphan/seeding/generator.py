@@ -843,7 +843,7 @@ def _email_variant(email: str, rng: np.random.Generator) -> str:
         if "." in local:
             return f"{local.replace('.', '')}@{domain}"
         split = next((i for i, c in enumerate(local) if c.isdigit()), len(local))
-        if 0 < split < len(local):
+        if 0 < split < len(local) and local[:split].isalpha():
             return f"{local[:split]}.{local[split:]}@{domain}"
     others = [d for d in data.EMAIL_DOMAINS if d != domain]
     return f"{local}@{others[int(rng.integers(0, len(others)))]}"

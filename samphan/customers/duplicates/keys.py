@@ -338,7 +338,7 @@ def _key_branches(workspace: Workspace, scope: _Scope | None = None) -> list[Que
             ):
                 branches.append(
                     rows(
-                        p.filter(has, **{f"{digits}__in": weak_digits}),
+                        p.filter(**{f"{digits}__in": weak_digits}).filter(has),
                         Concat(Value(f"{letter}|"), digits, sep, token),
                         "customer_id",
                         F("weak"),
