@@ -23,6 +23,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -46,6 +47,11 @@ from samphan.customers.models import Customer
 # Only paid orders count towards what a customer is worth, less what was refunded on them
 # (``NET_SATANG``); a line counts as bought while some of its units are not refunded.
 PAID = OrderStatus.PAID.value
+# A line still bought: none of it refunded (also a line of 0 units, which some files have), or
+# some units not refunded.
+NOT_ALL_REFUNDED = Q(orders__lines__refunded_quantity=0) | Q(
+    orders__lines__refunded_quantity__lt=F("orders__lines__quantity")
+)
 
 
 def customer_summaries_update(customers: QuerySet[Customer]) -> int:
@@ -88,11 +94,7 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
         model.objects.filter(customer__in=customers.values("pk")).delete()
         select = (
             customers.filter(
-                **{
-                    "orders__status": PAID,
-                    f"{item_path}__isnull": False,
-                    "orders__lines__refunded_quantity__lt": F("orders__lines__quantity"),
-                }
+                NOT_ALL_REFUNDED, **{"orders__status": PAID, f"{item_path}__isnull": False}
             )
             .annotate(p_ws=F("workspace_id"), p_customer=F("pk"), p_item=F(item_path))
             .values("p_ws", "p_customer", "p_item")
@@ -110,9 +112,7 @@ def purchase_summaries_rebuild(customers: QuerySet[Customer]) -> None:
     model.objects.filter(customer__in=customers.values("pk")).delete()
     lines = (
         customers.filter(
-            orders__status=PAID,
-            orders__lines__product__isnull=False,
-            orders__lines__refunded_quantity__lt=F("orders__lines__quantity"),
+            NOT_ALL_REFUNDED, orders__status=PAID, orders__lines__product__isnull=False
         )
         .annotate(
             p_ws=F("workspace_id"),
