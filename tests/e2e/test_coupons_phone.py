@@ -3,9 +3,11 @@ campaign names, unique codes and redemptions; a campaign created from the phone.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from samphan.core.access import actor_for_membership
 from samphan.core.models import Membership
@@ -16,6 +18,8 @@ from tests.coupons.factories import campaign
 from tests.factories import CustomerFactory, MembershipFactory, OrderFactory
 
 pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(settings.BASE_DIR).parent / "var" / "screenshots"
 
 
 @pytest.fixture
@@ -60,8 +64,10 @@ def test_coupon_pages_fit_a_phone(live_server: Any, page: Any, shop: Membership)
     ids = list(CouponCampaign.objects.order_by("pk").values_list("pk", flat=True))
     paths = ["/loyalty/coupons/", "/loyalty/coupons/new/"]
     paths += [f"/loyalty/coupons/{pk}/" for pk in ids]
-    for path in paths:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for n, path in enumerate(paths):
         page.goto(f"{base}{path}")
+        page.screenshot(path=str(SCREENSHOTS / f"coupons-390-{n}.png"), full_page=True)
         assert _fits(page), path
     page.goto(f"{base}/loyalty/coupons/new/")
     page.fill("input[name=name]", "ลด 50 บาท")
