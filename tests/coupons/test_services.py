@@ -137,15 +137,18 @@ def test_segment_targeting(owner: Actor) -> None:
 
 def test_tier_targeting_waits_for_loyalty_tiers(owner: Actor) -> None:
     customer = CustomerFactory(workspace=owner.workspace)
-    campaign(owner, code="GOLD", targeting="tier", tier_code="gold")
-    assert _quote(owner, "GOLD", 10000, customer.pk).reason == checks.TIER_UNKNOWN
-    tiers.tier_resolver_set(lambda ws, cid: "gold" if cid == customer.pk else "member")
+    c = campaign(owner, code="GOLD", targeting="tier", tier_code=" Gold ")
+    assert c.tier_code == "gold"
+    previous = tiers.tier_resolver_get()
+    tiers.tier_resolver_set(lambda ws, cid: None)  # the shop has no tiers
     try:
+        assert _quote(owner, "GOLD", 10000, customer.pk).reason == checks.TIER_UNKNOWN
+        tiers.tier_resolver_set(lambda ws, cid: "gold" if cid == customer.pk else "member")
         assert _quote(owner, "GOLD", 10000, customer.pk).valid
         other = CustomerFactory(workspace=owner.workspace)
         assert _quote(owner, "GOLD", 10000, other.pk).reason == checks.NOT_IN_TIER
     finally:
-        tiers.tier_resolver_set(None)
+        tiers.tier_resolver_set(previous)
 
 
 def test_redeem_records_the_attribution_and_the_timeline(owner: Actor) -> None:

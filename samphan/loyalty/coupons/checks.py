@@ -23,7 +23,7 @@ from samphan.loyalty.coupons.models import (
     CouponKind,
     Targeting,
 )
-from samphan.loyalty.coupons.tiers import customer_tier
+from samphan.loyalty.coupons.tiers import customer_tier, tier_code_normalise
 from samphan.segments.models import Segment
 from samphan.segments.services import segment_live_queryset
 
@@ -160,7 +160,7 @@ def _check_target(campaign: CouponCampaign, customer: Customer) -> None:
                 TIER_UNKNOWN,
                 _("This coupon is for a loyalty tier, and the customer's tier is not known yet."),
             )
-        if tier != campaign.tier_code:
+        if tier_code_normalise(tier) != campaign.tier_code:
             raise CouponRefused(NOT_IN_TIER, _("This coupon is for members of another tier."))
 
 

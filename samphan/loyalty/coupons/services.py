@@ -51,6 +51,7 @@ from samphan.loyalty.coupons.models import (
     CouponRedemption,
     Targeting,
 )
+from samphan.loyalty.coupons.tiers import tier_code_normalise
 from samphan.segments.models import Segment
 from samphan.timeline.publish import publish
 
@@ -134,8 +135,10 @@ def campaign_create(
             raise _invalid("segment_not_found", _("Choose one of the shop's segments."), "segment_id")  # fmt: skip
         tier_code = ""
     elif targeting == Targeting.TIER:
-        tier_code = tier_code.strip()
-        if not tier_code or len(tier_code) > 32:
+        if len(tier_code) > 32 or not tier_code.strip():
+            tier_code = ""
+        tier_code = tier_code_normalise(tier_code) if tier_code else ""
+        if not tier_code:
             raise _invalid("tier_required", _("Enter the tier's code (up to 32 characters)."), "tier_code")  # fmt: skip
     elif targeting == Targeting.NONE:
         tier_code = ""

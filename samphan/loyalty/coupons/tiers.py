@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.text import slugify
+
 # (workspace_id, customer_id) -> the customer's tier code, or None when unknown.
 TierResolver = Callable[[int, int], str | None]
 
@@ -19,6 +21,16 @@ _resolver: TierResolver | None = None
 def tier_resolver_set(resolver: TierResolver | None) -> None:
     global _resolver
     _resolver = resolver
+
+
+def tier_resolver_get() -> TierResolver | None:
+    return _resolver
+
+
+def tier_code_normalise(code: str) -> str:
+    """A tier code as loyalty makes them (``slugify``: ``Gold Plus`` → ``gold-plus``), or the
+    text in lower case when it has no Latin letters or digits."""
+    return slugify(code)[:32] or code.strip().lower()[:32]
 
 
 def customer_tier(*, workspace_id: int, customer_id: int) -> str | None:
