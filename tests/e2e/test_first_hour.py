@@ -323,15 +323,25 @@ def test_a_new_owners_first_hour(
     lowest = min(Role, key=lambda role: (len(MATRIX[role]), role != Role.SUPPORT))
     assert page.input_value("select[name=role]") == lowest.value
     page.fill("input[name=email]", "new.staff@shop.test")
+    page.fill("input[name=name]", "มาลี ศรีสุข")
     page.locator("form:has(input[name=email]) button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     invited = Membership.objects.get(workspace=shop.workspace, user__email="new.staff@shop.test")
     assert invited.role == lowest.value
+    assert page.locator("tbody tr", has_text="new.staff@shop.test").locator(
+        "strong"
+    ).inner_text() == ("มาลี ศรีสุข")
     journey.check("08-invite-member")
 
     # 9. The dashboard.
     journey.go("/")
     assert page.locator("h1").first.inner_text() == "ภาพรวม"
+    # The revenue axis steps in whole baht (no "฿0.5" on a shop's first, quiet week).
+    ticks = page.evaluate(
+        "() => Chart.getChart(document.getElementById('revenue-chart'))"
+        ".scales.y.ticks.map(t => t.value)"
+    )
+    assert ticks and all(float(v).is_integer() for v in ticks), ticks
     journey.check("09-dashboard")
 
     assert journey.findings == [], "\n".join(journey.findings)
