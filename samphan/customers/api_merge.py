@@ -21,12 +21,17 @@ router = ApiRouter(tags=["customers"])
 class ReasonOut(Schema):
     code: str = Field(
         description=(
-            "same_name, swapped_name, similar_name, same_first_name, same_nickname, "
-            "phone_suffix, phone_digits, same_birthday, same_username or same_address"
+            "same_phone, same_email, phone_typo, phone_suffix, same_username, same_birthday, "
+            "same_address, same_name, swapped_name, marks_name, similar_name, same_first_name, "
+            "same_nickname or names_differ (phone_digits in pairs stored before points)"
         )
     )
     detail: str = Field(description="e.g. the shared last 4 digits")
     text: str = Field(description="the reason in the request's language")
+    points: int = Field(
+        0, description="what the reason adds to the score (negative: takes away); 0 if unknown"
+    )
+    note: str = Field("", description="how common a shared name is, in the request's language")
 
 
 class DuplicateOut(Schema):
@@ -61,7 +66,13 @@ def duplicate_list(request: HttpRequest, page: Query[DuplicatePage]) -> object:
         {
             "score": pair.score,
             "reasons": [
-                {"code": r.code, "detail": r.detail, "text": duplicates.reason_text(r)}
+                {
+                    "code": r.code,
+                    "detail": r.detail,
+                    "text": duplicates.reason_text(r),
+                    "points": r.points,
+                    "note": duplicates.reason_note(r),
+                }
                 for r in pair.reasons
             ],
             "survivor": pair.survivor,
