@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -40,6 +41,7 @@ from samphan.customers.models import (
 from samphan.customers.services import customer_create
 from samphan.customers.services.common import NOTE_MAX
 from samphan.messaging.channels.line import (
+    Backoff,
     LineClient,
     LineError,
     Message,
@@ -548,8 +550,13 @@ def _channel_for_sending(actor: Actor) -> LineChannel:
     return channel
 
 
-def line_client(channel: LineChannel) -> LineClient:
-    return LineClient(access_token=channel.channel_access_token)
+def line_client(
+    channel: LineChannel, *, attempts: int | None = None, timeout: float = 10.0
+) -> LineClient:
+    backoff = None
+    if attempts is not None:
+        backoff = Backoff(base=settings.SAMPHAN_LINE_RETRY_BASE_SECONDS, attempts=attempts)
+    return LineClient(access_token=channel.channel_access_token, backoff=backoff, timeout=timeout)
 
 
 def line_send_to_customer(
@@ -602,15 +609,17 @@ def _quota_key(workspace_id: int) -> str:
     return f"messaging:line-quota:{workspace_id}"
 
 
-def line_quota_get(*, actor: Actor, fresh: bool = False) -> Quota:
-    """This month's LINE message quota and use (cached for five minutes)."""
+def line_quota_get(*, actor: Actor, fresh: bool = False, interactive: bool = False) -> Quota:
+    """This month's LINE message quota and use (cached for five minutes). ``interactive``: a
+    page is waiting, so LINE gets two short tries instead of the full backoff."""
     require(actor, Perm.CHANNEL_MANAGE)
     key = _quota_key(actor.workspace.pk)
     cached = None if fresh else cache.get(key)
     if cached is not None:
         return Quota(limit=cached[0], used=cached[1])
     channel = _channel_for_sending(actor)
-    with line_client(channel) as client:
+    client = line_client(channel, attempts=2, timeout=5.0) if interactive else line_client(channel)
+    with client:
         try:
             quota = client.quota()
         except LineError as exc:

@@ -110,7 +110,9 @@ def line_quota(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
     quota, error = None, ""
     try:
-        quota = services.line_quota_get(actor=actor, fresh=request.GET.get("fresh") == "1")
+        quota = services.line_quota_get(
+            actor=actor, fresh=request.GET.get("fresh") == "1", interactive=True
+        )
     except ApplicationError as exc:
         error = exc.message
     percent = 0
