@@ -59,8 +59,7 @@ class CampaignOut(Schema):
     def resolve_shared_code(obj: CouponCampaign) -> str | None:
         if obj.code_mode != CodeMode.SHARED:
             return None
-        first = obj.codes.order_by("id").first()
-        return first.code if first is not None else None
+        return getattr(obj, "first_code", None)
 
     @staticmethod
     def resolve_code_total(obj: CouponCampaign) -> int:

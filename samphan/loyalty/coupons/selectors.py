@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,18 @@ from samphan.loyalty.coupons.models import CouponCampaign, CouponCode, CouponRed
 
 
 def campaign_list(*, actor: Actor) -> QuerySet[CouponCampaign]:
-    """The workspace's campaigns, newest first, each with ``code_total``."""
+    """The workspace's campaigns, newest first, each with ``code_total`` and ``first_code``
+    (a shared campaign's code)."""
     require(actor, Perm.COUPON_MANAGE)
     return (
         CouponCampaign.objects.filter(workspace=actor.workspace)
         .select_related("segment")
-        .annotate(code_total=Count("codes"))
+        .annotate(
+            code_total=Count("codes"),
+            first_code=Subquery(
+                CouponCode.objects.filter(campaign=OuterRef("pk")).order_by("id").values("code")[:1]
+            ),
+        )
         .order_by("-created_at", "-id")
     )
 
