@@ -298,3 +298,31 @@ def test_one_shops_webhook_never_touches_another_shop(
     assert refused.status_code == 400 and accepted.status_code == 200
     hook(event("follow", OTHER_USER, event_id="SAME"))
     assert LineWebhookEvent.objects.filter(webhook_event_id="SAME").count() == 2
+
+
+def test_a_flood_with_bad_signatures_and_redeliveries_loses_nothing_and_repeats_nothing(
+    hook: Any,
+) -> None:
+    """300 deliveries of one event each: every 7th signed wrongly, every 5th a redelivery of
+    an earlier one. Every validly delivered event is applied exactly once."""
+    users = [f"U{i:032x}" for i in range(40)]
+    sent: list[dict] = []
+    valid_ids: set[str] = set()
+    for i in range(300):
+        if i % 5 == 4 and sent:
+            one = dict(sent[i // 3], deliveryContext={"isRedelivery": True})
+        else:
+            one = text(f"ข้อความที่ {i}", users[i % len(users)])
+            sent.append(one)
+        if i % 7 == 6:
+            body = json.dumps({"events": [one]}).encode()
+            assert hook(body=body, signature=sign(body, "e" * 32)).status_code == 400
+            continue
+        assert hook(one).status_code == 200
+        valid_ids.add(one["webhookEventId"])
+    rows = LineWebhookEvent.objects.all()
+    assert {r.webhook_event_id for r in rows} == valid_ids
+    assert all(r.status == "processed" for r in rows)
+    assert Interaction.objects.count() == len(valid_ids)
+    texts = list(Interaction.objects.values_list("summary", flat=True))
+    assert len(texts) == len(set(texts))
