@@ -297,6 +297,12 @@ SAMPHAN_LINE_API_URL = env.str("SAMPHAN_LINE_API_URL", default="https://api.line
 SAMPHAN_LINE_RETRY_BASE_SECONDS = env.float("SAMPHAN_LINE_RETRY_BASE_SECONDS", default=0.5)
 SAMPHAN_LINE_RETRY_ATTEMPTS = env.int("SAMPHAN_LINE_RETRY_ATTEMPTS", default=5)
 SAMPHAN_LINE_WEBHOOK_MAX_BYTES = env.int("SAMPHAN_LINE_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+# SMS through an HTTP gateway (samphan.messaging.channels.sms): its URL, credentials (HTTP basic)
+# and the sender name shown on phones (at most 11 letters or digits). No URL: no SMS.
+SAMPHAN_SMS_GATEWAY_URL = env.str("SAMPHAN_SMS_GATEWAY_URL", default="")
+SAMPHAN_SMS_USERNAME = env.str("SAMPHAN_SMS_USERNAME", default="")
+SAMPHAN_SMS_PASSWORD = env.str("SAMPHAN_SMS_PASSWORD", default="")
+SAMPHAN_SMS_SENDER = env.str("SAMPHAN_SMS_SENDER", default="")
 
 LOGGING = {
     "version": 1,
