@@ -331,3 +331,22 @@ def test_a_redeemed_order_or_campaign_stays(owner: Actor) -> None:
     with pytest.raises(RestrictedError):
         c.delete()
     assert CouponRedemption.objects.count() == 1
+
+
+def test_two_records_of_one_person_share_their_uses_after_a_merge(owner: Actor) -> None:
+    from samphan.customers.merge import customer_merge
+    from samphan.loyalty.coupons.models import CouponCustomerUsage
+
+    twice = campaign(owner, code="TWICE", per_customer_limit=2)
+    other = campaign(owner, code="OTHER")
+    first, second = CustomerFactory.create_batch(2, workspace=owner.workspace)
+    coupon_redeem(actor=owner, code="TWICE", order_id=OrderFactory(customer=first).pk)
+    coupon_redeem(actor=owner, code="TWICE", order_id=OrderFactory(customer=second).pk)
+    coupon_redeem(actor=owner, code="OTHER", order_id=OrderFactory(customer=second).pk)
+    customer_merge(actor=owner, survivor_id=first.pk, merged_id=second.pk)
+    # Each record used TWICE once (under its limit of 2); one person has now used it twice.
+    assert _quote(owner, "TWICE", 10000, first.pk).reason == checks.CUSTOMER_LIMIT_REACHED
+    uses = dict(
+        CouponCustomerUsage.objects.filter(customer=first).values_list("campaign_id", "used")
+    )
+    assert uses == {twice.pk: 2, other.pk: 1}

@@ -95,6 +95,10 @@ EXPECTED = {
         Phase.IN_TRANSACTION,
         {"customer.merged"},
     ),
+    "samphan.loyalty.coupons.subscribers.coupon_uses_follow_merge": (
+        Phase.IN_TRANSACTION,
+        {"customer.merged"},
+    ),
 }
 
 
