@@ -150,3 +150,16 @@ def test_api_get_and_put_keep_secrets_write_only(api_rw: ApiClient, api_ro: ApiC
         401, 403,
     )  # fmt: skip
     assert api_ro.get("/api/v1/messaging/line").json()["configured"] is True
+
+
+def test_line_events_read_on_the_customer_timeline(
+    owner_client: Client, channel: LineChannel, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(Client(), channel, event("follow"), text("มีสีชมพูไหมคะ"))
+        deliver(Client(), channel, event("postback", postback={"data": "menu=promo"}))
+    customer_id = LineWebhookEvent.objects.exclude(customer=None).first().customer_id  # type: ignore[union-attr]
+    html = owner_client.get(f"/customers/{customer_id}/timeline/").content.decode()
+    for shown in ("Added the shop on LINE", "New customer from LINE", "LINE message received",
+                  "มีสีชมพูไหมคะ", "LINE button tapped", "menu=promo"):  # fmt: skip
+        assert shown in html, shown
