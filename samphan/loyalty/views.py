@@ -16,6 +16,7 @@ from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.selectors import customer_get
 from samphan.loyalty.cards import card_from_token, card_issue, card_revoke, qr_svg
+from samphan.loyalty.enrol import enrol_path
 from samphan.loyalty.forms import AdjustForm, ProgrammeForm
 from samphan.loyalty.models import EntryKind, LedgerEntry
 from samphan.loyalty.programme import programme_get, programme_update
@@ -30,12 +31,15 @@ CARD_TOKEN_MAX = 200
 @member_required(Perm.LOYALTY_MANAGE)
 def overview(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
+    join = request.build_absolute_uri(enrol_path(actor.workspace))
     return render(
         request,
         "loyalty/overview.html",
         {
             "liability": liability(actor=actor),
             "programme": programme_get(workspace=actor.workspace),
+            "enrol_url": join,
+            "enrol_qr": mark_safe(qr_svg(join)),  # our own SVG
         },
     )
 
