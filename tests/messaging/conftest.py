@@ -55,6 +55,8 @@ class LineStub:
 
 def _handler(stub: LineStub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True
+
         def log_message(self, *args: Any) -> None:
             pass
 
