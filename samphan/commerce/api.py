@@ -280,13 +280,14 @@ class RefundLineIn(Schema):
 class RefundIn(Schema):
     model_config = {
         "json_schema_extra": {
+            "example": {"amount_satang": 5000, "reason": "ส่งของช้า คืนค่าส่ง ฿50"},
             "examples": [
                 {
                     "lines": [{"line_id": 12, "quantity": 1}],
                     "reason": "ลูกค้านำแก้วที่แตกมาคืน 1 ใบ",
                 },
                 {"amount_satang": 5000, "reason": "ส่งของช้า คืนค่าส่ง ฿50"},
-            ]
+            ],
         }
     }
 

@@ -78,10 +78,14 @@ def test_order_detail_has_lines_in_satang(api_ro, owner) -> None:  # type: ignor
     assert body["number"] == order.number
     assert body["lines"] == [
         {
+            "id": order.lines.get().pk,
             "sku": "SKU-1",
             "name": "ชาไทย",
             "quantity": 3,
             "unit_price_satang": 4550,
             "line_total_satang": 13650,
+            "refunded_quantity": 0,
+            "refunded_satang": 0,
         }
     ]
+    assert (body["refunded_satang"], body["refunds"]) == (0, [])
