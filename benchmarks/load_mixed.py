@@ -381,7 +381,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="measured seconds")
-    parser.add_argument("--warmup", type=int, default=15, help="seconds before measuring")
+    parser.add_argument(
+        "--warmup", type=int, default=45, help="seconds of load before measuring (workers warm up)"
+    )
     parser.add_argument("--url", help="a server already running (default: start samphan serve)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, help="passed to samphan serve")
@@ -435,7 +437,7 @@ def main() -> None:
         "load_after": f"{load_after:.1f}",
         "served": served,
         "customers": f"{n_customers:,}",
-        "client_cpu": f"{client_cpu:.0f}",
+        "client_cpu": f"{client_cpu:.1f}",
     }
     text = report(stats, args, meta)
     print(text)
