@@ -868,3 +868,13 @@ def test_refunds_are_exported_and_their_reasons_erased(
     assert Refund.objects.get(order=order).reason == ERASED_MARK
     assert Refund.objects.get(order=other).reason == "อีกคน"
     assert Refund.objects.get(order=order).amount_satang == 1000  # the amounts stay
+
+
+def test_customer_page_orders_panel_shows_a_partial_refund(
+    owner_client: Client, owner: Actor, channel: SalesChannel, customer: Customer
+) -> None:
+    order = _sale(owner, channel, customer)
+    refund_create(actor=owner, order_id=order.pk, amount_satang=2500, reason="x")
+    html = owner_client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    # The panel's line (English until the Thai catalogue is merged).
+    assert "฿25.00 refunded" in html or "คืนเงินแล้ว ฿25.00" in html
