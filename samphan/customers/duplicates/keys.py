@@ -236,12 +236,14 @@ def _scope(workspace: Workspace, ids: Collection[int]) -> _Scope:
     phones = ContactPoint.objects.filter(workspace=workspace, kind=ContactKind.PHONE)
     phone_ids: frozenset[int] = frozenset()
     if suffixes:
+        with_head = phones.annotate(head=_phone_head())
         phone_ids = _ids(
-            phones.filter(_any_of("value__endswith", suffixes))
+            with_head.filter(_any_of("value__endswith", suffixes) | Q(head__in=sorted(heads)))
             if postgres
-            else phones.annotate(suffix=Right("value", 4)).filter(suffix__in=sorted(suffixes))
+            else with_head.annotate(suffix=Right("value", 4)).filter(
+                Q(suffix__in=sorted(suffixes)) | Q(head__in=sorted(heads))
+            )
         )
-        phone_ids |= _ids(phones.annotate(head=_phone_head()).filter(head__in=sorted(heads)))
     emails = ContactPoint.objects.filter(workspace=workspace, kind=ContactKind.EMAIL)
     email_ids: frozenset[int] = frozenset()
     if identifiers:
