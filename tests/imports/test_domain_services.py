@@ -29,9 +29,10 @@ def test_an_imported_customer_who_duplicates_an_existing_one_is_listed_after_the
     run_file: Callable[..., ImportJob],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    # Same name as a row of customers.csv, another phone: the import creates a second record.
+    # Same name as a row of customers.csv, its phone one digit off (a typo): the import creates a
+    # second record. (A name alone is never proposed.)
     existing = customer_create(
-        actor=owner, first_name="สมหญิง", last_name="ใจดี", contacts=[("phone", "0899999999")]
+        actor=owner, first_name="สมหญิง", last_name="ใจดี", contacts=[("phone", "0813596921")]
     ).customer
     assert not duplicate_list(actor=owner).exists()
     with django_capture_on_commit_callbacks(execute=True):
