@@ -21,6 +21,7 @@ from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
+from samphan.customers import selectors as customer_selectors
 from samphan.messaging import selectors, services
 from samphan.messaging.models import WebhookEventStatus
 
@@ -148,9 +149,15 @@ def line_events(request: HttpRequest) -> HttpResponse:
 
 
 @member_required(Perm.CUSTOMER_EDIT)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_code_create(request: HttpRequest, customer_id: int) -> HttpResponse:
-    code = services.line_link_code_create(actor=current_actor(request), customer_id=customer_id)
+    actor = current_actor(request)
+    # Another shop's customer is a 404 whatever the method; a GET goes back to the panel.
+    customer = customer_selectors.customer_get(actor=actor, customer_id=customer_id)
+    back = reverse("customers:detail", kwargs={"customer_id": customer.pk}) + "#panel-line"
+    if request.method != "POST":
+        return redirect(back)
+    code = services.line_link_code_create(actor=actor, customer_id=customer.pk)
     messages.success(
         request,
         _("LINE link code %(code)s: ask the customer to send it to the shop's LINE account.")
