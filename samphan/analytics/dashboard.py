@@ -53,20 +53,28 @@ def dashboard_figures(*, workspace: Workspace, now: dt.datetime | None = None) -
     seconds = cache_seconds()
     if seconds == 0 or now is not None:
         return dashboard_kpis(workspace=workspace, now=now)
-    version_key = _version_key(workspace.pk)
-    version = cache.get(version_key)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add: two processes starting together agree on the first version
-        if not cache.add(version_key, version, None):
-            version = cache.get(version_key) or version
-    day = _local_now(workspace, None).date().isoformat()
-    key = f"samphan:dashboard:{workspace.pk}:{version}:{day}"
-    figures = cache.get(key)
+    try:
+        version_key = _version_key(workspace.pk)
+        version = cache.get(version_key)
+        if version is None:
+            version = uuid.uuid4().hex
+            # add: two processes starting together agree on the first version
+            if not cache.add(version_key, version, None):
+                version = cache.get(version_key) or version
+        day = _local_now(workspace, None).date().isoformat()
+        key = f"samphan:dashboard:{workspace.pk}:{version}:{day}"
+        figures = cache.get(key)
+    except Exception:
+        # An unreachable or read-only cache costs the figures' queries, not the page.
+        logger.exception("dashboard cache unavailable")
+        return dashboard_kpis(workspace=workspace)
     if isinstance(figures, DashboardKpis):
         return figures
     figures = dashboard_kpis(workspace=workspace)
-    cache.set(key, figures, seconds)
+    try:
+        cache.set(key, figures, seconds)
+    except Exception:
+        logger.exception("dashboard cache unavailable")
     return figures
 
 

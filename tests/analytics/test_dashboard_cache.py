@@ -97,3 +97,21 @@ def test_off_by_default_with_the_per_process_memory_cache(
     dashboard_figures(workspace=owner.workspace)
     with django_assert_num_queries(17):
         dashboard_figures(workspace=owner.workspace)
+
+
+def test_a_cache_that_fails_costs_the_queries_not_the_page(
+    owner: Actor, owner_client: Client, monkeypatch: Any
+) -> None:
+    """A Redis that refuses writes (disk full, MISCONF) or is down: the figures are computed."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache down")
+
+    CustomerFactory(workspace=owner.workspace)
+    monkeypatch.setattr(cache, "get", broken)
+    assert dashboard_figures(workspace=owner.workspace).customers.total == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "set", broken)
+    response = owner_client.get(reverse("web:dashboard"))
+    assert response.status_code == 200
+    assert response.context["kpis"].customers.total == 1
