@@ -45,7 +45,7 @@ BRANDS = [
     "Samphan", "LINE", "Shopee", "Lazada", "TikTok Shop", "TikTok", "Facebook", "Instagram",
     "PromptPay", "Excel", "Seller Centre", "Seller Center", "GeoThai", "CC BY", "Chart.js",
     "Pico", "htmx", "Google Authenticator", "OpenAPI", "SPF", "Excel Workbook", "xlsx",
-    "LINE user ID", "user ID", "Export",
+    "LINE user ID", "user ID", "Export", "LINE Official Account",
 ]  # fmt: skip
 # The shop's own data the test brings in (the Shopee file is in English).
 SHOP_DATA = [
