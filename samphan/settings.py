@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "samphan.loyalty.coupons",
     "samphan.messaging",
     "samphan.service",
+    "samphan.service.sla",
+    "samphan.feedback",
+    "samphan.text",
     "samphan.api",
 ]
 

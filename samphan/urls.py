@@ -16,5 +16,9 @@ urlpatterns = [
     path("", include("samphan.loyalty.coupons.urls")),
     path("", include("samphan.loyalty.urls")),
     path("", include("samphan.messaging.urls")),
+    path("", include("samphan.service.sla.urls")),
+    path("", include("samphan.service.urls")),
+    path("", include("samphan.feedback.urls")),
+    path("", include("samphan.text.urls")),
     path("", include("samphan.web.urls")),
 ]

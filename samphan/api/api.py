@@ -24,6 +24,7 @@ from samphan.core.errors import ApplicationError
 from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
 from samphan.customers.api_profile import router as profile_router
+from samphan.feedback.api import router as feedback_router
 from samphan.imports.api import router as imports_router
 from samphan.loyalty.api import router as loyalty_router
 from samphan.loyalty.coupons.api import router as coupons_router
@@ -32,6 +33,9 @@ from samphan.messaging.api import router as messaging_router
 # Also adds DELETE /customers/{id} (405, pointing to erase) to the customers router.
 from samphan.privacy.api import router as privacy_router
 from samphan.segments.api import router as segments_router
+from samphan.service.api import router as service_router
+from samphan.service.sla.api import router as sla_router
+from samphan.text.api import router as text_router
 
 api = NinjaAPI(
     title="Samphan API",
@@ -185,3 +189,7 @@ api.add_router("/", privacy_router)
 api.add_router("/", loyalty_router)
 api.add_router("/", coupons_router)
 api.add_router("/", messaging_router)
+api.add_router("/", sla_router)
+api.add_router("/", service_router)
+api.add_router("/", feedback_router)
+api.add_router("/", text_router)
