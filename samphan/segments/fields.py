@@ -9,6 +9,7 @@ reached through ``metrics__…`` (a LEFT JOIN), written so that a missing row ne
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -723,6 +724,9 @@ def _bought_field(
     )
 
 
+# The module that registered each field through ``register_field`` (built-ins are absent).
+REGISTERED_BY: dict[str, str] = {}
+
 FIELDS: dict[str, FieldSpec] = {
     spec.key: spec
     for spec in (
@@ -895,6 +899,7 @@ def register_field(spec: FieldSpec) -> FieldSpec:
     registered."""
     if spec.key in FIELDS:
         raise ValueError(f"Segment field {spec.key!r} is already registered.")
+    REGISTERED_BY[spec.key] = sys._getframe(1).f_globals.get("__name__", "")
     unknown = sorted(set(spec.operators) - set(OPERATORS))
     if unknown or not spec.operators:
         raise ValueError(f"Segment field {spec.key!r} has unknown operators: {unknown}.")

@@ -10,7 +10,7 @@ import pytest
 
 from samphan.commerce.models import Order
 from samphan.core.access import Actor
-from samphan.segments.fields import FIELDS
+from samphan.segments.fields import FIELDS, REGISTERED_BY
 from samphan.segments.rules import segment_queryset
 from tests.factories import CustomerFactory, WorkspaceFactory
 from tests.segments.world import NOW, Refs, build
@@ -305,10 +305,14 @@ CASES: list[tuple[str, Tree, set[str]]] = [
 
 def test_every_field_has_a_case() -> None:
     covered = {tree(cast(Refs, _FakeRefs()))["field"] for _, tree, _ in CASES}
-    assert covered == set(FIELDS) - {
+    # Fields registered by apps above segments (loyalty …) are tested in those apps' own tests.
+    own = {
+        k for k in FIELDS if REGISTERED_BY.get(k, "samphan.segments").startswith("samphan.segments")
+    }
+    assert covered == own - {
         "consent_profiling",
         "consent_sharing",
-    }, set(FIELDS) - covered
+    }, own - covered
 
 
 class _FakeRefs:
