@@ -261,6 +261,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.nightly_all",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Campaigns: scheduled ones whose time came; rows of a worker that died mid-send.
+    "messaging-campaigns-every-minute": {
+        "task": "messaging.campaigns_due",
+        "schedule": 60.0,
+    },
+    # Service desk: tickets past their SLA targets marked, and escalated to a manager while
+    # the shop is open (a breach at night is escalated at the next opening).
+    "service-escalate-every-5-min": {
+        "task": "service.escalate_all",
+        "schedule": 300.0,
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -306,6 +317,12 @@ SAMPHAN_SMS_GATEWAY_URL = env.str("SAMPHAN_SMS_GATEWAY_URL", default="")
 SAMPHAN_SMS_USERNAME = env.str("SAMPHAN_SMS_USERNAME", default="")
 SAMPHAN_SMS_PASSWORD = env.str("SAMPHAN_SMS_PASSWORD", default="")
 SAMPHAN_SMS_SENDER = env.str("SAMPHAN_SMS_SENDER", default="")
+# The gateway's callbacks (delivery reports, replies such as STOP) POST to
+# /hooks/sms/<this token>/; empty: no callback address.
+SAMPHAN_SMS_CALLBACK_TOKEN = env.str("SAMPHAN_SMS_CALLBACK_TOKEN", default="")
+# The site's public address, for links in campaign messages (unsubscribe, member card) when a
+# campaign is sent without a web request (the API and pages use the request's own address).
+SAMPHAN_PUBLIC_URL = env.str("SAMPHAN_PUBLIC_URL", default="http://localhost:8000")
 
 LOGGING = {
     "version": 1,

@@ -38,6 +38,13 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
         ).pk
     ),
     "branch_id": lambda ws, m: BranchFactory(workspace=ws).pk,
+    "sentiment_label_id": lambda ws, m: (
+        __import__("samphan.text.models", fromlist=["SentimentLabel"])
+        .SentimentLabel.objects.create(
+            workspace=ws, text="อร่อย", text_key="0" * 64, label="positive"
+        )
+        .pk
+    ),
     "channel_id": lambda ws, m: SalesChannelFactory(workspace=ws).pk,
     "customer_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
     "order_id": lambda ws, m: OrderFactory(workspace=ws).pk,
@@ -100,8 +107,107 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
         )
         .pk
     ),
+    "calendar_id": lambda ws, m: (
+        __import__("samphan.service.sla.services", fromlist=["calendar_ensure_default"])
+        .calendar_ensure_default(workspace=ws)
+        .pk
+    ),
+    "policy_id": lambda ws, m: (
+        __import__("samphan.service.sla.models", fromlist=["SlaPolicy"])
+        .SlaPolicy.objects.create(workspace=ws, first_response_minutes=60, resolution_minutes=480)
+        .pk
+    ),
+    # Service desk (samphan.service): a ticket and a canned reply.
+    "ticket_id": lambda ws, m: (
+        __import__("samphan.service.models", fromlist=["Ticket"])
+        .Ticket.objects.create(
+            workspace=ws,
+            number=__import__("samphan.service.models", fromlist=["Ticket"])
+            .Ticket.objects.filter(workspace=ws)
+            .count()
+            + 1,
+            subject="ของชำรุด",
+            opened_at=ws.created_at,
+        )
+        .pk
+    ),
+    "attachment_id": lambda ws, m: (
+        __import__("samphan.service.models", fromlist=["TicketAttachment"])
+        .TicketAttachment.objects.create(
+            workspace=ws,
+            ticket=__import__("samphan.service.models", fromlist=["Ticket"]).Ticket.objects.create(
+                workspace=ws, number=9999, subject="ไฟล์", opened_at=ws.created_at
+            ),
+            file="tickets/x.txt",
+            name="x.txt",
+            content_type="text/plain",
+            size=1,
+        )
+        .pk
+    ),
+    "canned_id": lambda ws, m: (
+        __import__("samphan.service.models", fromlist=["CannedReply"])
+        .CannedReply.objects.create(workspace=ws, title="ทักทาย", body="สวัสดีค่ะ {{ name }}")
+        .pk
+    ),
+    "campaign_id": lambda ws, m: (
+        __import__("samphan.messaging.models", fromlist=["Campaign"])
+        .Campaign.objects.create(
+            workspace=ws,
+            name="วันแม่",
+            channel="line",
+            text="สวัสดีคุณ{{ name }}",
+            customer_ids=[ContactPointFactory(customer__workspace=ws).customer_id],
+        )
+        .pk
+    ),
+    # Surveys and feedback (samphan.feedback).
+    "survey_id": lambda ws, m: (
+        __import__("samphan.feedback.models", fromlist=["Survey"])
+        .Survey.objects.create(workspace=ws, title="หลังซื้อ", public_nonce="n" * 32)
+        .pk
+    ),
+    "interview_id": lambda ws, m: (
+        __import__("samphan.feedback.models", fromlist=["Interview"])
+        .Interview.objects.create(
+            workspace=ws,
+            customer=ContactPointFactory(customer__workspace=ws).customer,
+            held_on=ws.created_at.date(),
+            summary="ชอบชาเย็น",
+        )
+        .pk
+    ),
+    "invitation_id": lambda ws, m: (
+        __import__("samphan.feedback.models", fromlist=["SurveyInvitation"])
+        .SurveyInvitation.objects.create(
+            workspace=ws,
+            survey=__import__("samphan.feedback.models", fromlist=["Survey"]).Survey.objects.create(
+                workspace=ws, title="หลังซื้อ", public_nonce="n" * 32
+            ),
+            customer=ContactPointFactory(customer__workspace=ws).customer,
+            nonce=__import__("secrets").token_hex(16),
+            expires_at=ws.created_at,
+        )
+        .pk
+    ),
+}
+# Where two apps use one argument name for different objects, the route decides: (a fragment of
+# the route, the argument name) → its maker, before OBJECT_MAKERS.
+ROUTE_MAKERS: dict[tuple[str, str], Callable[[Workspace, Membership], int]] = {
+    ("loyalty/coupons", "campaign_id"): lambda ws, m: (
+        __import__("tests.coupons.factories", fromlist=["campaign"])
+        .campaign(_owner_actor(m), code="ISO" + str(ws.pk))
+        .pk
+    ),
 }
 SKIPPED_PREFIXES = ("admin/", "accounts/", "api/v1/")
+
+
+def _make(route: str, name: str, ws: Workspace, m: Membership) -> int:
+    for (fragment, arg), maker in ROUTE_MAKERS.items():
+        if arg == name and fragment in route:
+            return maker(ws, m)
+    return OBJECT_MAKERS[name](ws, m)
 
 
 def _owner_actor(membership: Membership) -> Any:
@@ -173,7 +279,7 @@ def test_page_of_other_workspace_is_404(
     two_workspaces: tuple[Membership, Membership], route: str, args: list[str], method: str
 ) -> None:
     a, b = two_workspaces
-    values = {name: OBJECT_MAKERS[name](a.workspace, a) for name in args}
+    values = {name: _make(route, name, a.workspace, a) for name in args}
     client = Client()
     client.force_login(b.user)
     response = getattr(client, method)("/" + _fill(route, values))
@@ -207,7 +313,7 @@ def test_api_object_of_other_workspace_is_404(
     body: dict[str, Any] | None,
 ) -> None:
     a, b = two_workspaces
-    values = {name: OBJECT_MAKERS[name](a.workspace, a) for name in params}
+    values = {name: _make(path, name, a.workspace, a) for name in params}
     secret = api_key_create(actor=_owner_actor(b), name="b", scope=ApiKey.Scope.READ_WRITE).secret
     components = api.get_openapi_schema()["components"].get("schemas", {})
     url = path.format(**values)

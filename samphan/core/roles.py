@@ -49,6 +49,10 @@ class Perm(StrEnum):
     # Coupons: create campaigns and their codes; use a code on a sale at the counter.
     COUPON_MANAGE = "coupon.manage"
     COUPON_REDEEM = "coupon.redeem"
+    # Service desk: change business calendars and SLA policies (everyone reads them).
+    SLA_MANAGE = "sla.manage"
+    # Feedback: build surveys, read their results and the relationship-health scorecard.
+    FEEDBACK_MANAGE = "feedback.manage"
 
 
 _ALL = frozenset(Perm)
@@ -67,7 +71,13 @@ MATRIX: dict[str, frozenset[Perm]] = {
         Perm.LOYALTY_REDEEM,
     },
     Role.MARKETER: _COMMON
-    | {Perm.ANALYTICS_VIEW, Perm.SEGMENT_MANAGE, Perm.CAMPAIGN_MANAGE, Perm.CUSTOMER_EXPORT},
+    | {
+        Perm.ANALYTICS_VIEW,
+        Perm.SEGMENT_MANAGE,
+        Perm.CAMPAIGN_MANAGE,
+        Perm.CUSTOMER_EXPORT,
+        Perm.FEEDBACK_MANAGE,
+    },
     Role.SUPPORT: _COMMON | {Perm.CUSTOMER_EDIT, Perm.TICKET_MANAGE},
 }
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +20,7 @@ from samphan.core.access import Actor
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
+from samphan.core.ratelimit import rate_allowed
 from samphan.core.roles import Role
 from samphan.customers.consent_services import consent_record
 from samphan.customers.models import ConsentPurpose
@@ -64,15 +64,8 @@ def _workspace(token: str) -> Workspace:
     return workspace
 
 
-def _allowed(key: str, limit: tuple[int, int]) -> bool:
-    count, seconds = limit
-    cache.add(key, 0, seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, seconds)
-        used = 1
-    return used <= count
+# The shared fixed-window counter (also used by the survey links).
+_allowed = rate_allowed
 
 
 class EnrolForm(forms.Form):

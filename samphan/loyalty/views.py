@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from samphan.core.errors import ApplicationError
 from samphan.core.roles import Perm
@@ -102,10 +102,14 @@ def member(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 @member_required(Perm.LOYALTY_REDEEM)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_card(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """Issue (or, with ``revoke``, revoke) the member's card link."""
+    """Issue (or, with ``revoke``, revoke) the member's card link. Another shop's customer is a
+    404 whatever the method; a GET goes back to the member's page."""
     actor = current_actor(request)
+    customer_get(actor=actor, customer_id=customer_id)
+    if request.method != "POST":
+        return redirect("loyalty:member", customer_id=customer_id)
     if request.POST.get("action") == "revoke":
         card_revoke(actor=actor, customer_id=customer_id)
         messages.success(request, _("The card link no longer works."))

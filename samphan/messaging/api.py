@@ -1,16 +1,22 @@
-"""API: the shop's LINE channel settings and its webhook address. The channel secret and the
-access token are write-only: answers show only their last four characters."""
+"""API: the shop's LINE channel settings and its webhook address (the channel secret and the
+access token are write-only: answers show only their last four characters), and campaigns:
+create, preview, send, cancel, read with counts per delivery status and results."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
+from ninja.pagination import paginate
 
 from samphan.core.api_auth import actor_of
-from samphan.core.api_schema import ApiRouter, ErrorOut
-from samphan.messaging import selectors, services
-from samphan.messaging.models import LineChannel
+from samphan.core.api_schema import TEXT_MAX, ApiRouter, ErrorOut, Id, Pagination
+from samphan.messaging import campaign_selectors, campaigns, selectors, services, templating
+from samphan.messaging.models import Campaign, CampaignChannel, DeliveryStatus, LineChannel
 
 router = ApiRouter(tags=["messaging"])
 
@@ -70,3 +76,276 @@ def line_channel_put(request: HttpRequest, payload: LineChannelIn) -> object:
         channel_access_token=payload.channel_access_token,
     )
     return _out(request, channel)
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+class AudienceIn(Schema):
+    segment_id: Id | None = Field(None, description="a saved segment, evaluated when sending")
+    customer_ids: list[Id] | None = Field(
+        None,
+        max_length=campaigns.AUDIENCE_MAX,
+        description="up to 100,000 customers of this workspace",
+    )
+
+
+class TemplateIn(Schema):
+    text: str = Field(
+        max_length=TEXT_MAX,
+        description="the message; personal fields as {{ name }}: " + ", ".join(templating.FIELDS),
+    )
+    text_en: str = Field("", max_length=TEXT_MAX, description="for customers who read English")
+    subject: str = Field("", max_length=campaigns.SUBJECT_MAX, description="email subject")
+
+
+class CampaignIn(Schema):
+    name: str = Field(max_length=campaigns.NAME_MAX)
+    audience: AudienceIn
+    channel: str = Field(json_schema_extra={"enum": list(CampaignChannel.values)})
+    template: TemplateIn
+    schedule_at: dt.datetime | None = Field(None, description="send at (default: when sent)")
+    control_percent: int = Field(10, ge=0, le=campaigns.CONTROL_MAX, description="held out")
+    attribution_days: int = Field(7, ge=1, le=campaigns.ATTRIBUTION_MAX)
+    coupon_campaign_id: Id | None = Field(None, description="where {{ coupon_code }} comes from")
+
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "name": "ลดวันแม่",
+                "audience": {"customer_ids": [1]},
+                "channel": "line",
+                "template": {"text": "สวัสดีคุณ{{ name }} มีแต้ม {{ points }} แต้ม"},
+            }
+        }
+    }
+
+
+class UpliftOut(Schema):
+    treated_rate: float
+    control_rate: float
+    uplift: float
+    low: float = Field(description="95 % interval, Newcombe hybrid score")
+    high: float
+
+
+class GroupOut(Schema):
+    customers: int
+    converted: int
+    orders: int
+    revenue_satang: int
+
+
+class ResultsOut(Schema):
+    unsubscribed: int
+    attribution_days: int
+    treated: GroupOut
+    control: GroupOut
+    uplift: UpliftOut | None
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    status: str
+    channel: str
+    segment_id: int | None
+    audience_customers: int | None = Field(description="the list's size (None for a segment)")
+    text: str
+    text_en: str
+    subject: str
+    schedule_at: dt.datetime | None
+    send_after: dt.datetime | None = Field(description="when sending starts (after quiet hours)")
+    ignore_quiet_hours: bool
+    control_percent: int
+    audience_size: int = Field(description="recipients and control, fixed when sending started")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    counts: dict[str, int] = Field(
+        description="deliveries per status: " + ", ".join(DeliveryStatus.values)
+    )
+    results: ResultsOut | None = None
+
+
+class SendIn(Schema):
+    ignore_quiet_hours: bool = Field(
+        False, description="owners and managers: a service message sent now, even at night"
+    )
+
+
+class PreviewIn(Schema):
+    customer_id: Id
+    template: TemplateIn | None = Field(None, description="omit to preview the campaign's own")
+
+
+class PreviewOut(Schema):
+    customer_id: int
+    text: str
+    subject: str
+    missing_fields: list[str]
+    sms_parts: int
+    sms_encoding: str
+
+
+class CampaignListItem(Schema):
+    id: int
+    name: str
+    status: str
+    channel: str
+    created_at: dt.datetime
+    audience_size: int
+
+
+def _campaign_out(
+    campaign: Campaign, counts: dict[str, int], results: Any = None
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "status": campaign.status,
+        "channel": campaign.channel,
+        "segment_id": campaign.segment_id,
+        "audience_customers": None if campaign.segment_id else len(campaign.customer_ids),
+        "text": campaign.text,
+        "text_en": campaign.text_en,
+        "subject": campaign.subject,
+        "schedule_at": campaign.schedule_at,
+        "send_after": campaign.send_after,
+        "ignore_quiet_hours": campaign.ignore_quiet_hours,
+        "control_percent": campaign.control_percent,
+        "audience_size": campaign.audience_size,
+        "created_at": campaign.created_at,
+        "started_at": campaign.started_at,
+        "finished_at": campaign.finished_at,
+        "counts": counts,
+        "results": None,
+    }
+    if results is not None:
+        data["results"] = {
+            "unsubscribed": results.unsubscribed,
+            "attribution_days": results.window_days,
+            "treated": dataclasses.asdict(results.treated),
+            "control": dataclasses.asdict(results.control),
+            "uplift": None
+            if results.uplift is None
+            else {
+                "treated_rate": results.uplift.treated_rate,
+                "control_rate": results.uplift.control_rate,
+                "uplift": results.uplift.uplift,
+                "low": results.uplift.low,
+                "high": results.uplift.high,
+            },
+        }
+    return data
+
+
+def _link_base(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@router.post(
+    "/campaigns",
+    response={201: CampaignOut, 404: ErrorOut},
+    summary="Create a campaign (a draft: check it, preview it, then send it)",
+    description="An unknown personal field in the template is a 422 naming the field; a "
+    "segment or customers of another workspace are not found.",
+)
+def campaign_create(request: HttpRequest, payload: CampaignIn) -> object:
+    actor = actor_of(request)
+    campaign = campaigns.campaign_create(
+        actor=actor,
+        name=payload.name,
+        channel=payload.channel,
+        text=payload.template.text,
+        text_en=payload.template.text_en,
+        subject=payload.template.subject,
+        segment_id=payload.audience.segment_id,
+        customer_ids=payload.audience.customer_ids,
+        coupon_campaign_id=payload.coupon_campaign_id,
+        control_percent=payload.control_percent,
+        attribution_days=payload.attribution_days,
+        schedule_at=payload.schedule_at,
+        link_base=_link_base(request),
+    )
+    return Status(201, _campaign_out(campaign, campaign_selectors.delivery_counts(campaign)))
+
+
+@router.get(
+    "/campaigns",
+    response=list[CampaignListItem],
+    summary="Campaigns, newest first",
+)
+@paginate(Pagination)
+def campaign_list(request: HttpRequest) -> object:
+    return campaign_selectors.campaign_list(actor=actor_of(request))
+
+
+@router.get(
+    "/campaigns/{campaign_id}",
+    response=CampaignOut,
+    summary="A campaign: its status, deliveries per status (skipped for lack of consent too) "
+    "and its results",
+)
+def campaign_detail(request: HttpRequest, campaign_id: Id) -> object:
+    actor = actor_of(request)
+    results = campaign_selectors.campaign_results(actor=actor, campaign_id=campaign_id)
+    campaign = campaign_selectors.campaign_get(actor=actor, campaign_id=campaign_id)
+    return _campaign_out(campaign, results.counts, results)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/send",
+    response={202: CampaignOut, 409: ErrorOut, 502: ErrorOut},
+    summary="Send a draft campaign now or at its schedule_at (after quiet hours)",
+    description="Quiet hours (default 21:00–08:00 Asia/Bangkok) move the start to the next "
+    "allowed time; an owner or manager may send now with `ignore_quiet_hours`. A LINE "
+    "campaign is checked against the month's LINE quota first (409 `line_quota_exceeded`).",
+)
+def campaign_send(request: HttpRequest, campaign_id: Id, payload: SendIn | None = None) -> object:
+    actor = actor_of(request)
+    campaigns.campaign_send(
+        actor=actor,
+        campaign_id=campaign_id,
+        ignore_quiet_hours=bool(payload and payload.ignore_quiet_hours),
+    )
+    campaign = campaign_selectors.campaign_get(actor=actor, campaign_id=campaign_id)
+    return Status(202, _campaign_out(campaign, campaign_selectors.delivery_counts(campaign)))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/cancel",
+    response={200: CampaignOut, 409: ErrorOut},
+    summary="Cancel a draft or scheduled campaign",
+)
+def campaign_cancel(request: HttpRequest, campaign_id: Id) -> object:
+    campaign = campaigns.campaign_cancel(actor=actor_of(request), campaign_id=campaign_id)
+    return _campaign_out(campaign, campaign_selectors.delivery_counts(campaign))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/preview",
+    response=PreviewOut,
+    summary="The campaign's message as one customer would get it",
+)
+def campaign_preview(request: HttpRequest, campaign_id: Id, payload: PreviewIn) -> object:
+    actor = actor_of(request)
+    campaign = campaign_selectors.campaign_get(actor=actor, campaign_id=campaign_id)
+    template = payload.template
+    preview = campaign_selectors.template_preview(
+        actor=actor,
+        customer_id=payload.customer_id,
+        text=template.text if template else campaign.text,
+        text_en=template.text_en if template else campaign.text_en,
+        subject=template.subject if template else campaign.subject,
+        coupon_campaign_id=campaign.coupon_campaign_id,
+        link_base=campaign.link_base,
+    )
+    return {
+        "customer_id": preview.customer.pk,
+        "text": preview.text,
+        "subject": preview.subject,
+        "missing_fields": preview.missing,
+        "sms_parts": preview.sms_parts,
+        "sms_encoding": preview.sms_encoding,
+    }

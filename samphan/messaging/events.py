@@ -105,3 +105,50 @@ class LinePostback(DomainEvent):
     def describe(cls, payload: Mapping[str, Any], ctx: DescribeContext) -> Description:
         data = str(payload.get("data", ""))
         return Description(title=str(cls.label), lines=[data] if data else [])
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignMessageSent(DomainEvent):
+    """A campaign message reached the provider for this customer (LINE, SMS or email)."""
+
+    type: ClassVar[str] = "campaign.message_sent"
+    subject: ClassVar[Subject] = Subject.CUSTOMER
+    label: ClassVar[StrOrPromise] = gettext_lazy("Campaign message sent")
+
+    campaign_id: int = field(metadata={"link": "campaign"})
+    campaign: str
+    channel: str
+
+    @classmethod
+    def describe(cls, payload: Mapping[str, Any], ctx: DescribeContext) -> Description:
+        channels = {"line": "LINE", "sms": "SMS", "email": _("Email")}
+        return Description(
+            title=str(cls.label),
+            lines=[
+                f"{payload.get('campaign', '')} · "
+                f"{channels.get(str(payload.get('channel')), payload.get('channel', ''))}"
+            ],
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignUnsubscribed(DomainEvent):
+    """The customer unsubscribed from a campaign message (link, LINE keyword or SMS STOP):
+    marketing consent on every channel is withdrawn."""
+
+    type: ClassVar[str] = "campaign.unsubscribed"
+    subject: ClassVar[Subject] = Subject.CUSTOMER
+    label: ClassVar[StrOrPromise] = gettext_lazy("Unsubscribed from marketing messages")
+
+    campaign_id: int | None = field(default=None, metadata={"link": "campaign", "omit_empty": True})
+    how: str
+
+    @classmethod
+    def describe(cls, payload: Mapping[str, Any], ctx: DescribeContext) -> Description:
+        hows = {
+            "link": _("With the link in a message"),
+            "line": _("By a keyword on LINE"),
+            "sms": _("By replying STOP to an SMS"),
+        }
+        how = str(payload.get("how", ""))
+        return Description(title=str(cls.label), lines=[str(hows.get(how, how))], tone="warn")

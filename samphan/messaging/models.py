@@ -114,3 +114,143 @@ class LineLinkCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+class MessagingSettings(models.Model):
+    """A workspace's sending rules (no row = the defaults): quiet hours in Asia/Bangkok, during
+    which campaigns wait for the next allowed time, and a cap on campaign messages per customer
+    per seven days."""
+
+    workspace = models.OneToOneField(
+        "core.Workspace", on_delete=models.CASCADE, related_name="messaging_settings"
+    )
+    quiet_start = models.TimeField(_("quiet hours start"), default="21:00")
+    quiet_end = models.TimeField(_("quiet hours end"), default="08:00")
+    weekly_cap = models.PositiveSmallIntegerField(_("messages per customer per week"), default=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.quiet_start}-{self.quiet_end} cap {self.weekly_cap}"
+
+
+class CampaignChannel(models.TextChoices):
+    LINE = "line", _("LINE")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    PREFERRED = "preferred", _("Each customer's preferred channel")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    DONE = "done", _("Sent")
+    CANCELED = "canceled", _("Canceled")
+
+
+class Campaign(models.Model):
+    """One message to an audience (a saved segment evaluated when sending starts, or a list of
+    customers) on one channel or each customer's preferred one. ``text`` is the template
+    (``{{ name }}`` …), ``text_en`` the English one for customers who read English."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=12, choices=CampaignChannel.choices)
+    segment = models.ForeignKey(
+        "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    customer_ids = models.JSONField(default=list, blank=True)  # the audience when no segment
+    text = models.TextField(_("message"))
+    text_en = models.TextField(_("message in English"), blank=True, default="")
+    subject = models.CharField(_("email subject"), max_length=150, blank=True, default="")
+    coupon_campaign = models.ForeignKey(
+        "coupons.CouponCampaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    control_percent = models.PositiveSmallIntegerField(_("control group (%)"), default=10)
+    attribution_days = models.PositiveSmallIntegerField(_("attribution window (days)"), default=7)
+    status = models.CharField(
+        max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    schedule_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    send_after = models.DateTimeField(null=True, blank=True)  # after quiet hours
+    ignore_quiet_hours = models.BooleanField(default=False)
+    link_base = models.CharField(max_length=200, blank=True, default="")  # for unsubscribe links
+    audience_size = models.PositiveIntegerField(default=0)  # recipients + control, once started
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-created_at"], name="campaign_ws_recent"),
+            models.Index(fields=["status", "send_after"], name="campaign_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+    SKIPPED_CONSENT = "skipped_consent", _("Skipped: no consent")
+    SKIPPED_FREQUENCY = "skipped_frequency", _("Skipped: weekly limit")
+    SKIPPED_CONTACT = "skipped_contact", _("Skipped: no contact")
+    CONTROL = "control", _("Control group (not sent)")
+
+
+# Statuses that count as a message the customer received (for the weekly cap and results).
+REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
+
+
+class Delivery(models.Model):
+    """One recipient of one campaign (the ledger of what was sent: rows only move forward).
+    ``idempotency_key`` is campaign × customer × channel; ``retry_key`` is the X-Line-Retry-Key
+    (or the SMS gateway's Idempotency-Key) of the provider call that carried it, kept so a
+    retry after a crash repeats the very same call."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="campaign_deliveries"
+    )
+    channel = models.CharField(max_length=8, blank=True, default="")  # decided when sending
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    address = models.CharField(max_length=254, blank=True, default="")  # LINE ID, phone, email
+    retry_key = models.CharField(max_length=64, blank=True, default="")
+    claim = models.CharField(max_length=32, blank=True, default="")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider_id = models.CharField(max_length=64, blank=True, default="")
+    error = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], name="delivery_once_per_campaign"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="delivery_campaign_status"),
+            models.Index(fields=["customer", "sent_at"], name="delivery_customer_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

@@ -11,9 +11,16 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from samphan.core.datasubject import DELETED, Holding, Subject, register_part, register_unrelated
+from samphan.core.datasubject import (
+    DELETED,
+    MASKED,
+    Holding,
+    Subject,
+    register_part,
+    register_unrelated,
+)
 from samphan.customers.models import ContactKind, ContactPoint
-from samphan.messaging.models import LineLinkCode, LineWebhookEvent
+from samphan.messaging.models import Campaign, Delivery, LineLinkCode, LineWebhookEvent
 
 
 def _line_ids(workspace_id: int, customer_ids: Sequence[int]) -> list[str]:
@@ -107,3 +114,82 @@ register_part(
 )
 
 register_unrelated("messaging.LineChannel", "the shop's own LINE channel settings and credentials")
+register_unrelated("messaging.MessagingSettings", "the shop's quiet hours and weekly message limit")
+
+
+# --- campaign deliveries -----------------------------------------------------------------------
+
+
+def _deliveries(subject: Subject) -> Any:
+    return Delivery.objects.filter(
+        workspace_id=subject.workspace_id, customer_id__in=subject.customer_ids
+    )
+
+
+def deliveries_export(subject: Subject) -> dict[str, Any]:
+    rows = _deliveries(subject).select_related("campaign").order_by("created_at", "pk")
+    listed = [
+        c.name
+        for c in Campaign.objects.filter(workspace_id=subject.workspace_id).only(
+            "name", "customer_ids"
+        )
+        if set(c.customer_ids) & set(subject.customer_ids)
+    ]
+    return {
+        "campaign_messages": [
+            {
+                "campaign": d.campaign.name,
+                "channel": d.channel,
+                "address": d.address,
+                "status": d.status,
+                "created_at": d.created_at.isoformat(),
+                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+                "unsubscribed_at": d.unsubscribed_at.isoformat() if d.unsubscribed_at else None,
+                "error": d.error,
+            }
+            for d in rows
+        ],
+        "named_in_campaign_audiences": listed,
+    }
+
+
+def deliveries_erase(subjects: Sequence[Subject]) -> int:
+    changed = 0
+    for subject in subjects:
+        changed += _deliveries(subject).delete()[0]
+        ids = set(subject.customer_ids)
+        for campaign in Campaign.objects.filter(workspace_id=subject.workspace_id).only(
+            "customer_ids"
+        ):
+            kept = [pk for pk in campaign.customer_ids if pk not in ids]
+            if len(kept) != len(campaign.customer_ids):
+                campaign.customer_ids = kept
+                campaign.save(update_fields=["customer_ids"])
+                changed += 1
+    return changed
+
+
+DELIVERY_PERSONAL = ("customer", "address", "idempotency_key", "error", "provider_id")
+DELIVERY_KEPT = (
+    "campaign", "channel", "status", "retry_key", "claim", "lease_until", "attempts",
+    "created_at", "sent_at", "delivered_at", "unsubscribed_at",
+)  # fmt: skip
+CAMPAIGN_KEPT = (
+    "name", "channel", "segment", "text", "text_en", "subject", "coupon_campaign",
+    "control_percent", "attribution_days", "status", "schedule_at", "send_after",
+    "ignore_quiet_hours", "link_base", "audience_size", "created_by", "created_at",
+    "started_at", "finished_at",
+)  # fmt: skip
+
+register_part(
+    key="messaging.campaigns",
+    label=gettext_lazy("Campaign messages sent to them"),
+    holds=[
+        Holding("messaging.Delivery", personal=DELIVERY_PERSONAL, kept=DELIVERY_KEPT, how=DELETED),
+        Holding("messaging.Campaign", personal=("customer_ids",), kept=CAMPAIGN_KEPT, how=MASKED),
+    ],
+    export=deliveries_export,
+    erase=deliveries_erase,
+    order=61,
+)

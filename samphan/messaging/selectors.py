@@ -34,6 +34,7 @@ OUTCOME_LABELS = {
     "message_empty": gettext_lazy("Empty message"),
     "postback_empty": gettext_lazy("Empty postback"),
     "not_handled": gettext_lazy("Event type not used"),
+    "unsubscribed": gettext_lazy("Unsubscribed from marketing messages (keyword)"),
 }
 
 

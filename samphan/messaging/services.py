@@ -78,6 +78,8 @@ LINK_CODE_LENGTH = 6
 LINK_CODE_TTL = dt.timedelta(hours=24)
 LINK_CODE_TEXT = re.compile(rf"^\s*#?([A-Za-z2-9]{{{LINK_CODE_LENGTH}}})\s*$")
 QUOTA_CACHE_SECONDS = 300
+# A customer who sends one of these to the shop's LINE account stops all marketing messages.
+STOP_WORDS = frozenset({"stop", "unsubscribe", "ยกเลิก", "หยุด", "เลิกรับ", "ยกเลิกรับข่าวสาร"})
 
 
 class LineActor(Actor):
@@ -441,6 +443,18 @@ def _text(actor: Actor, row: LineWebhookEvent, text: str) -> tuple[Customer | No
     text = text.strip()
     if not text:
         raise _Outcome(WebhookEventStatus.IGNORED, "message_empty")
+    if text.casefold() in STOP_WORDS:
+        known = _customer_of(actor, row.line_user_id)
+        if known is not None:
+            from samphan.messaging.campaigns import customer_unsubscribe
+
+            customer_unsubscribe(
+                workspace=actor.workspace,
+                customer_id=known.pk,
+                how="line",
+                evidence=f"LINE message {text!r}, webhook event {row.webhook_event_id}",
+            )
+            return known, "unsubscribed"
     match = LINK_CODE_TEXT.match(text)
     if match:
         linked = _link_by_code(actor, row, match.group(1).upper())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samphan.messaging import views
+from samphan.messaging import campaign_views, views
 
 app_name = "messaging"
 urlpatterns = [
@@ -14,4 +14,23 @@ urlpatterns = [
         views.link_code_create,
         name="link_code_create",
     ),
+    path("campaigns/", campaign_views.campaign_list, name="campaign_list"),
+    path("campaigns/new/", campaign_views.campaign_new, name="campaign_new"),
+    path("campaigns/preview/", campaign_views.campaign_preview, name="campaign_preview"),
+    path("campaigns/estimate/", campaign_views.campaign_estimate, name="campaign_estimate"),
+    path("campaigns/rules/", campaign_views.campaign_rules, name="campaign_rules"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign_detail, name="campaign_detail"),
+    path(
+        "campaigns/<int:campaign_id>/progress/",
+        campaign_views.campaign_progress,
+        name="campaign_progress",
+    ),
+    path("campaigns/<int:campaign_id>/send/", campaign_views.campaign_send, name="campaign_send"),
+    path(
+        "campaigns/<int:campaign_id>/cancel/",
+        campaign_views.campaign_cancel,
+        name="campaign_cancel",
+    ),
+    path("u/<str:token>/", campaign_views.unsubscribe, name="unsubscribe"),
+    path("hooks/sms/<str:token>/", campaign_views.sms_callback, name="sms_callback"),
 ]

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from samphan.service.public import urlpatterns as public_urls
+from samphan.service.views import app_name, urlpatterns
 
-app_name = "service"
-urlpatterns: list = []
+urlpatterns = [*urlpatterns, *public_urls]
+
+__all__ = ["app_name", "urlpatterns"]

@@ -1,4 +1,3 @@
-from django.urls import path  # noqa: F401
+from samphan.text.views import app_name, urlpatterns
 
-app_name = "text"
-urlpatterns: list = []
+__all__ = ["app_name", "urlpatterns"]

@@ -23,6 +23,7 @@ _SETTINGS_PAGES = (
     "web:audit_",
     "privacy:",
     "messaging:line_",
+    "sla:",
 )
 
 
@@ -50,13 +51,24 @@ MAIN_NAV: tuple[NavItem, ...] = (
     ),
     NavItem("imports:import_list", _("Imports"), Perm.CUSTOMER_EDIT, "list", ("imports:",)),
     NavItem("segments:list", _("Segments"), Perm.SEGMENT_MANAGE, "segments", ("segments:",)),
-    NavItem("analytics:index", _("Analytics"), Perm.ANALYTICS_VIEW, "chart", ("analytics:",)),
+    NavItem(
+        "analytics:index", _("Analytics"), Perm.ANALYTICS_VIEW, "chart", ("analytics:", "text:")
+    ),
     NavItem("coupons:list", _("Coupons"), Perm.COUPON_MANAGE, "star", ("coupons:",)),
     # The counter screen for staff; owners and managers reach the programme and liability
     # from it.
     NavItem("loyalty:counter", _("Loyalty"), Perm.LOYALTY_REDEEM, "gift", ("loyalty:",)),
-    # Campaigns, service and feedback are not built yet: their menus come back with
-    # them (the menu shows only what exists; their "coming" pages stay reachable by address).
+    NavItem(
+        "messaging:campaign_list",
+        _("Campaigns"),
+        Perm.CAMPAIGN_MANAGE,
+        "send",
+        ("messaging:campaign",),
+    ),
+    # The service desk's ticket queue (samphan.service).
+    NavItem("service:queue", _("Service"), Perm.TICKET_MANAGE, "chat", ("service:",)),
+    # Surveys, results, relationship health and interviews (samphan.feedback).
+    NavItem("feedback:index", _("Feedback"), Perm.FEEDBACK_MANAGE, "star", ("feedback:",)),
     NavItem("web:settings", _("Settings"), Perm.SETTINGS_VIEW, "gear", _SETTINGS_PAGES),
 )
 
@@ -78,6 +90,8 @@ SETTINGS_NAV: tuple[NavItem, ...] = (
         "send",
         ("messaging:line_",),
     ),
+    # Business calendars and SLA policies of the service desk (samphan.service.sla).
+    NavItem("sla:settings", _("Service hours and SLA"), Perm.SLA_MANAGE, "list", ("sla:",)),
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from samphan.web.views import areas, dashboard, settings, shell
+from samphan.web.views import dashboard, settings, shell
 
 app_name = "web"
 urlpatterns = [
@@ -8,10 +8,6 @@ urlpatterns = [
     path("language/", shell.set_language, name="set_language"),
     path("years/", shell.set_years, name="set_years"),
     path("workspace/switch/", shell.workspace_switch, name="workspace_switch"),
-    *(
-        path(f"{area}/", areas.coming_soon(area), name=area)
-        for area in ("campaigns", "service", "feedback")
-    ),
     path("settings/", settings.settings_index, name="settings"),
     path("settings/profile/", settings.settings_profile, name="settings_profile"),
     path("settings/branches/", settings.branch_list, name="branch_list"),

@@ -99,6 +99,8 @@ EXPECTED = {
         Phase.IN_TRANSACTION,
         {"customer.merged"},
     ),
+    "samphan.feedback.subscribers.survey_after_purchase": (Phase.AFTER_COMMIT, {"order.placed"}),
+    "samphan.feedback.subscribers.survey_after_ticket": (Phase.AFTER_COMMIT, {"ticket.resolved"}),
 }
 
 

@@ -27,7 +27,7 @@ _REASONS = ", ".join(f"`{r}`" for r in checks.REASONS)
 _LIMIT_REASONS = ", ".join(f"`{r}`" for r in sorted(checks.LIMIT_REASONS))
 
 
-class CampaignOut(Schema):
+class CouponCampaignOut(Schema):
     id: int
     name: str
     kind: str = Field(description="value (an amount off) or percent")
@@ -66,7 +66,7 @@ class CampaignOut(Schema):
         return getattr(obj, "code_total", None) or obj.codes.count()
 
 
-class CampaignIn(Schema):
+class CouponCampaignIn(Schema):
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -126,7 +126,7 @@ class CampaignIn(Schema):
 
 @router.post(
     "/loyalty/coupons/campaigns",
-    response={201: CampaignOut, 409: ErrorOut},
+    response={201: CouponCampaignOut, 409: ErrorOut},
     summary="Create a coupon campaign",
     description=(
         "Owners and managers (`coupon.manage`). A campaign has one shared `code`, or unique "
@@ -136,7 +136,7 @@ class CampaignIn(Schema):
         "`segment_not_found`, `tier_required`, `too_many_codes`."
     ),
 )
-def campaign_create(request: HttpRequest, payload: CampaignIn) -> object:
+def campaign_create(request: HttpRequest, payload: CouponCampaignIn) -> object:
     actor = actor_of(request)
     campaign = services.campaign_create(
         actor=actor,
@@ -148,7 +148,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> object:
 
 @router.get(
     "/loyalty/coupons/campaigns",
-    response=list[CampaignOut],
+    response=list[CouponCampaignOut],
     summary="List coupon campaigns, newest first",
 )
 @paginate(Pagination)
@@ -158,7 +158,7 @@ def campaign_list(request: HttpRequest) -> object:
 
 @router.get(
     "/loyalty/coupons/campaigns/{campaign_id}",
-    response=CampaignOut,
+    response=CouponCampaignOut,
     summary="One coupon campaign, with its uses",
 )
 def campaign_detail(request: HttpRequest, campaign_id: Id) -> object:
@@ -305,7 +305,7 @@ def coupon_validate(request: HttpRequest, payload: ValidateIn) -> object:
     }
 
 
-class RedeemIn(Schema):
+class CouponRedeemIn(Schema):
     model_config = {"json_schema_extra": {"example": {"code": "SONGKRAN10", "order_id": 4211}}}
 
     code: str = Field(max_length=64, description="as typed: case and spaces are ignored")
@@ -349,7 +349,7 @@ class RedemptionOut(Schema):
 )
 def coupon_redeem(
     request: HttpRequest,
-    payload: RedeemIn,
+    payload: CouponRedeemIn,
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",

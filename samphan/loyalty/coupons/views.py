@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import cast
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,10 +86,11 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @member_required(Perm.COUPON_MANAGE)
 def codes_new(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     actor = current_actor(request)
+    # Another shop's campaign is a 404 whatever the method; a GET goes back to the campaign.
     campaign = selectors.campaign_get(actor=actor, campaign_id=campaign_id)
+    if request.method != "POST":
+        return redirect("coupons:detail", campaign_id=campaign.pk)
     form = CodesForm(request.POST)
     if form.is_valid():
         try:
@@ -111,9 +112,10 @@ def codes_new(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @member_required(Perm.COUPON_MANAGE)
 def campaign_active(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     actor = current_actor(request)
+    campaign = selectors.campaign_get(actor=actor, campaign_id=campaign_id)
+    if request.method != "POST":
+        return redirect("coupons:detail", campaign_id=campaign.pk)
     campaign = services.campaign_set_active(
         actor=actor, campaign_id=campaign_id, is_active=request.POST.get("active") == "1"
     )

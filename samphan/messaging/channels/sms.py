@@ -101,9 +101,13 @@ class SmsGateway:
         if self.sender and not SENDER.match(self.sender):
             raise ValueError("a sender name is 1–11 letters, digits or spaces")
 
-    def send(self, to: str, text: str, *, reference: str = "") -> SmsResult:
+    def send(
+        self, to: str, text: str, *, reference: str = "", idempotency_key: str = ""
+    ) -> SmsResult:
         """Send ``text`` to ``to`` (E.164). Raises ValueError for a message no phone should
-        get (empty, over MAX_PARTS parts), SmsError when the gateway refuses or keeps failing."""
+        get (empty, over MAX_PARTS parts), SmsError when the gateway refuses or keeps failing.
+        ``idempotency_key``: the same key for a send repeated after a crash (a campaign's
+        delivery), so the gateway takes it once; a new one per call when empty."""
         length = sms_length(text)
         if not text.strip():
             raise ValueError("an SMS needs text")
@@ -111,7 +115,7 @@ class SmsGateway:
             raise ValueError(f"an SMS of {length.parts} parts is too long (at most {MAX_PARTS})")
         if not re.fullmatch(r"\+\d{8,15}", to):
             raise ValueError("the number must be E.164 (+66…)")
-        key = str(uuid.uuid4())
+        key = idempotency_key or str(uuid.uuid4())
         body = json.dumps(
             {"to": to, "from": self.sender, "text": text, "reference": reference},
             ensure_ascii=False,

@@ -1,0 +1,263 @@
+"""Campaign reads, workspace-scoped: the list, one campaign with its counts per delivery status,
+results (unsubscribes, orders and revenue attributed within the window, uplift against the
+control group), and a preview of the message for one customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samphan.commerce.models import NET_SATANG, Order
+from samphan.core.access import Actor, require
+from samphan.core.errors import NotFound
+from samphan.core.roles import Perm
+from samphan.customers.models import Customer
+from samphan.messaging.campaigns import campaign_templates
+from samphan.messaging.channels.sms import sms_length
+from samphan.messaging.models import REACHED, Campaign, Delivery, DeliveryStatus
+from samphan.messaging.personal import personal_values
+from samphan.messaging.templating import Template, fields_used, template_parse
+from samphan.messaging.uplift import Uplift, uplift
+
+STATUSES = list(DeliveryStatus.values)
+
+
+def campaign_list(*, actor: Actor) -> QuerySet[Campaign]:
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    return (
+        Campaign.objects.filter(workspace=actor.workspace)
+        .select_related("segment")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def campaign_get(*, actor: Actor, campaign_id: int) -> Campaign:
+    campaign = campaign_list(actor=actor).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound("campaign_not_found", _("Campaign not found."))
+    return campaign
+
+
+def delivery_counts(campaign: Campaign) -> dict[str, int]:
+    """Rows per delivery status (every status present, zero when none)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in (
+        Delivery.objects.filter(campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[status] = n
+    return counts
+
+
+def counts_for(campaigns: list[Campaign]) -> dict[int, dict[str, int]]:
+    result: dict[int, dict[str, int]] = {c.pk: dict.fromkeys(STATUSES, 0) for c in campaigns}
+    for campaign_id, status, n in (
+        Delivery.objects.filter(campaign_id__in=list(result))
+        .values_list("campaign_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        result[campaign_id][status] = n
+    return result
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    customers: int
+    converted: int
+    orders: int
+    revenue_satang: int
+
+    @property
+    def rate(self) -> float:
+        return self.converted / self.customers if self.customers else 0.0
+
+
+@dataclass(frozen=True)
+class Results:
+    counts: dict[str, int]
+    unsubscribed: int
+    window_days: int
+    treated: GroupResult
+    control: GroupResult
+    uplift: Uplift | None
+    window_open: bool  # the attribution window has not closed yet for every recipient
+
+
+def _group(
+    campaign: Campaign, statuses: tuple[str, ...], start_of: str, window: dt.timedelta
+) -> GroupResult:
+    """Customers in these statuses, and their paid orders placed from their start (the
+    message's sending, or the campaign's start for the control group) to the window's end."""
+    rows = list(
+        Delivery.objects.filter(campaign=campaign, status__in=statuses).values_list(
+            "customer_id", start_of
+        )
+    )
+    starts = {cid: start for cid, start in rows if start is not None}
+    if not starts:
+        return GroupResult(customers=len(rows), converted=0, orders=0, revenue_satang=0)
+    first = min(starts.values())
+    last = max(starts.values()) + window
+    converted: set[int] = set()
+    orders = 0
+    revenue = 0
+    ids = list(starts)
+    for i in range(0, len(ids), 5000):
+        for customer_id, placed_at, net in (
+            Order.objects.paid()
+            .filter(
+                workspace_id=campaign.workspace_id,
+                customer_id__in=ids[i : i + 5000],
+                placed_at__gte=first,
+                placed_at__lt=last,
+            )
+            .annotate(net=NET_SATANG)
+            .values_list("customer_id", "placed_at", "net")
+        ):
+            start = starts[customer_id]
+            if start <= placed_at < start + window:
+                converted.add(customer_id)
+                orders += 1
+                revenue += int(net or 0)
+    return GroupResult(
+        customers=len(rows), converted=len(converted), orders=orders, revenue_satang=revenue
+    )
+
+
+def campaign_results(*, actor: Actor, campaign_id: int) -> Results:
+    campaign = campaign_get(actor=actor, campaign_id=campaign_id)
+    counts = delivery_counts(campaign)
+    window = dt.timedelta(days=campaign.attribution_days)
+    unsubscribed = Delivery.objects.filter(campaign=campaign, unsubscribed_at__isnull=False).count()
+    treated = _group(campaign, tuple(REACHED), "sent_at", window)
+    # The control group is measured from the campaign's start: when they would have been sent.
+    control = _control(campaign, window)
+    last_sent = Delivery.objects.filter(campaign=campaign, sent_at__isnull=False).aggregate(
+        last=Max("sent_at")
+    )["last"]
+    window_open = last_sent is not None and last_sent + window > timezone.now()
+    return Results(
+        counts=counts,
+        unsubscribed=unsubscribed,
+        window_days=campaign.attribution_days,
+        treated=treated,
+        control=control,
+        uplift=uplift(treated.converted, treated.customers, control.converted, control.customers),
+        window_open=window_open,
+    )
+
+
+def _control(campaign: Campaign, window: dt.timedelta) -> GroupResult:
+    ids = list(
+        Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.CONTROL).values_list(
+            "customer_id", flat=True
+        )
+    )
+    if not ids or campaign.started_at is None:
+        return GroupResult(customers=len(ids), converted=0, orders=0, revenue_satang=0)
+    start, end = campaign.started_at, campaign.started_at + window
+    converted: set[int] = set()
+    orders = 0
+    revenue = 0
+    for i in range(0, len(ids), 5000):
+        agg = (
+            Order.objects.paid()
+            .filter(
+                workspace_id=campaign.workspace_id,
+                customer_id__in=ids[i : i + 5000],
+                placed_at__gte=start,
+                placed_at__lt=end,
+            )
+            .values("customer_id")
+            .annotate(n=Count("pk"), net=Sum(NET_SATANG))
+            .order_by()
+        )
+        for item in agg:
+            converted.add(item["customer_id"])
+            orders += item["n"]
+            revenue += int(item["net"] or 0)
+    return GroupResult(
+        customers=len(ids), converted=len(converted), orders=orders, revenue_satang=revenue
+    )
+
+
+# --- preview ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    customer: Customer
+    text: str
+    subject: str
+    missing: list[str]  # fields with no value for this customer
+    sms_parts: int
+    sms_encoding: str
+
+
+def template_preview(
+    *,
+    actor: Actor,
+    customer_id: int,
+    text: str,
+    text_en: str = "",
+    subject: str = "",
+    coupon_campaign_id: int | None = None,
+    link_base: str = "",
+) -> Preview:
+    """The message as this customer would get it (their language, their values). A unique
+    coupon code is not made for a preview: it shows "(code)" until the campaign is sent."""
+    require(actor, Perm.CAMPAIGN_MANAGE)
+    customer = Customer.objects.filter(
+        workspace=actor.workspace, pk=customer_id, merged_into__isnull=True
+    ).first()
+    if customer is None:
+        raise NotFound("customer_not_found", _("Customer not found."))
+    main = template_parse(text)
+    english = template_parse(text_en, field="template.text_en") if text_en.strip() else None
+    heading = template_parse(subject, field="template.subject") if subject.strip() else None
+    used = fields_used([main, english, heading])
+    values = personal_values(
+        workspace=actor.workspace,
+        customers=[customer],
+        fields=used,
+        coupon_campaign_id=coupon_campaign_id,
+        link_base=link_base,
+        language=customer.preferred_language or "th",
+        make_coupons=False,
+    )[customer.pk]
+    if "coupon_code" in used and not values.get("coupon_code"):
+        values["coupon_code"] = _("(code)")
+    values.setdefault("unsubscribe_link", link_base.rstrip("/") + "/u/…")
+    chosen: Template = english if english and customer.preferred_language == "en" else main
+    rendered = chosen.render(values)
+    missing = sorted(f for f in chosen.fields if not values.get(f))
+    length = sms_length(rendered)
+    return Preview(
+        customer=customer,
+        text=rendered,
+        subject=heading.render(values) if heading else "",
+        missing=missing,
+        sms_parts=length.parts,
+        sms_encoding=length.encoding,
+    )
+
+
+def campaign_preview(*, actor: Actor, campaign_id: int, customer_id: int) -> Preview:
+    campaign = campaign_get(actor=actor, campaign_id=campaign_id)
+    campaign_templates(campaign)
+    return template_preview(
+        actor=actor,
+        customer_id=customer_id,
+        text=campaign.text,
+        text_en=campaign.text_en,
+        subject=campaign.subject,
+        coupon_campaign_id=campaign.coupon_campaign_id,
+        link_base=campaign.link_base,
+    )
