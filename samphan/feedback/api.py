@@ -252,7 +252,7 @@ class MonthOut(EstimateOut):
     month: str = Field(description="YYYY-MM (Bangkok)")
 
 
-class CountOut(Schema):
+class SurveyCountOut(Schema):
     choice: str
     count: int
 
@@ -273,7 +273,7 @@ class QuestionResultOut(Schema):
     type: str
     text: str
     estimate: EstimateOut | None
-    counts: list[CountOut]
+    counts: list[SurveyCountOut]
     trend: list[MonthOut]
     texts: list[TextOut] = Field(description="free text: the newest 20 answers")
     sentiment: dict[str, int] | None = Field(
@@ -299,7 +299,7 @@ class EPOut(Schema):
     )
 
 
-class GroupOut(EstimateOut):
+class SurveyGroupOut(EstimateOut):
     key: str
     label: str
     difference: float | None = Field(description="this group minus everyone else")
@@ -307,7 +307,7 @@ class GroupOut(EstimateOut):
     within_noise: bool = Field(description="true when the difference may be chance (p ≥ 0.05)")
 
 
-class ResultsOut(Schema):
+class SurveyResultsOut(Schema):
     survey_id: int
     responses: int
     nps: EstimateOut | None
@@ -316,7 +316,7 @@ class ResultsOut(Schema):
     questions: list[QuestionResultOut]
     ep: list[EPOut]
     importance_basis: str = Field(json_schema_extra={"enum": ["expectation", "correlation"]})
-    comparisons: dict[str, list[GroupOut]] = Field(
+    comparisons: dict[str, list[SurveyGroupOut]] = Field(
         description="branch, channel, staff (and segment with `segment_id`)"
     )
 
@@ -329,7 +329,7 @@ class ResultsQuery(Schema):
 
 @router.get(
     "/surveys/{survey_id}/results",
-    response=ResultsOut,
+    response=SurveyResultsOut,
     summary="A survey's results with 95% intervals",
     description=(
         "NPS (interval from the variance of the +1/0/−1 score), CSAT (% of 4–5, Wilson "

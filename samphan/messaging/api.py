@@ -136,7 +136,7 @@ class GroupOut(Schema):
     revenue_satang: int
 
 
-class ResultsOut(Schema):
+class CampaignResultsOut(Schema):
     unsubscribed: int
     attribution_days: int
     treated: GroupOut
@@ -165,7 +165,7 @@ class CampaignOut(Schema):
     counts: dict[str, int] = Field(
         description="deliveries per status: " + ", ".join(DeliveryStatus.values)
     )
-    results: ResultsOut | None = None
+    results: CampaignResultsOut | None = None
 
 
 class SendIn(Schema):

@@ -84,7 +84,7 @@ class CampaignForm(forms.Form):
         empty_value=None,
     )
     control_percent = forms.IntegerField(
-        label=gettext_lazy("Control group (% held out to measure uplift)"),
+        label=gettext_lazy("Control group (percentage held out to measure uplift)"),
         min_value=0,
         max_value=campaigns.CONTROL_MAX,
         initial=10,

@@ -91,7 +91,9 @@ def ticket_of(actor: Actor, ticket_id: int, *, for_update: bool = False) -> Tick
     """The workspace's ticket, or 404 (another workspace's ticket too)."""
     qs = Ticket.objects.filter(workspace=actor.workspace, pk=ticket_id)
     if for_update:
-        qs = qs.select_for_update()
+        # PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (branch), so lock
+        # the ticket row only.
+        qs = qs.select_for_update(of=("self",))
     ticket = qs.select_related("workspace", "branch").first()
     if ticket is None:
         raise NotFound("ticket_not_found", _("Ticket not found."))
