@@ -26,18 +26,18 @@ def test_menu_has_service(owner_client: Client) -> None:
 
 def test_queue_tabs_and_badges(owner_client: Client, owner: Actor, policy: SlaPolicy) -> None:
     late = ticket_create(
-        actor=owner, subject="ตอบช้า", opened_at=timezone.now() - dt.timedelta(hours=2)
+        actor=owner, subject="กล่องบุบมาก", opened_at=timezone.now() - dt.timedelta(hours=2)
     )
-    soon = ticket_create(actor=owner, subject="ใกล้ครบกำหนด")
+    soon = ticket_create(actor=owner, subject="ขอเปลี่ยนไซซ์รองเท้า")
     html = owner_client.get(reverse("service:queue")).content.decode()
-    assert "ตอบช้า" in html and "ใกล้ครบกำหนด" in html
+    assert "กล่องบุบมาก" in html and "ขอเปลี่ยนไซซ์รองเท้า" in html
     assert 'class="badge breached"' in html and 'class="badge soon"' in html
     assert 'class="cards"' in html  # a card per ticket on a phone
     soon_only = owner_client.get(reverse("service:queue") + "?view=breaching_soon")
-    assert "ใกล้ครบกำหนด" in soon_only.content.decode()
-    assert "ตอบช้า" not in soon_only.content.decode()
+    assert "ขอเปลี่ยนไซซ์รองเท้า" in soon_only.content.decode()
+    assert "กล่องบุบมาก" not in soon_only.content.decode()
     breached = owner_client.get(reverse("service:queue") + "?view=breached").content.decode()
-    assert "ตอบช้า" in breached and "ใกล้ครบกำหนด" not in breached
+    assert "กล่องบุบมาก" in breached and "ขอเปลี่ยนไซซ์รองเท้า" not in breached
     assert late.pk != soon.pk
 
 

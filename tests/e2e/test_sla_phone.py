@@ -11,12 +11,7 @@ from samphan.core.models import Membership
 from samphan.service.sla import selectors
 from samphan.service.sla.models import SlaPolicy
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import (  # noqa: F401
-    ARTIFACTS,
-    _serial_live_server_on_sqlite,
-    browser,
-    page,
-)
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -27,11 +22,11 @@ def owner_th(transactional_db: None) -> Membership:
     return MembershipFactory(user__email="owner@sla.test", user__language="th")
 
 
-def _fits(page: Any) -> bool:  # noqa: F811
+def _fits(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
-def test_sla_settings_on_a_phone(live_server: Any, page: Any, owner_th: Membership) -> None:  # noqa: F811
+def test_sla_settings_on_a_phone(live_server: Any, page: Any, owner_th: Membership) -> None:
     base = live_server.url
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=login]", "owner@sla.test")
