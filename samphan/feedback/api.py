@@ -612,3 +612,78 @@ def interview_create(request: HttpRequest, payload: InterviewIn) -> Any:
 @router.get("/interviews/{interview_id}", response=InterviewOut, summary="An interview")
 def interview_read(request: HttpRequest, interview_id: Id) -> Any:
     return selectors.interview_get(actor=actor_of(request), interview_id=interview_id)
+
+
+# --- the relationship-health scorecard -------------------------------------------------------
+
+
+class ScorecardQuery(Schema):
+    branch_id: Id | None = Field(None, description="one branch; every branch when empty")
+    staff_id: Id | None = Field(None, description="one staff member (a user id)")
+    months: int = Field(6, ge=1, le=selectors.MAX_MONTHS)
+
+
+class ProxyOut(Schema):
+    share: EstimateOut = Field(description="% of good cases with the Wilson 95% interval")
+    basis: str = Field(description="what is counted")
+    detail: str = Field(description="a supporting figure, such as a median time")
+
+
+class TrendPointOut(Schema):
+    month: str = Field(description="YYYY-MM, Bangkok time")
+    value: float | None
+
+
+class ScoreOut(Schema):
+    code: str
+    name: str
+    measured: ProxyOut | None = Field(
+        description="from the shop's records (tickets, follow-ups, orders, contacts); null "
+        "for a quality with no proxy"
+    )
+    measured_trend: list[TrendPointOut] = Field(description="the measured share per month")
+    survey: dict[str, Any] = Field(description="E–P summary from surveys: n, expectation, …")
+    survey_trend: list[TrendPointOut] = Field(description="the mean gap P − E per month")
+
+
+@router.get(
+    "/feedback/scorecard",
+    response={200: list[ScoreOut], 404: ErrorOut},
+    summary="The relationship-health scorecard",
+    description=(
+        "The twelve qualities (and the shop's own): measured by proxies where the shop's "
+        "records allow (responsiveness: first response within target; promptness: resolution "
+        "within target; promises kept: follow-ups done by their due time; follow-up: "
+        "purchases and resolved tickets followed up; accuracy: orders without a complaint, "
+        "return or refund; communication: 1–8 contacts a month; accessibility: tickets "
+        "answered; one-to-one: personal contacts), and by survey E–P answers; each with a "
+        "monthly trend. Errors: 404 `branch_not_found`, `staff_not_found`."
+    ),
+)
+def scorecard(request: HttpRequest, filters: Query[ScorecardQuery]) -> Any:
+    actor = actor_of(request)
+    selectors.scorecard_filters_check(
+        actor=actor, branch_id=filters.branch_id, staff_id=filters.staff_id
+    )
+    rows = selectors.scorecard(
+        actor=actor, branch_id=filters.branch_id, staff_id=filters.staff_id, months=filters.months
+    )
+    return [
+        {
+            "code": row.code,
+            "name": row.name,
+            "measured": (
+                {
+                    "share": row.proxy.estimate.as_dict(),
+                    "basis": row.proxy.basis,
+                    "detail": row.proxy.detail,
+                }
+                if row.proxy
+                else None
+            ),
+            "measured_trend": [{"month": m, "value": v} for m, v in row.proxy_trend],
+            "survey": row.summary.as_dict(),
+            "survey_trend": [{"month": m, "value": v} for m, v in row.trend],
+        }
+        for row in rows
+    ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
-from samphan.feedback import stats, textsignals
+from samphan.feedback import proxies, stats, textsignals
 from samphan.feedback.attributes import DEFAULT_CODES, attributes_ensure
 from samphan.feedback.models import (
     Answer,
@@ -406,55 +406,94 @@ class ScoreRow:
     code: str
     name: str
     summary: stats.EPSummary
-    trend: list[tuple[str, float | None]]
+    trend: list[tuple[str, float | None]]  # the mean gap P − E per month
+    # Measured from what the shop records (tickets, follow-ups, orders, contacts), where a
+    # proxy exists for the quality; its share per month beside.
+    proxy: proxies.Proxy | None = None
+    proxy_trend: list[tuple[str, float | None]] = field(default_factory=list)
+
+
+def last_months(now: dt.datetime, months: int) -> list[str]:
+    """The ``months`` calendar months (Bangkok) up to and including now's, oldest first."""
+    local = now.astimezone(BANGKOK)
+    year, month = local.year, local.month
+    out = []
+    for _i in range(months):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def scorecard_filters_check(*, actor: Actor, branch_id: int | None, staff_id: int | None) -> None:
+    """404 for a branch or a staff member that is not this shop's."""
+    from samphan.core.models import Branch, Membership
+
+    if (
+        branch_id is not None
+        and not Branch.objects.filter(workspace=actor.workspace, pk=branch_id).exists()
+    ):
+        raise NotFound("branch_not_found", _("No such branch in this shop."))
+    if (
+        staff_id is not None
+        and not Membership.objects.filter(workspace=actor.workspace, user_id=staff_id).exists()
+    ):
+        raise NotFound("staff_not_found", _("No such staff member in this shop."))
 
 
 def scorecard(
     *, actor: Actor, branch_id: int | None = None, staff_id: int | None = None, months: int = 6
 ) -> list[ScoreRow]:
-    """The twelve qualities (and any the shop added) across every survey: the E–P summary
-    and the mean gap per month."""
+    """The twelve qualities (and any the shop added): measured by proxies where the shop's
+    records allow (response and resolution times, promises kept, orders without complaints
+    …), and by what customers expected (E) and got (P) in every survey; each with its trend
+    over the last ``months`` months, for the workspace, a branch or a staff member."""
     require(actor, Perm.FEEDBACK_MANAGE)
     attributes = [a for a in attributes_ensure(actor.workspace) if a.is_active]
     qs = EPAnswer.objects.filter(response__workspace=actor.workspace)
+    branch_ids: frozenset[int] | None = None
     if branch_id is not None:
-        qs = qs.filter(response__branch_id=branch_id)
+        branch_ids = frozenset({branch_id})
+    if actor.branch_limited():
+        branch_ids = frozenset(actor.branch_ids) & (branch_ids or frozenset(actor.branch_ids))
+    if branch_ids is not None:
+        qs = qs.filter(response__branch_id__in=branch_ids)
     if staff_id is not None:
         qs = qs.filter(response__staff_id=staff_id)
-    if actor.branch_limited():
-        qs = qs.filter(response__branch_id__in=actor.branch_ids)
     months = max(1, min(months, MAX_MONTHS))
-    start = timezone.now() - dt.timedelta(days=31 * months)
+    now = timezone.now()
+    month_keys = last_months(now, months)
+    start = dt.datetime.strptime(month_keys[0] + "-01", "%Y-%m-%d").replace(tzinfo=BANGKOK)
     pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
     monthly: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    month_keys: set[str] = set()
     for code, e, p, at in qs.values_list(
         "attribute__code", "expectation", "performance", "response__submitted_at"
     ):
         pairs[code].append((e, p))
         if at >= start:
-            month = _month(at)
-            month_keys.add(month)
-            monthly[code][month].append(p - e)
+            monthly[code][_month(at)].append(p - e)
+    measured = proxies.measure_all(
+        proxies.Scope(
+            workspace=actor.workspace,
+            since=start,
+            now=now,
+            branch_ids=branch_ids,
+            staff_id=staff_id,
+        )
+    )
     language = translation.get_language() or "th"
     ordered = sorted(attributes, key=lambda a: (a.code not in DEFAULT_CODES, a.position, a.pk))
     rows = []
     for attribute in ordered:
-        trend = [
-            (
-                m,
-                sum(monthly[attribute.code][m]) / len(monthly[attribute.code][m])
-                if monthly[attribute.code][m]
-                else None,
-            )
-            for m in sorted(month_keys)
-        ]
+        gaps = monthly[attribute.code]
+        proxy = measured.get(attribute.code)
         rows.append(
             ScoreRow(
-                attribute.code,
-                attribute.name(language),
-                stats.ep_summary(pairs.get(attribute.code, [])),
-                trend,
+                code=attribute.code,
+                name=attribute.name(language),
+                summary=stats.ep_summary(pairs.get(attribute.code, [])),
+                trend=[(m, sum(gaps[m]) / len(gaps[m]) if gaps[m] else None) for m in month_keys],
+                proxy=proxy,
+                proxy_trend=[(m, proxy.monthly.get(m)) for m in month_keys] if proxy else [],
             )
         )
     return rows

@@ -240,12 +240,20 @@ def qualities(request: HttpRequest) -> HttpResponse:
 @member_required(Perm.FEEDBACK_MANAGE)
 @require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
+    from samphan.core.models import Branch, Membership
+
     actor = current_actor(request)
     branch = request.GET.get("branch", "")
-    branch_id = int(branch) if branch.isdigit() and len(branch) < 19 else None
-    rows = selectors.scorecard(actor=actor, branch_id=branch_id)
-    from samphan.core.models import Branch
-
+    staff = request.GET.get("staff", "")
+    branch_id = int(branch) if branch.isdigit() and len(branch) < 10 else None
+    staff_id = int(staff) if staff.isdigit() and len(staff) < 10 else None
+    selectors.scorecard_filters_check(actor=actor, branch_id=branch_id, staff_id=staff_id)
+    rows = selectors.scorecard(actor=actor, branch_id=branch_id, staff_id=staff_id)
+    members = (
+        Membership.objects.filter(workspace=actor.workspace)
+        .select_related("user")
+        .order_by("user__first_name", "user__email")
+    )
     return render(
         request,
         "feedback/scorecard.html",
@@ -254,7 +262,12 @@ def scorecard(request: HttpRequest) -> HttpResponse:
             "months": rows[0].trend if rows else [],
             "branches": Branch.objects.filter(workspace=actor.workspace).order_by("name"),
             "branch_id": branch_id,
+            "staff": [(m.user_id, m.user.get_full_name() or m.user.email) for m in members],
+            "staff_id": staff_id,
             "sparks": {row.code: charts.sparkline([v for _m, v in row.trend]) for row in rows},
+            "proxy_sparks": {
+                row.code: charts.sparkline([v for _m, v in row.proxy_trend]) for row in rows
+            },
         },
     )
 
