@@ -132,7 +132,9 @@ def _shown(survey: Survey, post: Mapping[str, Any], error_field: str) -> list[di
 def _render(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
     response = render(request, "feedback/answer.html", context, status=status)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The link's token never leaves the site in a Referer; "no-referrer" would also make the
+    # browser send "Origin: null" with the form, which the CSRF check rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

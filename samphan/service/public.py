@@ -176,7 +176,9 @@ def help_form(request: HttpRequest, token: str) -> HttpResponse:
         status=status,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The link's token never leaves the site in a Referer; "no-referrer" would also make the
+    # browser send "Origin: null" with the form, which the CSRF check rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
