@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Bodies Django reads into memory: the API checks its own, smaller limits per route first
+# (samphan/api/guards.py); the largest (text sentiment) is 3.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4_000_000
+
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

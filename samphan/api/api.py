@@ -118,7 +118,7 @@ def _multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpRes
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    limit = max_body_bytes()
+    limit = max_body_bytes(request.path)
     return _error(
         request,
         413,

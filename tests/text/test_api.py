@@ -70,10 +70,21 @@ def test_sentiment_at_the_limits_is_fine(api_rw: ApiClient) -> None:
     assert {r["label"] for r in response.json()} == {"negative"}
 
 
-def test_a_body_over_1_mib_is_413(api_rw: ApiClient) -> None:
-    response = api_rw.post(f"{BASE}/sentiment", {"texts": ["ก" * 5000] * 100})
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "request_too_large"
+def test_the_largest_valid_body_is_read_and_more_is_413(api_rw: ApiClient) -> None:
+    # 100 texts of 5,000 Thai letters, each escaped as \uXXXX: about 3 MB, allowed here.
+    largest = api_rw.post(f"{BASE}/sentiment", {"texts": ["ก" * 5000] * 100})
+    assert largest.status_code == 200 and len(largest.json()) == 100
+    too_big = api_rw.client.post(
+        f"{BASE}/sentiment",
+        '{"texts": ["' + "x" * 3_600_000 + '"]}',
+        content_type="application/json",
+        headers=api_rw.headers,
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["error"]["code"] == "request_too_large"
+    # Other routes keep the 1 MiB limit.
+    other = api_rw.post("/api/v1/customers", {"first_name": "ก" * 400_000})
+    assert other.status_code == 413
 
 
 def test_read_only_key_is_refused(api_ro: ApiClient) -> None:
