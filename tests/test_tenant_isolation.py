@@ -48,6 +48,12 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
     "channel_id": lambda ws, m: SalesChannelFactory(workspace=ws).pk,
     "customer_id": lambda ws, m: ContactPointFactory(customer__workspace=ws).customer_id,
     "order_id": lambda ws, m: OrderFactory(workspace=ws).pk,
+    # Loyalty's reward catalogue (PATCH /loyalty/rewards/{…}, claim, the reward pages).
+    "reward_id": lambda ws, m: (
+        __import__("samphan.loyalty.models", fromlist=["Reward"])
+        .Reward.objects.create(workspace=ws, name="ชาไทยเย็นฟรี", points_cost=1)
+        .pk
+    ),
     "membership_id": lambda ws, m: MembershipFactory(workspace=ws, role="staff").pk,
     "key_id": lambda ws, m: (
         api_key_create(actor=_owner_actor(m), name="k", scope=ApiKey.Scope.READ).key.pk
@@ -148,6 +154,17 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
     "canned_id": lambda ws, m: (
         __import__("samphan.service.models", fromlist=["CannedReply"])
         .CannedReply.objects.create(workspace=ws, title="ทักทาย", body="สวัสดีค่ะ {{ name }}")
+        .pk
+    ),
+    # Service-desk ticket categories and teams (PATCH /ticket-categories/{…}, /ticket-teams/{…}).
+    "category_id": lambda ws, m: (
+        __import__("samphan.service.models", fromlist=["TicketCategory"])
+        .TicketCategory.objects.create(workspace=ws, name="ของชำรุด")
+        .pk
+    ),
+    "team_id": lambda ws, m: (
+        __import__("samphan.service.models", fromlist=["Team"])
+        .Team.objects.create(workspace=ws, name="หน้าร้าน")
         .pk
     ),
     "campaign_id": lambda ws, m: (

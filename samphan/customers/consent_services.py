@@ -37,6 +37,8 @@ _CONSENT_SOURCES: dict[str, Any] = {
     # The LINE webhook (samphan.messaging): adding or blocking the shop's LINE account.
     "follow": gettext_lazy("Added the shop on LINE"),
     "unfollow": gettext_lazy("Blocked the shop on LINE"),
+    # Campaign messages (samphan.messaging): the unsubscribe link, or STOP by LINE or SMS.
+    "unsubscribe": gettext_lazy("Unsubscribed from the shop's messages"),
 }
 
 

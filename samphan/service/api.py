@@ -1,5 +1,5 @@
-"""API: the service desk's tickets, their replies, notes, statuses and assignment, categories,
-canned replies and service-recovery coupons.
+"""API: the service desk's tickets, their replies, notes, statuses, details and assignment,
+categories, teams, canned replies and service-recovery coupons.
 
 Every time a ticket answers with is given in Bangkok time with its offset
 (``2026-03-02T17:00:00+07:00``), the way the shop reads its SLA due times.
@@ -218,6 +218,17 @@ class AssignIn(Schema):
     team_id: Id | None = None
 
 
+class TicketPatchIn(Schema):
+    model_config = {
+        "json_schema_extra": {"example": {"priority": "high", "type": "complaint", "team_id": None}}
+    }
+
+    type: str | None = column(Ticket, "type", None)
+    priority: str | None = column(Ticket, "priority", None)
+    category_id: Id | None = Field(None, description="a category of the shop; null clears it")
+    team_id: Id | None = Field(None, description="a team of the shop; null clears it")
+
+
 class RecoveryIn(Schema):
     campaign_id: Id = Field(description="a coupon campaign with unique codes")
 
@@ -236,6 +247,23 @@ class CategoryIn(Schema):
 
 
 class CategoryOut(Schema):
+    id: int
+    name: str
+    is_active: bool
+
+
+class NamedPatchIn(Schema):
+    model_config = {"json_schema_extra": {"example": {"name": "ออนไลน์", "is_active": True}}}
+
+    name: str | None = Field(None, max_length=100)
+    is_active: bool | None = Field(None, description="false: no longer offered for new tickets")
+
+
+class TeamIn(Schema):
+    name: str = Field(max_length=100)
+
+
+class TeamOut(Schema):
     id: int
     name: str
     is_active: bool
@@ -404,6 +432,33 @@ def ticket_assign(request: HttpRequest, ticket_id: Id, payload: AssignIn) -> obj
     return _detail(request, ticket_id)
 
 
+@router.patch(
+    "/tickets/{ticket_id}",
+    response=TicketDetailOut,
+    summary="Change a ticket's type, priority, category or team (only the fields sent)",
+    description=(
+        "A new type or priority may bring another SLA policy: the due times are recomputed. "
+        "`category_id` or `team_id` null clears it. The assignee is changed with `/assign`. "
+        "Errors: 422 `invalid_type`, `invalid_priority`, `category_not_found`, "
+        "`team_not_found`, `validation_error`; 404 `ticket_not_found`; 403 "
+        "`permission_denied`, `read_only_key`."
+    ),
+)
+def ticket_patch(request: HttpRequest, ticket_id: Id, payload: TicketPatchIn) -> object:
+    data = payload.model_dump(exclude_unset=True)
+    services.ticket_update(
+        actor=actor_of(request),
+        ticket_id=ticket_id,
+        ticket_type=data.get("type"),
+        priority=data.get("priority"),
+        category_id=data.get("category_id"),
+        clear_category="category_id" in data and data["category_id"] is None,
+        team_id=data.get("team_id"),
+        clear_team="team_id" in data and data["team_id"] is None,
+    )
+    return _detail(request, ticket_id)
+
+
 @router.post(
     "/tickets/{ticket_id}/recovery",
     response={201: RecoveryOut, 409: ErrorOut},
@@ -436,6 +491,56 @@ def category_list(request: HttpRequest) -> object:
 )
 def category_create(request: HttpRequest, payload: CategoryIn) -> object:
     return Status(201, services.category_create(actor=actor_of(request), name=payload.name))
+
+
+@router.patch(
+    "/ticket-categories/{category_id}",
+    response={200: CategoryOut, 409: ErrorOut},
+    summary="Rename a ticket category or take it out of use",
+    description=(
+        "Only the fields sent; a category out of use keeps its tickets but is not offered for "
+        "new ones. Errors: 409 `category_exists`; 422 `name_required`, `too_long`; 404 "
+        "`category_not_found`."
+    ),
+)
+def category_patch(request: HttpRequest, category_id: Id, payload: NamedPatchIn) -> object:
+    return services.category_update(
+        actor=actor_of(request),
+        category_id=category_id,
+        name=payload.name,
+        is_active=payload.is_active,
+    )
+
+
+@router.get("/ticket-teams", response=list[TeamOut], summary="Ticket teams")
+def team_list(request: HttpRequest) -> object:
+    return list(selectors.teams(actor=actor_of(request), active_only=False)[:500])
+
+
+@router.post(
+    "/ticket-teams",
+    response={201: TeamOut, 409: ErrorOut},
+    summary="Add a ticket team",
+    description="Errors: 409 `team_exists`; 422 `name_required`, `too_long`.",
+)
+def team_create(request: HttpRequest, payload: TeamIn) -> object:
+    return Status(201, services.team_create(actor=actor_of(request), name=payload.name))
+
+
+@router.patch(
+    "/ticket-teams/{team_id}",
+    response={200: TeamOut, 409: ErrorOut},
+    summary="Rename a ticket team or take it out of use",
+    description=(
+        "Only the fields sent; a team out of use keeps its tickets but is not offered for new "
+        "ones. Errors: 409 `team_exists`; 422 `name_required`, `too_long`; 404 "
+        "`team_not_found`."
+    ),
+)
+def team_patch(request: HttpRequest, team_id: Id, payload: NamedPatchIn) -> object:
+    return services.team_update(
+        actor=actor_of(request), team_id=team_id, name=payload.name, is_active=payload.is_active
+    )
 
 
 @router.get("/canned-replies", response=list[CannedOut], summary="Canned replies")

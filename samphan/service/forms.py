@@ -78,6 +78,26 @@ class AssignForm(forms.Form):
         self.fields["assignee_id"].choices = [("", _("Nobody")), *members]  # type: ignore[attr-defined]
 
 
+class DetailsForm(forms.Form):
+    ticket_type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=TicketPriority.choices)
+    category_id = forms.TypedChoiceField(
+        label=_("Category"), coerce=int, required=False, empty_value=None
+    )
+    team_id = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[int, str]],
+        teams: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [("", _("No category")), *categories]  # type: ignore[attr-defined]
+        self.fields["team_id"].choices = [("", _("No team")), *teams]  # type: ignore[attr-defined]
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File (JPEG, PNG, PDF or text, up to 5 MB)"))
 
@@ -97,6 +117,10 @@ class CannedForm(forms.Form):
 
 class CategoryForm(forms.Form):
     name = forms.CharField(label=_("New category"), max_length=100)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("New team"), max_length=100)
 
 
 class RecoveryForm(forms.Form):

@@ -92,6 +92,7 @@ class Team(models.Model):
 
     workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

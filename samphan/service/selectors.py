@@ -135,8 +135,9 @@ def categories(*, actor: Actor, active_only: bool = True) -> QuerySet[TicketCate
     return qs.filter(is_active=True) if active_only else qs
 
 
-def teams(*, actor: Actor) -> QuerySet[Team]:
-    return Team.objects.filter(workspace=actor.workspace)
+def teams(*, actor: Actor, active_only: bool = True) -> QuerySet[Team]:
+    qs = Team.objects.filter(workspace=actor.workspace)
+    return qs.filter(is_active=True) if active_only else qs
 
 
 def canned_list(*, actor: Actor) -> QuerySet[CannedReply]:

@@ -515,9 +515,12 @@ def ticket_update(
     ticket_type: str | None = None,
     category_id: int | None = None,
     clear_category: bool = False,
+    team_id: int | None = None,
+    clear_team: bool = False,
 ) -> Ticket:
-    """Change the priority, type or category; a new priority or type may bring another SLA
-    policy, so the due times are recomputed."""
+    """Change the priority, type, category or team (``clear_*``: none); a new priority or
+    type may bring another SLA policy, so the due times are recomputed. Another shop's
+    category or team is refused as unknown (422), never told apart."""
     require(actor, Perm.TICKET_MANAGE)
     with transaction.atomic():
         ticket = ticket_of(actor, ticket_id, for_update=True)
@@ -527,6 +530,8 @@ def ticket_update(
             ticket.type = _choice(ticket_type, TicketType, "type")
         if category_id is not None or clear_category:
             ticket.category = None if clear_category else _category(actor, category_id)
+        if team_id is not None or clear_team:
+            ticket.team = None if clear_team else _team(actor, team_id)
         ticket_dues_refresh(ticket)
         ticket.save()
     return ticket
@@ -557,3 +562,55 @@ def team_create(*, actor: Actor, name: str) -> Team:
         raise _invalid(
             "team_exists", _("There is already a team with this name."), "name", 409
         ) from exc
+
+
+def category_update(
+    *, actor: Actor, category_id: int, name: str | None = None, is_active: bool | None = None
+) -> TicketCategory:
+    """Rename a category or take it out of use (its tickets keep it); another shop's: 404."""
+    require(actor, Perm.TICKET_MANAGE)
+    with transaction.atomic():
+        category = (
+            TicketCategory.objects.select_for_update()
+            .filter(workspace=actor.workspace, pk=category_id)
+            .first()
+        )
+        if category is None:
+            raise NotFound("category_not_found", _("Category not found."))
+        if name is not None:
+            category.name = _text(name, field="name", limit=100, required=True)
+        if is_active is not None:
+            category.is_active = is_active
+        try:
+            with transaction.atomic():
+                category.save()
+        except IntegrityError as exc:
+            raise _invalid(
+                "category_exists", _("There is already a category with this name."), "name", 409
+            ) from exc
+    return category
+
+
+def team_update(
+    *, actor: Actor, team_id: int, name: str | None = None, is_active: bool | None = None
+) -> Team:
+    """Rename a team or take it out of use (its tickets keep it); another shop's: 404."""
+    require(actor, Perm.TICKET_MANAGE)
+    with transaction.atomic():
+        team = (
+            Team.objects.select_for_update().filter(workspace=actor.workspace, pk=team_id).first()
+        )
+        if team is None:
+            raise NotFound("team_not_found", _("Team not found."))
+        if name is not None:
+            team.name = _text(name, field="name", limit=100, required=True)
+        if is_active is not None:
+            team.is_active = is_active
+        try:
+            with transaction.atomic():
+                team.save()
+        except IntegrityError as exc:
+            raise _invalid(
+                "team_exists", _("There is already a team with this name."), "name", 409
+            ) from exc
+    return team

@@ -1,7 +1,7 @@
 """Service-desk pages: the queue (mine, unassigned, breaching soon, breached, by category),
-a ticket with its conversation, notes, status buttons, pause history, SLA due times and the
-customer's timeline beside it, a new ticket, canned replies and categories, the recovery
-report."""
+a ticket with its conversation, notes, status buttons, details (type, priority, category,
+team), pause history, SLA due times and the customer's timeline beside it, a new ticket,
+canned replies, categories and teams, the recovery report."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from samphan.core.models import Membership
 from samphan.core.roles import Perm
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.selectors import customer_get
-from samphan.customers.views.timeline import _timeline_context
+from samphan.customers.views.timeline import timeline_context
 from samphan.loyalty.coupons.models import CodeMode, CouponCampaign
 from samphan.service import canned as canned_services
 from samphan.service import selectors, services
@@ -31,9 +31,11 @@ from samphan.service.forms import (
     AttachmentForm,
     CannedForm,
     CategoryForm,
+    DetailsForm,
     RecoveryForm,
     ReplyForm,
     StatusForm,
+    TeamForm,
     TicketForm,
 )
 from samphan.service.models import TRANSITIONS, Ticket, TicketAttachment, TicketStatus
@@ -55,6 +57,31 @@ def _tabs() -> list[tuple[str, str]]:
 
 def _category_choices(actor: Actor) -> list[tuple[int, str]]:
     return [(c.pk, c.name) for c in selectors.categories(actor=actor)]
+
+
+def _team_choices(actor: Actor) -> list[tuple[int, str]]:
+    return [(t.pk, t.name) for t in selectors.teams(actor=actor)]
+
+
+def _details_form(actor: Actor, ticket: Ticket, data: Any = None) -> DetailsForm:
+    """The details form; a category or team out of use stays offered on its own ticket."""
+    categories = _category_choices(actor)
+    if ticket.category is not None and ticket.category_id not in dict(categories):
+        categories.append((ticket.category.pk, ticket.category.name))
+    teams = _team_choices(actor)
+    if ticket.team is not None and ticket.team_id not in dict(teams):
+        teams.append((ticket.team.pk, ticket.team.name))
+    return DetailsForm(
+        data,
+        categories=categories,
+        teams=teams,
+        initial={
+            "ticket_type": ticket.type,
+            "priority": ticket.priority,
+            "category_id": ticket.category_id,
+            "team_id": ticket.team_id,
+        },
+    )
 
 
 def _member_choices(actor: Actor) -> list[tuple[int, str]]:
@@ -146,7 +173,7 @@ def _ticket_page(request: HttpRequest, actor: Actor, ticket: Ticket, **forms: An
     timeline: dict[str, Any] | None = None
     if ticket.customer_id is not None and actor.can(Perm.CUSTOMER_VIEW):
         customer = customer_get(actor=actor, customer_id=ticket.customer_id)
-        timeline = _timeline_context(actor, customer, [])
+        timeline = timeline_context(actor, customer, [])
     campaigns = [
         (c.pk, c.name)
         for c in CouponCampaign.objects.filter(
@@ -175,6 +202,7 @@ def _ticket_page(request: HttpRequest, actor: Actor, ticket: Ticket, **forms: An
             or AssignForm(
                 members=_member_choices(actor), initial={"assignee_id": ticket.assignee_id}
             ),
+            "details_form": forms.get("details_form") or _details_form(actor, ticket),
             "attach_form": forms.get("attach_form") or AttachmentForm(),
             "recovery_form": (
                 forms.get("recovery_form") or RecoveryForm(campaigns=campaigns)
@@ -268,6 +296,34 @@ def ticket_assign(request: HttpRequest, ticket_id: int) -> HttpResponse:
             messages.success(request, _("Assigned."))
             return redirect("service:ticket", ticket_id=ticket.pk)
     return _ticket_page(request, actor, ticket, assign_form=form, status=422)
+
+
+@member_required(Perm.TICKET_MANAGE)
+def ticket_details(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    actor = current_actor(request)
+    ticket = selectors.ticket_get(actor=actor, ticket_id=ticket_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = _details_form(actor, ticket, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.ticket_update(
+                actor=actor,
+                ticket_id=ticket.pk,
+                ticket_type=data["ticket_type"],
+                priority=data["priority"],
+                category_id=data["category_id"],
+                clear_category=data["category_id"] is None,
+                team_id=data["team_id"],
+                clear_team=data["team_id"] is None,
+            )
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect("service:ticket", ticket_id=ticket.pk)
+    return _ticket_page(request, actor, ticket, details_form=form, status=422)
 
 
 @member_required(Perm.TICKET_MANAGE)
@@ -392,6 +448,53 @@ def canned_edit(request: HttpRequest, canned_id: int) -> HttpResponse:
 
 
 @member_required(Perm.TICKET_MANAGE)
+@require_http_methods(["GET", "POST"])
+def desk_settings(request: HttpRequest) -> HttpResponse:
+    """Categories and teams: each listed with a switch in or out of use, and a form to add."""
+    actor = current_actor(request)
+    which = request.POST.get("form", "")
+    category_form = CategoryForm(request.POST if which == "category" else None)
+    team_form = TeamForm(request.POST if which == "team" else None)
+    status = 200
+    if request.method == "POST":
+        raw = request.POST.get("id", "")
+        if which in ("category_use", "team_use") and raw.isdigit() and len(raw) < 19:
+            use = request.POST.get("is_active") == "1"
+            # Another shop's id: 404 from the services.
+            if which == "category_use":
+                services.category_update(actor=actor, category_id=int(raw), is_active=use)
+            else:
+                services.team_update(actor=actor, team_id=int(raw), is_active=use)
+            messages.success(request, _("Saved."))
+            return redirect("service:settings")
+        target = category_form if which == "category" else team_form
+        if which in ("category", "team") and target.is_valid():
+            name = target.cleaned_data["name"]
+            try:
+                if which == "category":
+                    services.category_create(actor=actor, name=name)
+                else:
+                    services.team_create(actor=actor, name=name)
+            except ApplicationError as exc:
+                add_application_error(target, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("service:settings")
+        status = 422
+    return render(
+        request,
+        "service/settings.html",
+        {
+            "categories": selectors.categories(actor=actor, active_only=False),
+            "teams": selectors.teams(actor=actor, active_only=False),
+            "category_form": category_form,
+            "team_form": team_form,
+        },
+        status=status,
+    )
+
+
+@member_required(Perm.TICKET_MANAGE)
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
@@ -406,6 +509,7 @@ urlpatterns = [
     path("service/tickets/<int:ticket_id>/reply/", ticket_reply, name="ticket_reply"),
     path("service/tickets/<int:ticket_id>/status/", ticket_status, name="ticket_status"),
     path("service/tickets/<int:ticket_id>/assign/", ticket_assign, name="ticket_assign"),
+    path("service/tickets/<int:ticket_id>/details/", ticket_details, name="ticket_details"),
     path("service/tickets/<int:ticket_id>/attach/", ticket_attach, name="ticket_attach"),
     path(
         "service/tickets/<int:ticket_id>/files/<int:attachment_id>/",
@@ -415,5 +519,6 @@ urlpatterns = [
     path("service/tickets/<int:ticket_id>/recovery/", ticket_recovery, name="ticket_recovery"),
     path("service/canned/", canned_list, name="canned"),
     path("service/canned/<int:canned_id>/", canned_edit, name="canned_edit"),
+    path("service/settings/", desk_settings, name="settings"),
     path("service/recovery/", report, name="report"),
 ]

@@ -39,6 +39,7 @@ PAGES = [
     "messaging:campaign_new",
     "messaging:campaign_rules",
     "service:queue",
+    "service:settings",
     "feedback:index",
     "feedback:survey_new",
     "feedback:qualities",

@@ -40,7 +40,7 @@ from samphan.customers.panels import panels_render
 from samphan.customers.views.addresses import _address_parts
 from samphan.customers.views.consent import _consent_rows
 from samphan.customers.views.merged import follow_merges
-from samphan.customers.views.timeline import _timeline_context
+from samphan.customers.views.timeline import timeline_context
 
 # --- forms (input shapes only; the rules live in the services) ---------------------------------
 
@@ -243,7 +243,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "geothai_credit": GEOTHAI_CREDIT,
         "geothai_url": GEOTHAI_URL,
         "panels": panels_render(request=request, actor=actor, customer=customer),
-        **_timeline_context(actor, customer, [], definitions=definitions),
+        **timeline_context(actor, customer, [], definitions=definitions),
     }
     return render(request, "customers/detail.html", context)
 

@@ -75,7 +75,7 @@ def _event_type_choices() -> list[tuple[str, Any]]:
     return [("", _("Everything")), *event_type_choices()]
 
 
-def _timeline_context(
+def timeline_context(
     actor: Actor,
     customer: Customer,
     types: list[str],
@@ -107,7 +107,7 @@ def customer_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
     actor = current_actor(request)
     customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     types = [t for t in request.GET.getlist("type") if t]
-    context = _timeline_context(actor, customer, types, request.GET.get("before", ""))
+    context = timeline_context(actor, customer, types, request.GET.get("before", ""))
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "customers/_timeline_items.html", context)
     return render(request, "customers/timeline.html", context)
