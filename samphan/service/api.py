@@ -203,12 +203,22 @@ class TicketIn(Schema):
 class StatusIn(Schema):
     status: str = column(Ticket, "status")
     reason: str = Field("", max_length=REASON_MAX)
+    at: EventTime | None = Field(
+        None,
+        description="when it happened, for history brought from another system; now when "
+        "empty. Not in the future, not before the ticket's last change (422 `at_out_of_order`).",
+    )
 
 
 class ReplyIn(Schema):
     body: str = Field(max_length=BODY_MAX)
     internal: bool = Field(False, description="an internal note, never shown to the customer")
     from_customer: bool = Field(False, description="the customer's own reply (e.g. from LINE)")
+    at: EventTime | None = Field(
+        None,
+        description="when it happened, for history brought from another system; now when "
+        "empty. Not in the future, not before the ticket's last change (422 `at_out_of_order`).",
+    )
 
 
 class AssignIn(Schema):
@@ -389,7 +399,11 @@ def ticket_detail(request: HttpRequest, ticket_id: Id) -> object:
 )
 def ticket_status(request: HttpRequest, ticket_id: Id, payload: StatusIn) -> object:
     services.ticket_status_change(
-        actor=actor_of(request), ticket_id=ticket_id, status=payload.status, reason=payload.reason
+        actor=actor_of(request),
+        ticket_id=ticket_id,
+        status=payload.status,
+        reason=payload.reason,
+        at=payload.at,
     )
     return _detail(request, ticket_id)
 
@@ -411,7 +425,11 @@ def ticket_reply(request: HttpRequest, ticket_id: Id, payload: ReplyIn) -> objec
         message = services.ticket_note(actor=actor, ticket_id=ticket_id, body=payload.body)
     else:
         message = services.ticket_reply(
-            actor=actor, ticket_id=ticket_id, body=payload.body, from_customer=payload.from_customer
+            actor=actor,
+            ticket_id=ticket_id,
+            body=payload.body,
+            from_customer=payload.from_customer,
+            at=payload.at,
         )
     return Status(201, message)
 

@@ -188,6 +188,33 @@ def _opened_at(value: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     return min(value, now)
 
 
+def _happened_at(ticket: Ticket, value: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """When a reply or a change happened: now, or a time given for history brought from another
+    system, which may not be in the future nor before the ticket's latest change (the
+    history stays in order, so its pauses and due times stay true)."""
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    value = event_time(value, field="at")
+    if value > now + CLOCK_SKEW:
+        raise _invalid("at_in_future", _("This cannot have happened in the future."), "at")
+    latest = max(
+        [
+            ticket.opened_at,
+            *TicketMessage.objects.filter(ticket=ticket).values_list("created_at", flat=True),
+            *TicketStatusChange.objects.filter(ticket=ticket).values_list("at", flat=True),
+        ]
+    )
+    if value < latest:
+        raise _invalid(
+            "at_out_of_order",
+            _("Give the times in order: this is before the ticket's last change."),
+            "at",
+        )
+    return min(value, now)
+
+
 def _next_number(actor: Actor) -> int:
     top = Ticket.objects.filter(workspace=actor.workspace).aggregate(n=Max("number"))["n"]
     return (top or 0) + 1
@@ -329,17 +356,23 @@ def _message(
 
 
 def ticket_reply(
-    *, actor: Actor, ticket_id: int, body: str, from_customer: bool = False
+    *,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    from_customer: bool = False,
+    at: dt.datetime | None = None,
 ) -> TicketMessage:
     """A reply on the ticket. The shop's first reply is its first response (a new ticket
     becomes open). A customer's reply while the ticket waits on them starts the clocks again
     (the ticket is open again); on a resolved ticket it reopens it. A closed ticket takes no
-    replies: open a new one."""
+    replies: open a new one. ``at``: when it was written, for history brought from another
+    system (now when empty)."""
     require(actor, Perm.TICKET_MANAGE)
     body = _text(body, field="body", limit=BODY_MAX, required=True, multiline=True)
-    now = timezone.now()
     with transaction.atomic():
         ticket = ticket_of(actor, ticket_id, for_update=True)
+        now = _happened_at(ticket, at, timezone.now())
         if ticket.status == TicketStatus.CLOSED:
             raise ApplicationError(
                 "ticket_closed",
@@ -481,16 +514,23 @@ def _move(actor: Actor, ticket: Ticket, new: str, reason: str, at: dt.datetime) 
     publish(events)
 
 
-def ticket_status_change(*, actor: Actor, ticket_id: int, status: str, reason: str = "") -> Ticket:
+def ticket_status_change(
+    *,
+    actor: Actor,
+    ticket_id: int,
+    status: str,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> Ticket:
     """Move the ticket along new → open → waiting → resolved → closed, or reopen it (resolved
     or closed → open). Waiting pauses both SLA clocks, leaving it resumes them; every pause
-    and resume is kept with who and why."""
+    and resume is kept with who and why. ``at`` as for ``ticket_reply``."""
     require(actor, Perm.TICKET_MANAGE)
     with transaction.atomic():
         ticket = ticket_of(actor, ticket_id, for_update=True)
         _choice(status, TicketStatus, "status")
         reason = _text(reason, field="reason", limit=REASON_MAX, required=False)
-        _move(actor, ticket, status, reason, timezone.now())
+        _move(actor, ticket, status, reason, _happened_at(ticket, at, timezone.now()))
     return ticket
 
 

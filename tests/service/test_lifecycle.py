@@ -181,3 +181,34 @@ def test_inputs_are_limited(owner: Actor) -> None:
     with pytest.raises(ApplicationError) as kind:
         ticket_create(actor=owner, subject="ok", ticket_type="rant")
     assert kind.value.code == "invalid_type"
+
+
+def test_history_from_another_system_keeps_its_times(owner: Actor, policy: SlaPolicy) -> None:
+    opened = timezone.now() - dt.timedelta(days=3)
+    ticket = ticket_create(actor=owner, subject="ย้ายมาจากระบบเก่า", opened_at=opened)
+    ticket_reply(
+        actor=owner, ticket_id=ticket.pk, body="ตอบแล้วค่ะ", at=opened + dt.timedelta(minutes=20)
+    )
+    ticket_status_change(
+        actor=owner, ticket_id=ticket.pk, status="resolved", at=opened + dt.timedelta(hours=2)
+    )
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at == opened + dt.timedelta(minutes=20)
+    assert ticket.resolved_at == opened + dt.timedelta(hours=2)
+    assert not ticket.first_response_breached and not ticket.resolution_breached
+    # Out of order or in the future: a clear error, nothing changed.
+    with pytest.raises(ApplicationError) as out_of_order:
+        ticket_status_change(
+            actor=owner, ticket_id=ticket.pk, status="closed", at=opened + dt.timedelta(hours=1)
+        )
+    assert out_of_order.value.code == "at_out_of_order"
+    with pytest.raises(ApplicationError) as future:
+        ticket_status_change(
+            actor=owner,
+            ticket_id=ticket.pk,
+            status="closed",
+            at=timezone.now() + dt.timedelta(days=1),
+        )
+    assert future.value.code == "at_in_future"
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.RESOLVED
