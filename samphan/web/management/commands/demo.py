@@ -15,6 +15,7 @@ from samphan.core.roles import Role
 from samphan.core.services import workspace_create
 from samphan.customers.models import Customer, DuplicateScan
 from samphan.customers.tasks import duplicates_scan_task
+from samphan.seeding.service_demo import service_feedback_seed
 from samphan.web.management.commands.serve import serve
 
 DEMO_EMAIL = "owner@samphan.demo"
@@ -62,6 +63,9 @@ class Command(BaseCommand):
             # customer is new); a shop too small for that (--customers under 1,001) gets it here.
             if not DuplicateScan.objects.filter(workspace=workspace).exists():
                 duplicates_scan_task.apply(args=(workspace.pk,))
+            self.stdout.write("Opening service tickets and collecting survey answers …")
+            service = service_feedback_seed(workspace=workspace)
+            self.stdout.write(f"  {service.tickets} tickets, {service.responses} survey answers")
         else:
             self.stdout.write(f"Reusing the demo shop “{workspace.name}”.")
         url = f"http://{opts['host']}:{opts['port']}/"
