@@ -104,6 +104,9 @@ class SurveyIn(Schema):
     is_active: bool = True
     expiry_days: int = Field(14, ge=1, le=365, description="personal links expire after")
     public_mode: str = Field(PublicMode.OFF, json_schema_extra={"enum": list(PublicMode.values)})
+    auto_send: bool = Field(
+        False, description="post-purchase/post-ticket links go out by LINE on their own"
+    )
     questions: list[QuestionIn] = Field(default_factory=list, max_length=services.MAX_QUESTIONS)
 
 
@@ -118,6 +121,7 @@ class SurveyChangeIn(Schema):
     is_active: bool | None = None
     expiry_days: int | None = Field(None, ge=1, le=365)
     public_mode: str | None = Field(None, json_schema_extra={"enum": list(PublicMode.values)})
+    auto_send: bool | None = None
     questions: list[QuestionIn] | None = Field(None, max_length=services.MAX_QUESTIONS)
 
 
@@ -130,6 +134,7 @@ class SurveyOut(Schema):
     is_active: bool
     expiry_days: int
     public_mode: str = Field(json_schema_extra={"enum": list(PublicMode.values)})
+    auto_send: bool
     public_url: str | None = Field(description="the public link (QR code); null when off")
     created_at: dt.datetime
     questions: list[QuestionOut]

@@ -44,6 +44,14 @@ class SurveyForm(forms.Form):
         help_text=_("Anonymous, or the customer gives their phone number to be recognised."),
     )
     thank_you = forms.CharField(label=_("Thank-you message"), max_length=500, required=False)
+    auto_send = forms.BooleanField(
+        label=_("Send the links by LINE automatically"),
+        required=False,
+        help_text=_(
+            "After a purchase or a ticket: to customers linked on LINE who allow messages there. "
+            "Other links wait on the customer's page for staff to send."
+        ),
+    )
 
     @staticmethod
     def initial_for(survey: Survey) -> dict[str, Any]:
@@ -57,6 +65,7 @@ class SurveyForm(forms.Form):
                 "expiry_days",
                 "public_mode",
                 "thank_you",
+                "auto_send",
             )
         }
 

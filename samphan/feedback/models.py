@@ -110,6 +110,9 @@ class Survey(models.Model):
     # Part of the public link's signed token: a new nonce retires every printed QR code.
     public_nonce = models.CharField(max_length=32)
     thank_you = models.CharField(_("thank-you message"), max_length=500, blank=True)
+    # Post-purchase and post-ticket links go out by LINE on their own (through messaging) to
+    # customers linked on LINE who allow it; the others wait on the customer's page for staff.
+    auto_send = models.BooleanField(_("send the links by LINE automatically"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -168,6 +171,7 @@ class SurveyInvitation(models.Model):
     created_by = models.CharField(max_length=254, blank=True)
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    sent_via = models.CharField(max_length=8, blank=True)  # "line" when sent on its own
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -220,6 +220,8 @@ def _settings_clean(fields: Mapping[str, Any], *, partial: bool) -> dict[str, An
         out["expiry_days"] = days
     if "is_active" in fields:
         out["is_active"] = bool(fields["is_active"])
+    if "auto_send" in fields:
+        out["auto_send"] = bool(fields["auto_send"])
     return out
 
 

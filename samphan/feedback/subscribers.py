@@ -1,7 +1,8 @@
 """What feedback does when things happen elsewhere: a paid order with a customer gets a
 personal link to the shop's post-purchase survey, a resolved ticket with a customer one to the
 post-ticket survey (after commit: a survey never holds up a sale or a ticket). The link waits
-on the customer's page for staff to send until messaging sends it."""
+on the customer's page for staff to send, unless the survey sends its links by LINE on its own
+(a task, so a slow LINE never holds up the request)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Sequence
 
 from samphan.commerce.events import OrderPlaced
 from samphan.commerce.models import PAID_STATUS
+from samphan.feedback.events import SurveyInvited
 from samphan.feedback.services import invitations_for_orders, invitations_for_tickets
+from samphan.feedback.tasks import invitations_send_task
 from samphan.service.events import TicketResolved
 from samphan.timeline.registry import DomainEvent, Phase, subscriber
 
@@ -37,3 +40,14 @@ def survey_after_ticket(events: Sequence[DomainEvent]) -> None:
     ]
     if tickets:
         invitations_for_tickets(workspace_id=events[0].workspace_id, tickets=tickets)
+
+
+@subscriber(SurveyInvited, phase=Phase.AFTER_COMMIT)
+def send_links(events: Sequence[DomainEvent]) -> None:
+    ids = [
+        e.invitation_id
+        for e in events
+        if isinstance(e, SurveyInvited) and e.source in ("order", "ticket")
+    ]
+    if ids:
+        invitations_send_task.delay(events[0].workspace_id, ids)

@@ -574,11 +574,18 @@ def line_client(
 
 
 def line_send_to_customer(
-    *, actor: Actor, customer_id: int, messages: Sequence[Message]
+    *,
+    actor: Actor,
+    customer_id: int,
+    messages: Sequence[Message],
+    retry_key: str | None = None,
+    reply: bool = True,
 ) -> SendResult:
     """A one-to-one message (an answer, a service message) to a customer's LINE: a free reply
-    when the customer's latest event has a fresh, unused reply token, else a push. Consent is
-    the caller's business: campaigns check marketing consent per delivery."""
+    when ``reply`` and the customer's latest event has a fresh, unused reply token, else a push
+    (``retry_key``: a caller that may repeat the call after a crash gives the same key, and
+    LINE takes the message once). Consent is the caller's business: campaigns check marketing
+    consent per delivery."""
     require(actor, Perm.CUSTOMER_EDIT)
     channel = _channel_for_sending(actor)
     customer = customer_selectors.customer_get(actor=actor, customer_id=customer_id)
@@ -596,7 +603,7 @@ def line_send_to_customer(
         .order_by("-received_at", "-pk")
         .first()
     )
-    token = str(latest.payload.get("replyToken") or "") if latest is not None else ""
+    token = str(latest.payload.get("replyToken") or "") if latest is not None and reply else ""
     with line_client(channel) as client:
         try:
             result = send_to_user(
@@ -606,6 +613,7 @@ def line_send_to_customer(
                 reply_token=token,
                 reply_token_received_at=latest.received_at if latest is not None else None,
                 now=now,
+                retry_key=retry_key,
             )
         except LineError as exc:
             raise ApplicationError(

@@ -324,11 +324,13 @@ def send_to_user(
     reply_token: str = "",
     reply_token_received_at: dt.datetime | None = None,
     now: dt.datetime,
+    retry_key: str | None = None,
 ) -> SendResult:
-    """Reply while the event's reply token is fresh (replies are free), else push."""
+    """Reply while the event's reply token is fresh (replies are free), else push (with
+    ``retry_key`` as its X-Line-Retry-Key: the same key twice is one message)."""
     if reply_token and reply_token_fresh(reply_token_received_at, now):
         try:
             return client.reply(reply_token, messages)
         except LineError as exc:
             log.info("LINE reply refused (%s); pushing instead", exc.status)
-    return client.push(user_id, messages)
+    return client.push(user_id, messages, retry_key=retry_key)
