@@ -1,5 +1,5 @@
 """API: the points programme, members' accounts and ledgers, redeem and adjust (the point-of-
-sale contract), and the points liability."""
+sale contract), the reward catalogue and claims, and the points liability."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from ninja.pagination import paginate
 from samphan.core.api_auth import actor_of
 from samphan.core.api_schema import ApiRouter, ErrorOut, Id, Pagination
 from samphan.core.limits import MAX_ID
-from samphan.loyalty import cards, selectors, services
-from samphan.loyalty.models import EntryKind, ExpiryRule, Rounding, TierBasis
+from samphan.loyalty import cards, rewards, selectors, services
+from samphan.loyalty.models import EntryKind, ExpiryRule, RewardKind, Rounding, TierBasis
 from samphan.loyalty.programme import (
     EDITABLE,
     MAX_POINTS,
@@ -507,3 +507,186 @@ class LiabilityOut(Schema):
 )
 def liability_read(request: HttpRequest) -> object:
     return selectors.liability(actor=actor_of(request))
+
+
+# --- the reward catalogue -----------------------------------------------------------------------
+
+
+class RewardOut(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "id": 3,
+                "name": "ชาไทยเย็นฟรี 1 แก้ว",
+                "description": "",
+                "kind": "free_item",
+                "points_cost": 200,
+                "value_satang": 4500,
+                "stock": 50,
+                "per_customer_limit": 1,
+                "is_active": True,
+                "created_at": "2026-12-06T10:00:00+07:00",
+            }
+        }
+    }
+
+    id: int
+    name: str
+    description: str
+    kind: str = Field(json_schema_extra={"enum": list(RewardKind.values)})
+    points_cost: int = Field(description="points a claim spends")
+    value_satang: int = Field(description="what it is worth, satang (a voucher's amount)")
+    stock: int | None = Field(description="left to give; null: unlimited")
+    per_customer_limit: int | None = Field(description="claims per member; null: no limit")
+    is_active: bool
+    created_at: dt.datetime
+
+
+class RewardIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "name": "ชาไทยเย็นฟรี 1 แก้ว",
+                "kind": "free_item",
+                "points_cost": 200,
+                "value_satang": 4500,
+                "stock": 50,
+                "per_customer_limit": 1,
+            }
+        }
+    }
+
+    name: str = Field(max_length=rewards.NAME_MAX)
+    description: str = Field("", max_length=rewards.DESCRIPTION_MAX)
+    kind: str = Field(RewardKind.FREE_ITEM, json_schema_extra={"enum": list(RewardKind.values)})
+    points_cost: int = Field(ge=rewards.POINTS_MIN, le=rewards.POINTS_MAX)
+    value_satang: int = Field(0, ge=0, le=rewards.VALUE_MAX)
+    stock: int | None = Field(None, ge=0, le=rewards.STOCK_MAX, description="null: unlimited")
+    per_customer_limit: int | None = Field(
+        None, ge=rewards.LIMIT_MIN, le=rewards.LIMIT_MAX, description="null: no limit"
+    )
+    is_active: bool = True
+
+
+class RewardPatchIn(Schema):
+    """Only the fields given change (`stock`/`per_customer_limit`: null removes the limit)."""
+
+    name: str | None = Field(None, max_length=rewards.NAME_MAX)
+    description: str | None = Field(None, max_length=rewards.DESCRIPTION_MAX)
+    kind: str | None = Field(None, json_schema_extra={"enum": list(RewardKind.values)})
+    points_cost: int | None = Field(None, ge=rewards.POINTS_MIN, le=rewards.POINTS_MAX)
+    value_satang: int | None = Field(None, ge=0, le=rewards.VALUE_MAX)
+    stock: int | None = Field(None, ge=0, le=rewards.STOCK_MAX)
+    per_customer_limit: int | None = Field(None, ge=rewards.LIMIT_MIN, le=rewards.LIMIT_MAX)
+    is_active: bool | None = None
+
+
+REWARD_ERRORS = (
+    "422 `invalid_reward_name`, `invalid_reward_description`, `invalid_reward_kind`, "
+    "`invalid_points_cost`, `invalid_reward_value`, `invalid_stock`, `invalid_reward_limit`, "
+    "`validation_error`; 403 `permission_denied` (a role without `loyalty.manage`) or "
+    "`read_only_key`."
+)
+
+
+@router.get(
+    "/loyalty/rewards",
+    response=list[RewardOut],
+    summary="The reward catalogue",
+    description="Available rewards first, then cheapest first.",
+)
+@paginate(Pagination)
+def reward_list(request: HttpRequest) -> object:
+    return rewards.reward_list(actor=actor_of(request))
+
+
+@router.post(
+    "/loyalty/rewards",
+    response={201: RewardOut},
+    summary="Add a reward (owners and managers)",
+    description="A free item or a voucher members claim with points. Errors: " + REWARD_ERRORS,
+)
+def reward_create(request: HttpRequest, payload: RewardIn) -> object:
+    return Status(201, rewards.reward_create(actor=actor_of(request), **payload.model_dump()))
+
+
+@router.patch(
+    "/loyalty/rewards/{reward_id}",
+    response=RewardOut,
+    summary="Change a reward (owners and managers)",
+    description=(
+        "Changes only the fields given; `is_active: false` takes it off the catalogue (claims "
+        "stay). Errors: 404 `reward_not_found`; " + REWARD_ERRORS
+    ),
+)
+def reward_change(request: HttpRequest, reward_id: Id, payload: RewardPatchIn) -> object:
+    changes = payload.model_dump(exclude_unset=True)
+    for name in ("name", "kind", "points_cost", "value_satang", "is_active", "description"):
+        if changes.get(name, "") is None:
+            del changes[name]  # null for a field that can't be empty: unchanged
+    return rewards.reward_update(actor=actor_of(request), reward_id=reward_id, changes=changes)
+
+
+class RewardClaimOut(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "example": {
+                "claim_id": 12,
+                "reward_id": 3,
+                "reward": "ชาไทยเย็นฟรี 1 แก้ว",
+                "kind": "free_item",
+                "points": 200,
+                "value_satang": 4500,
+                "redemption_id": 40,
+                "stock": 49,
+                "available": 1050,
+                "pending": 40,
+                "owed": 0,
+            }
+        }
+    }
+
+    claim_id: int
+    reward_id: int
+    reward: str = Field(description="the reward's name")
+    kind: str = Field(json_schema_extra={"enum": list(RewardKind.values)})
+    points: int = Field(description="points spent")
+    value_satang: int
+    redemption_id: int = Field(description="the points' redemption in the ledger")
+    stock: int | None = Field(description="left after this claim; null: unlimited")
+    available: int
+    pending: int
+    owed: int
+
+
+@router.post(
+    "/loyalty/accounts/{customer_id}/rewards/{reward_id}/claim",
+    response={200: RewardClaimOut, 201: RewardClaimOut, 409: ErrorOut},
+    summary="Claim a reward with a member's points",
+    description=(
+        "Spends the reward's points of the available balance (earliest-expiring first), takes "
+        "one off its stock and records the claim (on the member's timeline). Two tills at once "
+        "can neither overdraw the account nor give more than the stock or the member's limit. "
+        "201 with the claim; 200 with the stored answer for a replayed `Idempotency-Key`.\n\n"
+        + IDEMPOTENCY
+        + "\n\nErrors: 409 `insufficient_points` (`details.available`, `details.asked`), "
+        "`out_of_stock`, `reward_limit_reached` (`details.limit`), `reward_inactive`, "
+        "`idempotency_key_reused`; 422 `invalid_idempotency_key`; 404 `customer_not_found`, "
+        "`reward_not_found`; 403 `permission_denied` (a role without `loyalty.redeem`) or "
+        "`read_only_key`. A refused claim changes nothing."
+    ),
+)
+def reward_claim(
+    request: HttpRequest,
+    response: HttpResponse,
+    customer_id: Id,
+    reward_id: Id,
+    idempotency_key: str | None = _key_header(),
+) -> object:
+    answer = rewards.reward_claim(
+        actor=actor_of(request),
+        customer_id=customer_id,
+        reward_id=reward_id,
+        idempotency_key=idempotency_key,
+    )
+    return _answer(response, answer)

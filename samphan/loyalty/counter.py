@@ -1,6 +1,6 @@
 """The counter screen (phone- and tablet-friendly): find a member by the last digits of their
 phone, a name or their card link (what the card's QR code holds), see their tier and points,
-redeem part of the balance and go on to record the sale."""
+redeem part of the balance or claim a reward, and go on to record the sale."""
 
 from __future__ import annotations
 
@@ -13,13 +13,17 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
 from samphan.core.money import format_baht
 from samphan.core.roles import Perm
 from samphan.core.web import current_actor, member_required
+from samphan.customers.models import Customer
 from samphan.customers.selectors import customer_get, customer_search
 from samphan.loyalty.cards import card_from_token
+from samphan.loyalty.models import Account
 from samphan.loyalty.programme import programme_get
+from samphan.loyalty.rewards import member_rewards, reward_claim, reward_get
 from samphan.loyalty.selectors import account_view
 from samphan.loyalty.services import points_redeem
 
@@ -90,6 +94,18 @@ def counter_member(request: HttpRequest, customer_id: int) -> HttpResponse:
                     },
                 )
                 return redirect("loyalty:counter_member", customer_id=customer.pk)
+    return _member_page(request, actor, customer, error=error)
+
+
+def _member_page(
+    request: HttpRequest,
+    actor: Actor,
+    customer: Customer,
+    *,
+    error: str = "",
+    reward_error: str = "",
+) -> HttpResponse:
+    """The member at the counter: points, using points, the rewards they can claim now."""
     return render(
         request,
         "loyalty/counter_member.html",
@@ -102,12 +118,50 @@ def counter_member(request: HttpRequest, customer_id: int) -> HttpResponse:
             "key": uuid.uuid4().hex,
             "error": error,
             "can_sell": actor.can(Perm.ORDER_CREATE),
+            "rewards": [
+                r
+                for r in member_rewards(
+                    workspace_id=actor.workspace.pk,
+                    account=Account.objects.filter(customer=customer).first(),
+                )
+                if r.claimable
+            ],
+            "reward_error": reward_error,
         },
-        status=409 if error else 200,
+        status=409 if error or reward_error else 200,
     )
+
+
+@member_required(Perm.LOYALTY_REDEEM)
+@require_http_methods(["GET", "POST"])
+def counter_claim(request: HttpRequest, customer_id: int, reward_id: int) -> HttpResponse:
+    """Claim a reward for the member (a POST from the counter screen; the screen's key makes a
+    double press claim once). Another shop's member or reward is a 404 whatever the method."""
+    actor = current_actor(request)
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    reward_get(actor=actor, reward_id=reward_id)
+    if request.method != "POST":
+        return redirect("loyalty:counter_member", customer_id=customer.pk)
+    key = request.POST.get("key", "")[:200] or None
+    try:
+        answer = reward_claim(
+            actor=actor, customer_id=customer.pk, reward_id=reward_id, idempotency_key=key
+        )
+    except ApplicationError as exc:
+        return _member_page(request, actor, customer, reward_error=exc.message)
+    messages.success(
+        request,
+        _("Reward claimed: give the member “%(reward)s”.") % {"reward": answer.body["reward"]},
+    )
+    return redirect("loyalty:counter_member", customer_id=customer.pk)
 
 
 urlpatterns = [
     path("loyalty/counter/", counter, name="counter"),
     path("loyalty/counter/<int:customer_id>/", counter_member, name="counter_member"),
+    path(
+        "loyalty/counter/<int:customer_id>/rewards/<int:reward_id>/claim/",
+        counter_claim,
+        name="counter_claim",
+    ),
 ]

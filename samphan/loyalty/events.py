@@ -1,5 +1,5 @@
-"""The loyalty domain's events: points earned, redeemed, adjusted, reversed, expired, and the
-warning that points will expire (for messaging to use)."""
+"""The loyalty domain's events: points earned, redeemed, adjusted, reversed, expired, a reward
+claimed, and the warning that points will expire (for messaging to use)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,30 @@ class PointsRedeemed(DomainEvent):
         if line := _balance_line(payload):
             lines.append(line)
         return Description(title="−" + _points(payload.get("points")), lines=lines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RewardClaimed(DomainEvent):
+    """A member claimed a reward from the catalogue with points (``redemption_id``: the
+    points' redemption in the ledger)."""
+
+    type: ClassVar[str] = "reward.claimed"
+    subject: ClassVar[Subject] = Subject.CUSTOMER
+    label: ClassVar[StrOrPromise] = gettext_lazy("Reward claimed")
+
+    reward_id: int
+    reward: str  # the reward's name when it was claimed
+    points: int
+    claim_id: int
+    redemption_id: int
+    balance: int = 0
+
+    @classmethod
+    def describe(cls, payload: Mapping[str, Any], ctx: DescribeContext) -> Description:
+        lines = [_("Reward: %(name)s") % {"name": payload.get("reward", "")}]
+        if line := _balance_line(payload):
+            lines.append(line)
+        return Description(title="−" + _points(payload.get("points")), lines=lines, tone="ok")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""The programme settings form (it parses input; ``programme_update`` decides)."""
+"""The programme settings, adjustment and reward forms (they parse input; the services decide)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samphan.commerce.models import ProductCategory
 from samphan.core.models import Workspace
-from samphan.loyalty.models import ExpiryRule, Programme, Rounding
+from samphan.loyalty.models import ExpiryRule, Programme, Reward, RewardKind, Rounding
 
 
 class ProgrammeForm(forms.Form):
@@ -102,3 +102,66 @@ class AdjustForm(forms.Form):
         help_text=_("Positive adds, negative takes off."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class RewardForm(forms.Form):
+    """A reward in the catalogue (``loyalty.rewards`` checks the limits again and decides)."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=RewardKind.choices)
+    points_cost = forms.IntegerField(label=_("Points"), min_value=1, max_value=10_000_000)
+    value_baht = forms.DecimalField(
+        label=_("Worth (baht)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("100000000"),
+        decimal_places=2,
+        required=False,
+        help_text=_("A voucher's amount, or the item's price (for reports)."),
+    )
+    stock = forms.IntegerField(
+        label=_("Stock"),
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text=_("Leave empty for unlimited."),
+    )
+    per_customer_limit = forms.IntegerField(
+        label=_("Limit per member"),
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text=_("Leave empty for no limit."),
+    )
+    is_active = forms.BooleanField(label=_("Members can claim it"), required=False, initial=True)
+
+    @staticmethod
+    def initial_for(reward: Reward) -> dict[str, Any]:
+        return {
+            "name": reward.name,
+            "description": reward.description,
+            "kind": reward.kind,
+            "points_cost": reward.points_cost,
+            "value_baht": Decimal(reward.value_satang) / 100,
+            "stock": reward.stock,
+            "per_customer_limit": reward.per_customer_limit,
+            "is_active": reward.is_active,
+        }
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "kind": data["kind"],
+            "points_cost": data["points_cost"],
+            "value_satang": int((data["value_baht"] or 0) * 100),
+            "stock": data["stock"],
+            "per_customer_limit": data["per_customer_limit"],
+            "is_active": bool(data["is_active"]),
+        }

@@ -296,3 +296,61 @@ class MemberCard(models.Model):
 
     def __str__(self) -> str:
         return f"card {self.pk} of account {self.account_id}"
+
+
+class RewardKind(models.TextChoices):
+    FREE_ITEM = "free_item", _("Free item")
+    VOUCHER = "voucher", _("Voucher")
+
+
+class Reward(models.Model):
+    """Something in the shop's reward catalogue that members claim with points (a free drink, a
+    ฿100 voucher). ``stock`` None is unlimited; ``per_customer_limit`` None is no limit.
+    Written by ``loyalty.rewards`` only."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=RewardKind.choices, default=RewardKind.FREE_ITEM
+    )
+    points_cost = models.PositiveIntegerField(_("points"))
+    # What it is worth (a voucher's amount; the item's price, for reporting).
+    value_satang = models.PositiveBigIntegerField(_("value (satang)"), default=0)
+    stock = models.PositiveIntegerField(_("stock"), null=True, blank=True)
+    per_customer_limit = models.PositiveIntegerField(_("limit per member"), null=True, blank=True)
+    is_active = models.BooleanField(_("members can claim it"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["points_cost", "pk"]
+        indexes = [models.Index(fields=["workspace", "is_active"], name="loyalty_reward_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RewardClaim(models.Model):
+    """A member claimed a reward: the points went through ``redemption`` (the ledger's path)."""
+
+    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    # RESTRICT: a reward with claims is switched off, not deleted (a workspace still goes).
+    reward = models.ForeignKey(Reward, on_delete=models.RESTRICT, related_name="claims")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="reward_claims"
+    )
+    redemption = models.OneToOneField(
+        Redemption, on_delete=models.CASCADE, related_name="reward_claim"
+    )
+    points = models.PositiveIntegerField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["reward", "customer"], name="loyalty_claim_reward_cust"),
+            models.Index(fields=["customer", "-claimed_at"], name="loyalty_claim_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim of reward {self.reward_id} by customer {self.customer_id}"

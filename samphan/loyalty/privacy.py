@@ -1,5 +1,5 @@
 """Loyalty's part of a person's data (``core.datasubject``): their points account, ledger,
-lots, redemptions and what their orders earned. Erasure keeps the amounts (the shop's
+lots, redemptions, reward claims and what their orders earned. Erasure keeps the amounts (the shop's
 liability must stay true) and blanks the free text a person typed (adjustment reasons)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from samphan.core.datasubject import Holding, Subject, register_part, register_unrelated
-from samphan.loyalty.models import Account, LedgerEntry, MemberCard
+from samphan.loyalty.models import Account, LedgerEntry, MemberCard, Redemption, RewardClaim
 
 
 def points_export(subject: Subject) -> dict[str, Any]:
@@ -36,6 +36,19 @@ def points_export(subject: Subject) -> dict[str, Any]:
             .select_related("order")
             .order_by("created_at", "pk")
         ],
+        "reward_claims": [
+            {
+                "at": c.claimed_at.isoformat(),
+                "reward": c.reward.name,
+                "kind": c.reward.kind,
+                "points": c.points,
+            }
+            for c in RewardClaim.objects.filter(
+                workspace_id=subject.workspace_id, customer_id__in=subject.customer_ids
+            )
+            .select_related("reward")
+            .order_by("claimed_at", "pk")
+        ],
     }
 
 
@@ -54,6 +67,20 @@ def points_erase(subjects: Sequence[Subject]) -> int:
             )
             .exclude(reason="")
             .update(reason="", created_by="")
+        )
+        changed += (
+            Redemption.objects.filter(
+                workspace_id=subject.workspace_id, account__customer_id__in=subject.customer_ids
+            )
+            .exclude(created_by="")
+            .update(created_by="")
+        )
+        changed += (
+            RewardClaim.objects.filter(
+                workspace_id=subject.workspace_id, customer_id__in=subject.customer_ids
+            )
+            .exclude(created_by="")
+            .update(created_by="")
         )
     return changed
 
@@ -133,6 +160,11 @@ register_part(
                 "created_at",
             ),
         ),
+        Holding(
+            "loyalty.RewardClaim",
+            personal=("created_by",),
+            kept=("reward", "customer", "redemption", "points", "claimed_at"),
+        ),
         Holding("loyalty.Notice", personal=(), kept=("lot", "sent_at")),
         Holding(
             "loyalty.MemberCard",
@@ -147,4 +179,5 @@ register_part(
 
 register_unrelated("loyalty.Programme", "the shop's points programme")
 register_unrelated("loyalty.Tier", "the shop's membership tiers")
+register_unrelated("loyalty.Reward", "the shop's reward catalogue")
 register_unrelated("loyalty.IdempotentRequest", "stored answers to retried API requests")

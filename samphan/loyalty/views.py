@@ -1,5 +1,5 @@
-"""Loyalty pages: the overview with the points liability, the programme settings, and adding
-or taking off a member's points by hand."""
+"""Loyalty pages: the overview with the points liability, the programme settings, the reward
+catalogue, and adding or taking off a member's points by hand."""
 
 from __future__ import annotations
 
@@ -17,15 +17,23 @@ from samphan.core.web import add_application_error, current_actor, member_requir
 from samphan.customers.selectors import customer_get
 from samphan.loyalty.cards import card_from_token, card_issue, card_revoke, qr_svg
 from samphan.loyalty.enrol import enrol_path
-from samphan.loyalty.forms import AdjustForm, ProgrammeForm
+from samphan.loyalty.forms import AdjustForm, ProgrammeForm, RewardForm
 from samphan.loyalty.models import EntryKind, LedgerEntry
 from samphan.loyalty.programme import programme_get, programme_update
+from samphan.loyalty.rewards import (
+    member_rewards,
+    reward_create,
+    reward_get,
+    reward_list,
+    reward_update,
+)
 from samphan.loyalty.selectors import account_view, ledger_list, liability, next_expiries
 from samphan.loyalty.services import points_adjust
 
 LEDGER_ROWS = 50
 CARD_ROWS = 10
 CARD_TOKEN_MAX = 200
+REWARDS_SHOWN = 500
 
 
 @member_required(Perm.LOYALTY_MANAGE)
@@ -63,6 +71,41 @@ def programme(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Programme saved. New orders earn by it."))
             return redirect("loyalty:programme")
     return render(request, "loyalty/programme.html", {"form": form, "programme": current})
+
+
+@member_required(Perm.LOYALTY_MANAGE)
+def rewards(request: HttpRequest) -> HttpResponse:
+    """The reward catalogue: what members can claim with points."""
+    actor = current_actor(request)
+    return render(
+        request,
+        "loyalty/rewards.html",
+        {"rewards": list(reward_list(actor=actor)[:REWARDS_SHOWN])},
+    )
+
+
+@member_required(Perm.LOYALTY_MANAGE)
+@require_http_methods(["GET", "POST"])
+def reward_edit(request: HttpRequest, reward_id: int | None = None) -> HttpResponse:
+    """A new reward, or (with ``reward_id``) a change to one; another shop's reward is a 404."""
+    actor = current_actor(request)
+    reward = reward_get(actor=actor, reward_id=reward_id) if reward_id is not None else None
+    form = RewardForm(
+        request.POST or None,
+        initial=RewardForm.initial_for(reward) if reward is not None else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if reward is None:
+                reward_create(actor=actor, **form.values())
+            else:
+                reward_update(actor=actor, reward_id=reward.pk, changes=form.values())
+        except ApplicationError as exc:
+            add_application_error(form, exc)
+        else:
+            messages.success(request, _("Reward saved."))
+            return redirect("loyalty:rewards")
+    return render(request, "loyalty/reward_form.html", {"form": form, "reward": reward})
 
 
 @member_required(Perm.CUSTOMER_VIEW)
@@ -146,6 +189,7 @@ def card(request: HttpRequest, token: str) -> HttpResponse:
             "owed": max(-account.balance, 0),
             "entries": entries,
             "next_expiry": expiries[0] if expiries else None,
+            "rewards": member_rewards(workspace_id=found.workspace_id, account=account),
             "qr": mark_safe(qr_svg(request.build_absolute_uri())),
         },
     )
@@ -158,6 +202,9 @@ app_name = "loyalty"
 urlpatterns = [
     path("loyalty/", overview, name="overview"),
     path("loyalty/programme/", programme, name="programme"),
+    path("loyalty/rewards/", rewards, name="rewards"),
+    path("loyalty/rewards/new/", reward_edit, name="reward_new"),
+    path("loyalty/rewards/<int:reward_id>/", reward_edit, name="reward_edit"),
     path("loyalty/members/<int:customer_id>/", member, name="member"),
     path("loyalty/members/<int:customer_id>/card/", member_card, name="member_card"),
     path("card/<str:token>/", card, name="card"),
