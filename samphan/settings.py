@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "samphan.service.sla",
     "samphan.feedback",
     "samphan.text",
+    "samphan.automations",
     "samphan.api",
 ]
 
@@ -228,6 +229,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # `samphan worker --beat` runs these; in embedded mode there is no scheduler ("Recompute now").
 CELERY_BEAT_SCHEDULE = {
+    # Journeys whose wait is over (automations).
+    "automations-runs-due-every-minute": {
+        "task": "automations.runs_due",
+        "schedule": 60.0,
+    },
     # Imports whose worker stopped (no heartbeat for a minute) are marked failed.
     "imports-reap-every-30s": {
         "task": "imports.import_jobs_reap",

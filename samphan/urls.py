@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("samphan.service.urls")),
     path("", include("samphan.feedback.urls")),
     path("", include("samphan.text.urls")),
+    path("", include("samphan.automations.urls")),
     path("", include("samphan.web.urls")),
 ]

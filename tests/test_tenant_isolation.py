@@ -156,6 +156,12 @@ OBJECT_MAKERS: dict[str, Callable[[Workspace, Membership], int]] = {
         .CannedReply.objects.create(workspace=ws, title="ทักทาย", body="สวัสดีค่ะ {{ name }}")
         .pk
     ),
+    # Automated journeys (/journeys/{journey_id}, /journeys/{journey_id}/runs).
+    "journey_id": lambda ws, m: (
+        __import__("samphan.automations.models", fromlist=["Journey"])
+        .Journey.objects.create(workspace=ws, name="ต้อนรับ", trigger="low_score", tag="ดูแล")
+        .pk
+    ),
     # Service-desk ticket categories and teams (PATCH /ticket-categories/{…}, /ticket-teams/{…}).
     "category_id": lambda ws, m: (
         __import__("samphan.service.models", fromlist=["TicketCategory"])

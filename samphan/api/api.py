@@ -20,6 +20,7 @@ from samphan.api.guards import ObjectParser, max_body_bytes, request_check
 from samphan.commerce.api import router as commerce_router
 from samphan.core.api import router as core_router
 from samphan.core.api_auth import ApiKeyBearerAuth, ApiKeyHeaderAuth
+from samphan.automations.api import router as automations_router
 from samphan.core.errors import ApplicationError
 from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
@@ -193,3 +194,4 @@ api.add_router("/", sla_router)
 api.add_router("/", service_router)
 api.add_router("/", feedback_router)
 api.add_router("/", text_router)
+api.add_router("/", automations_router)

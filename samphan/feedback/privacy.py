@@ -159,6 +159,7 @@ register_part(
                 "created_by",
                 "expires_at",
                 "sent_at",
+                "sent_via",
                 "answered_at",
             ),
         ),

@@ -38,6 +38,7 @@ PAGES = [
     "messaging:campaign_list",
     "messaging:campaign_new",
     "messaging:campaign_rules",
+    "automations:list",
     "service:queue",
     "service:settings",
     "feedback:index",
