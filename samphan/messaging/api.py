@@ -163,7 +163,9 @@ class CampaignOut(Schema):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     counts: dict[str, int] = Field(
-        description="deliveries per status: " + ", ".join(DeliveryStatus.values)
+        description="deliveries per status: "
+        + ", ".join(DeliveryStatus.values)
+        + "; and opened, clicked: emails opened (pixel or a click) and clicked at least once"
     )
     results: CampaignResultsOut | None = None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +43,8 @@ def campaign_get(*, actor: Actor, campaign_id: int) -> Campaign:
 
 
 def delivery_counts(campaign: Campaign) -> dict[str, int]:
-    """Rows per delivery status (every status present, zero when none)."""
+    """Rows per delivery status (every status present, zero when none), and ``opened`` and
+    ``clicked``: the messages opened (email's pixel, or a click) and clicked at least once."""
     counts = dict.fromkeys(STATUSES, 0)
     for status, n in (
         Delivery.objects.filter(campaign=campaign)
@@ -52,6 +53,12 @@ def delivery_counts(campaign: Campaign) -> dict[str, int]:
         .order_by()
     ):
         counts[status] = n
+    counts.update(
+        Delivery.objects.filter(campaign=campaign).aggregate(
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        )
+    )
     return counts
 
 

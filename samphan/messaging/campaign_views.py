@@ -1,6 +1,7 @@
 """Campaign pages: the list, a new campaign (audience, channel, message with a live preview for
 a chosen customer, cost and LINE quota), a campaign with its delivery counts (refreshed while
-sending) and results, the sending rules, and the public one-click unsubscribe page."""
+sending) and results, the sending rules, the public one-click unsubscribe page, and the public
+open pixel and tracked links of campaign emails."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +25,7 @@ from samphan.core.roles import Perm, Role
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.selectors import customer_search
 from samphan.loyalty.coupons.models import CouponCampaign
-from samphan.messaging import campaign_selectors, campaigns
+from samphan.messaging import campaign_selectors, campaigns, tracking
 from samphan.messaging.channels.sms import sms_length
 from samphan.messaging.models import (
     CampaignChannel,
@@ -390,6 +391,38 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "messaging/campaigns/unsubscribe.html",
         {"shop": delivery.workspace.name, "done": done, "now": dt.datetime.now(tz=dt.UTC)},
     )
+
+
+# --- the public open pixel and tracked links -------------------------------------------------
+
+# The smallest transparent GIF (1×1).
+PIXEL_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
+    b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def track_open(request: HttpRequest, token: str) -> HttpResponse:
+    """An email's open pixel (no login: the token is signed and names only the delivery)."""
+    if not tracking.open_record(token):
+        return _no_store(HttpResponse(status=404))
+    return _no_store(HttpResponse(PIXEL_GIF, content_type="image/gif"))
+
+
+@require_http_methods(["GET", "HEAD"])
+def track_click(request: HttpRequest, token: str) -> HttpResponse:
+    """A tracked link: the click is kept and the reader goes on to the campaign's own link."""
+    url = tracking.click_record(token)
+    if url is None:
+        return _no_store(HttpResponse(status=404))
+    return _no_store(HttpResponseRedirect(url))
 
 
 SMS_CALLBACK_MAX_BYTES = 64 * 1024

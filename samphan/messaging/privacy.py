@@ -145,6 +145,8 @@ def deliveries_export(subject: Subject) -> dict[str, Any]:
                 "created_at": d.created_at.isoformat(),
                 "sent_at": d.sent_at.isoformat() if d.sent_at else None,
                 "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+                "opened_at": d.opened_at.isoformat() if d.opened_at else None,
+                "clicked_at": d.clicked_at.isoformat() if d.clicked_at else None,
                 "unsubscribed_at": d.unsubscribed_at.isoformat() if d.unsubscribed_at else None,
                 "error": d.error,
             }
@@ -173,7 +175,7 @@ def deliveries_erase(subjects: Sequence[Subject]) -> int:
 DELIVERY_PERSONAL = ("customer", "address", "idempotency_key", "error", "provider_id")
 DELIVERY_KEPT = (
     "campaign", "channel", "status", "retry_key", "claim", "lease_until", "attempts",
-    "created_at", "sent_at", "delivered_at", "unsubscribed_at",
+    "created_at", "sent_at", "delivered_at", "unsubscribed_at", "opened_at", "clicked_at",
 )  # fmt: skip
 CAMPAIGN_KEPT = (
     "name", "channel", "segment", "text", "text_en", "subject", "coupon_campaign",

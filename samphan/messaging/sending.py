@@ -18,7 +18,10 @@ How it never sends twice and never skips anyone:
    puts the rows back to ``queued`` (the key kept) for a later try; nothing is dropped.
 
 Email has no idempotency key in SMTP: its Message-ID is derived from the delivery, so a rare
-repeat after a crash between the server's "250 OK" and our update is the same message.
+repeat after a crash between the server's "250 OK" and our update is the same message. The
+rows of one SMTP session (up to 100 messages) share one key and are marked sent together
+after it. Links in an email's text are tracked per recipient, with an open pixel in its HTML
+part (``tracking.py``); LINE and SMS texts go as written.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ from samphan.messaging.models import (
 )
 from samphan.messaging.personal import campaign_actor, personal_values
 from samphan.messaging.templating import fields_used
+from samphan.messaging.tracking import Tracker, campaign_links
 from samphan.timeline.publish import publish
 
 log = logging.getLogger(__name__)
@@ -176,6 +180,7 @@ class _Context:
     now: dt.datetime
     line: LineClient | None = None
     sms: SmsGateway | None = None
+    tracker: Tracker | None = None  # the campaign's links and pixel, per recipient in email
 
 
 def deliveries_send(
@@ -208,7 +213,12 @@ def deliveries_send(
         .select_related("customer")
         .order_by("pk")
     )
-    ctx = _Context(campaign=campaign, claim=claim, now=now)
+    ctx = _Context(
+        campaign=campaign,
+        claim=claim,
+        now=now,
+        tracker=Tracker(campaign.link_base, campaign_links(campaign)),
+    )
     templates = campaign_templates(campaign)
     shared_line = (
         campaign.channel == CampaignChannel.LINE
@@ -374,13 +384,17 @@ def _send_group(
     )
     texts: dict[int, str] = {}
     subjects: dict[int, str] = {}
+    unsubscribe: dict[int, str] = {}
     for row in going:
         row_values = values[row.customer_id]
         if "unsubscribe_link" in used or row.channel == "email":
-            row_values["unsubscribe_link"] = ctx.campaign.link_base + unsubscribe_path(row.pk)
+            unsubscribe[row.pk] = ctx.campaign.link_base + unsubscribe_path(row.pk)
+            row_values["unsubscribe_link"] = unsubscribe[row.pk]
         english = language[row.pk] == "en" and templates.text_en is not None
         template = templates.text_en if english and templates.text_en else templates.text
         texts[row.pk] = template.render(row_values)
+        if row.channel == "email" and ctx.tracker is not None:
+            texts[row.pk] = ctx.tracker.links_track(texts[row.pk], row.pk)
         subjects[row.pk] = (
             templates.subject.render(row_values) if templates.subject else ctx.campaign.name
         )
@@ -393,7 +407,7 @@ def _send_group(
         elif channel == "sms":
             _send_sms(ctx, channel_rows, texts, outcome)
         else:
-            _send_email(ctx, channel_rows, texts, subjects, outcome)
+            _send_email(ctx, channel_rows, texts, subjects, unsubscribe, outcome)
 
 
 def _key(*parts: object) -> str:
@@ -551,18 +565,22 @@ def _send_email(
     rows: list[Delivery],
     texts: dict[int, str],
     subjects: dict[int, str],
+    unsubscribe: dict[int, str],
     outcome: Outcome,
 ) -> None:
-    for row in rows:
-        if not row.retry_key:
-            _mark_call(ctx, [row], _key(row.idempotency_key))
+    # The rows of one SMTP session share a key (one UPDATE, not three per row): a repeat after
+    # a crash sends the same session's rows again, as one group.
+    fresh = [row for row in rows if not row.retry_key]
+    if fresh:
+        _mark_call(ctx, fresh, _key(ctx.campaign.pk, "email", *sorted(r.pk for r in fresh)))
     emails = [
         Email(
             to=row.address,
             subject=subjects[row.pk],
             text=texts[row.pk],
-            unsubscribe_url=ctx.campaign.link_base + unsubscribe_path(row.pk),
+            unsubscribe_url=unsubscribe[row.pk],
             reference=row.idempotency_key,
+            open_pixel_url=ctx.tracker.open_url(row.pk) if ctx.tracker else "",
         )
         for row in rows
     ]
@@ -572,13 +590,16 @@ def _send_email(
         results = send_emails(emails, footer=footer)
     except OSError as exc:  # the SMTP server could not be reached: try again later
         raise ProviderDown(str(exc)) from exc
+    accepted: list[Delivery] = []
     for row, error in zip(rows, results, strict=True):
         if error is None:
-            _sent(ctx, [row], outcome, "smtp")
+            accepted.append(row)
         elif error.startswith("SMTPRecipientsRefused"):
             _failed(ctx, [row], outcome, error, DeliveryStatus.BOUNCED)
         else:
             _failed(ctx, [row], outcome, error, DeliveryStatus.FAILED)
+    if accepted:  # the server's answers came per message; the rows are marked together
+        _sent(ctx, accepted, outcome, "smtp")
 
 
 def sms_delivery_report(*, reference: str, delivered: bool, now: dt.datetime | None = None) -> int:

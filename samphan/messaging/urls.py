@@ -32,5 +32,7 @@ urlpatterns = [
         name="campaign_cancel",
     ),
     path("u/<str:token>/", campaign_views.unsubscribe, name="unsubscribe"),
+    path("m/o/<str:token>.gif", campaign_views.track_open, name="track_open"),
+    path("m/c/<str:token>/", campaign_views.track_click, name="track_click"),
     path("hooks/sms/<str:token>/", campaign_views.sms_callback, name="sms_callback"),
 ]

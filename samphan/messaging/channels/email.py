@@ -1,10 +1,12 @@
 """Email over SMTP through Django's email backend (``EMAIL_URL``): a text and an HTML part, and
 a one-click unsubscribe (RFC 8058: ``List-Unsubscribe`` with an https link and
 ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``), which mail apps show as their own
-"Unsubscribe" button."""
+"Unsubscribe" button. The HTML part may carry an open pixel (``open_pixel_url``: a 1×1 GIF,
+see ``messaging/tracking.py``); the links in ``text`` are sent as given (tracked or not)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,16 +22,22 @@ class Email:
     text: str
     unsubscribe_url: str
     reference: str  # the delivery's idempotency key, in a header (bounces name it)
+    open_pixel_url: str = ""
 
 
 def _message(email: Email, *, from_email: str, footer: str) -> EmailMultiAlternatives:
     text = f"{email.text}\n\n--\n{footer}\n{email.unsubscribe_url}\n"
     body = urlize(linebreaks(escape(email.text)))
+    pixel = (
+        f'<img src="{escape(email.open_pixel_url)}" width="1" height="1" alt="">'
+        if email.open_pixel_url
+        else ""
+    )
     html = (
         '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">'
         f"{body}"
         f'<hr><p style="color:#666;font-size:12px"><a href="{escape(email.unsubscribe_url)}">'
-        f"{escape(footer)}</a></p></body></html>"
+        f"{escape(footer)}</a></p>{pixel}</body></html>"
     )
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -40,6 +48,8 @@ def _message(email: Email, *, from_email: str, footer: str) -> EmailMultiAlterna
             "List-Unsubscribe": f"<{email.unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "X-Samphan-Delivery": email.reference,
+            # Derived from the delivery: a message repeated after a crash is the same message.
+            "Message-ID": f"<{uuid.uuid5(uuid.NAMESPACE_URL, email.reference)}@samphan>",
         },
     )
     message.attach_alternative(html, "text/html")
