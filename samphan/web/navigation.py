@@ -65,6 +65,8 @@ MAIN_NAV: tuple[NavItem, ...] = (
         "send",
         ("messaging:campaign",),
     ),
+    # Journeys that run themselves (samphan.automations).
+    NavItem("automations:list", _("Automations"), Perm.CAMPAIGN_MANAGE, "send", ("automations:",)),
     # The service desk's ticket queue (samphan.service).
     NavItem("service:queue", _("Service"), Perm.TICKET_MANAGE, "chat", ("service:",)),
     # Surveys, results, relationship health and interviews (samphan.feedback).
