@@ -301,9 +301,15 @@ def _key_branches(workspace: Workspace, scope: _Scope | None = None) -> list[Que
     p = named(phones, "customer__").annotate(
         suffix=Right("value", 4), head=_phone_head(), sf=StripMarks("f"), sl=StripMarks("l")
     )
-    # Only digits that a record with an incomplete name has can make a "q" or "r" block.
-    weak_suffixes = p.filter(weak=1).values("suffix")
-    weak_heads = p.filter(weak=1).values("head")
+    # Only digits that a record with an incomplete name has can make a "q" or "r" block. Read
+    # first (at most 10,000 distinct values each): as a subquery, PostgreSQL re-evaluated the
+    # name normalisation per phone row and a 1,200-customer scan ran for many minutes.
+    weak_suffixes: list[str] = []
+    weak_heads: list[str] = []
+    if scope is None or scope.phone_ids:
+        weak = p.filter(weak=1)
+        weak_suffixes = sorted(set(weak.values_list("suffix", flat=True)) - {None})
+        weak_heads = sorted(set(weak.values_list("head", flat=True)) - {None})
     c = named(live, "")
     full = Q(f__gt="") & Q(l__gt="")
     full_name = (Least("sf", "sl"), sep, Greatest("sf", "sl"))  # either order, without marks
