@@ -17,10 +17,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from samphan.api.guards import ObjectParser, max_body_bytes, request_check
+from samphan.automations.api import router as automations_router
 from samphan.commerce.api import router as commerce_router
 from samphan.core.api import router as core_router
 from samphan.core.api_auth import ApiKeyBearerAuth, ApiKeyHeaderAuth
-from samphan.automations.api import router as automations_router
 from samphan.core.errors import ApplicationError
 from samphan.customers.api import router as customers_router
 from samphan.customers.api_merge import router as merge_router
