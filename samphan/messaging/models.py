@@ -244,6 +244,9 @@ class Delivery(models.Model):
     # open too): set once, never moved.
     opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
+    # When the checks at sending let it go: it counts against the weekly cap while in flight,
+    # so two campaigns sending at once can't both use a customer's last message of the week.
+    reserved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -258,3 +261,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return self.idempotency_key
+
+
+class CapLock(models.Model):
+    """One row per customer who was ever sent a campaign: locked (in customer order) while a
+    sender checks the weekly cap and reserves messages, so the checks and reservations of two
+    campaigns never interleave."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+
+    def __str__(self) -> str:
+        return f"cap lock {self.customer_id}"

@@ -20,7 +20,7 @@ from samphan.core.datasubject import (
     register_unrelated,
 )
 from samphan.customers.models import ContactKind, ContactPoint
-from samphan.messaging.models import Campaign, Delivery, LineLinkCode, LineWebhookEvent
+from samphan.messaging.models import Campaign, CapLock, Delivery, LineLinkCode, LineWebhookEvent
 
 
 def _line_ids(workspace_id: int, customer_ids: Sequence[int]) -> list[str]:
@@ -160,6 +160,7 @@ def deliveries_erase(subjects: Sequence[Subject]) -> int:
     changed = 0
     for subject in subjects:
         changed += _deliveries(subject).delete()[0]
+        changed += CapLock.objects.filter(customer_id__in=subject.customer_ids).delete()[0]
         ids = set(subject.customer_ids)
         for campaign in Campaign.objects.filter(workspace_id=subject.workspace_id).only(
             "customer_ids"
@@ -176,6 +177,7 @@ DELIVERY_PERSONAL = ("customer", "address", "idempotency_key", "error", "provide
 DELIVERY_KEPT = (
     "campaign", "channel", "status", "retry_key", "claim", "lease_until", "attempts",
     "created_at", "sent_at", "delivered_at", "unsubscribed_at", "opened_at", "clicked_at",
+    "reserved_at",
 )  # fmt: skip
 CAMPAIGN_KEPT = (
     "name", "channel", "segment", "text", "text_en", "subject", "coupon_campaign",
@@ -189,6 +191,8 @@ register_part(
     label=gettext_lazy("Campaign messages sent to them"),
     holds=[
         Holding("messaging.Delivery", personal=DELIVERY_PERSONAL, kept=DELIVERY_KEPT, how=DELETED),
+        # A lock row for the weekly-cap check: only the customer's id.
+        Holding("messaging.CapLock", personal=(), how=DELETED),
         Holding("messaging.Campaign", personal=("customer_ids",), kept=CAMPAIGN_KEPT, how=MASKED),
     ],
     export=deliveries_export,

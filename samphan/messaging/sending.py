@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -61,6 +62,7 @@ from samphan.messaging.models import (
     Campaign,
     CampaignChannel,
     CampaignStatus,
+    CapLock,
     Delivery,
     DeliveryStatus,
     LineChannel,
@@ -287,11 +289,13 @@ def _contacts(customer_ids: list[int]) -> dict[tuple[int, str], str]:
 
 
 def _recent(campaign: Campaign, customer_ids: list[int], now: dt.datetime) -> dict[int, int]:
+    """Messages each customer got from other campaigns in the last 7 days, and those other
+    senders have let go and not yet finished (reserved, still sending)."""
     return dict(
-        Delivery.objects.filter(
-            customer_id__in=customer_ids,
-            status__in=REACHED,
-            sent_at__gte=now - dt.timedelta(days=7),
+        Delivery.objects.filter(customer_id__in=customer_ids)
+        .filter(
+            Q(status__in=REACHED, sent_at__gte=now - dt.timedelta(days=7))
+            | Q(status=DeliveryStatus.SENDING, reserved_at__gte=now - LEASE)
         )
         .exclude(campaign_id=campaign.pk)
         .values("customer_id")
@@ -354,10 +358,31 @@ def _finish(ctx: _Context, ids: list[int], status: str, **extra: object) -> int:
     return Delivery.objects.filter(_mine(ctx, ids)).update(**values)
 
 
+def _decide_reserving(ctx: _Context, rows: list[Delivery]) -> dict[int, _Decision]:
+    """``_decide`` with the weekly cap made race-free: the recipients' cap locks are held
+    (in customer order: no deadlock) while the cap is checked and the rows let go are
+    reserved, which another campaign's check then counts."""
+    if not rules_of(ctx.campaign.workspace_id).weekly_cap:
+        return _decide(ctx, rows)
+    ids = sorted({r.customer_id for r in rows})
+    with transaction.atomic():
+        CapLock.objects.bulk_create([CapLock(customer_id=i) for i in ids], ignore_conflicts=True)
+        list(
+            CapLock.objects.select_for_update()
+            .filter(customer_id__in=ids)
+            .order_by("customer_id")
+            .values_list("customer_id", flat=True)
+        )
+        decisions = _decide(ctx, rows)
+        going = [pk for pk, d in decisions.items() if d.status == DeliveryStatus.SENDING]
+        Delivery.objects.filter(pk__in=going).update(reserved_at=ctx.now)
+    return decisions
+
+
 def _send_group(
     ctx: _Context, templates: Templates, rows: list[Delivery], outcome: Outcome
 ) -> None:
-    decisions = _decide(ctx, rows)
+    decisions = _decide_reserving(ctx, rows)
     by_status: dict[str, list[int]] = defaultdict(list)
     going: list[Delivery] = []
     for row in rows:

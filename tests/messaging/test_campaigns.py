@@ -205,6 +205,31 @@ def test_weekly_cap_skips_customers_who_got_enough(
     assert _statuses(second) == {busy.pk: "skipped_frequency", fresh.pk: "sent"}
 
 
+def test_weekly_cap_counts_what_another_campaign_is_sending_right_now(
+    owner: Actor, channel: LineChannel, line_stub: LineStub, run: Any
+) -> None:
+    """Two campaigns at once: the first one's message, let go but not yet confirmed by LINE,
+    already uses the customer's last message of the week (the check and the reservation
+    happen under the customer's cap lock)."""
+    no_quiet_hours(owner, cap=1)
+    busy, fresh = member(owner), member(owner)
+    first = _campaign(owner, [busy])
+    in_flight = []
+
+    def hold(ctx: Any, rows: list[Delivery], texts: Any, outcome: Any) -> None:
+        in_flight.extend(rows)  # the first campaign's call has not come back yet
+        Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status="sending", lease_until=timezone.now() + dt.timedelta(minutes=10)
+        )
+
+    with mock.patch.object(sending, "_send_line", hold):
+        run(campaign_send, actor=owner, campaign_id=first.pk)
+    assert in_flight and Delivery.objects.get(campaign=first).reserved_at is not None
+    second = _campaign(owner, [busy, fresh])
+    run(campaign_send, actor=owner, campaign_id=second.pk)
+    assert _statuses(second) == {busy.pk: "skipped_frequency", fresh.pk: "sent"}
+
+
 def test_no_contact_and_no_channel_set_up(
     owner: Actor, channel: LineChannel, line_stub: LineStub, run: Any
 ) -> None:
