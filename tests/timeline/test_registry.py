@@ -101,6 +101,11 @@ EXPECTED = {
     ),
     "samphan.feedback.subscribers.survey_after_purchase": (Phase.AFTER_COMMIT, {"order.placed"}),
     "samphan.feedback.subscribers.survey_after_ticket": (Phase.AFTER_COMMIT, {"ticket.resolved"}),
+    "samphan.feedback.subscribers.send_links": (Phase.AFTER_COMMIT, {"survey.invited"}),
+    "samphan.automations.subscribers.new_customer": (Phase.AFTER_COMMIT, {"customer.created"}),
+    "samphan.automations.subscribers.first_purchase": (Phase.AFTER_COMMIT, {"order.placed"}),
+    "samphan.automations.subscribers.ticket_resolved": (Phase.AFTER_COMMIT, {"ticket.resolved"}),
+    "samphan.automations.subscribers.low_score": (Phase.AFTER_COMMIT, {"survey.answered"}),
 }
 
 
