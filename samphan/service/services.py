@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -580,77 +581,73 @@ def ticket_update(
 # --- categories and teams ------------------------------------------------------------------
 
 
-def category_create(*, actor: Actor, name: str) -> TicketCategory:
+_Named = TypeVar("_Named", TicketCategory, Team)
+
+
+def _name_taken(kind: str) -> ApplicationError:
+    if kind == "category":
+        return _invalid(
+            "category_exists", _("There is already a category with this name."), "name", 409
+        )
+    return _invalid("team_exists", _("There is already a team with this name."), "name", 409)
+
+
+def _named_create(actor: Actor, model: type[_Named], kind: str, name: str) -> _Named:
+    """A category or a team of the workspace; a name in use is a 409."""
     require(actor, Perm.TICKET_MANAGE)
     name = _text(name, field="name", limit=100, required=True)
     try:
         with transaction.atomic():
-            return TicketCategory.objects.create(workspace=actor.workspace, name=name)
+            return model.objects.create(workspace=actor.workspace, name=name)
     except IntegrityError as exc:
-        raise _invalid(
-            "category_exists", _("There is already a category with this name."), "name", 409
-        ) from exc
+        raise _name_taken(kind) from exc
+
+
+def _named_update(
+    actor: Actor,
+    model: type[_Named],
+    kind: str,
+    pk: int,
+    name: str | None,
+    is_active: bool | None,
+) -> _Named:
+    """Rename a category or a team, or take it out of use (its tickets keep it); another
+    shop's: 404."""
+    require(actor, Perm.TICKET_MANAGE)
+    with transaction.atomic():
+        found = model.objects.select_for_update().filter(workspace=actor.workspace, pk=pk).first()
+        if found is None:
+            raise NotFound(
+                f"{kind}_not_found",
+                _("Category not found.") if kind == "category" else _("Team not found."),
+            )
+        if name is not None:
+            found.name = _text(name, field="name", limit=100, required=True)
+        if is_active is not None:
+            found.is_active = is_active
+        try:
+            with transaction.atomic():
+                found.save()
+        except IntegrityError as exc:
+            raise _name_taken(kind) from exc
+    return found
+
+
+def category_create(*, actor: Actor, name: str) -> TicketCategory:
+    return _named_create(actor, TicketCategory, "category", name)
 
 
 def team_create(*, actor: Actor, name: str) -> Team:
-    require(actor, Perm.TICKET_MANAGE)
-    name = _text(name, field="name", limit=100, required=True)
-    try:
-        with transaction.atomic():
-            return Team.objects.create(workspace=actor.workspace, name=name)
-    except IntegrityError as exc:
-        raise _invalid(
-            "team_exists", _("There is already a team with this name."), "name", 409
-        ) from exc
+    return _named_create(actor, Team, "team", name)
 
 
 def category_update(
     *, actor: Actor, category_id: int, name: str | None = None, is_active: bool | None = None
 ) -> TicketCategory:
-    """Rename a category or take it out of use (its tickets keep it); another shop's: 404."""
-    require(actor, Perm.TICKET_MANAGE)
-    with transaction.atomic():
-        category = (
-            TicketCategory.objects.select_for_update()
-            .filter(workspace=actor.workspace, pk=category_id)
-            .first()
-        )
-        if category is None:
-            raise NotFound("category_not_found", _("Category not found."))
-        if name is not None:
-            category.name = _text(name, field="name", limit=100, required=True)
-        if is_active is not None:
-            category.is_active = is_active
-        try:
-            with transaction.atomic():
-                category.save()
-        except IntegrityError as exc:
-            raise _invalid(
-                "category_exists", _("There is already a category with this name."), "name", 409
-            ) from exc
-    return category
+    return _named_update(actor, TicketCategory, "category", category_id, name, is_active)
 
 
 def team_update(
     *, actor: Actor, team_id: int, name: str | None = None, is_active: bool | None = None
 ) -> Team:
-    """Rename a team or take it out of use (its tickets keep it); another shop's: 404."""
-    require(actor, Perm.TICKET_MANAGE)
-    with transaction.atomic():
-        team = (
-            Team.objects.select_for_update().filter(workspace=actor.workspace, pk=team_id).first()
-        )
-        if team is None:
-            raise NotFound("team_not_found", _("Team not found."))
-        if name is not None:
-            team.name = _text(name, field="name", limit=100, required=True)
-        if is_active is not None:
-            team.is_active = is_active
-        try:
-            with transaction.atomic():
-                team.save()
-        except IntegrityError as exc:
-            raise _invalid(
-                "team_exists", _("There is already a team with this name."), "name", 409
-            ) from exc
-    return team
+    return _named_update(actor, Team, "team", team_id, name, is_active)
