@@ -25,7 +25,8 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.roles import Perm, Role
 from samphan.customers.interaction_services import followup_create
-from samphan.customers.models import ConsentEvent, ConsentPurpose, Customer
+from samphan.customers.models import ConsentPurpose, Customer
+from samphan.customers.selectors import consent_granted
 from samphan.customers.services.tags import tag_set
 from samphan.messaging.campaigns import rules_of
 from samphan.messaging.channels.line import Text
@@ -226,21 +227,12 @@ def _log(run: JourneyRun, action: str, outcome: str, note: str = "") -> None:
     )
 
 
-def _line_allowed(customer_id: int) -> bool:
-    latest = (
-        ConsentEvent.objects.filter(customer_id=customer_id, purpose=ConsentPurpose.MARKETING_LINE)
-        .order_by("-recorded_at", "-id")
-        .values_list("granted", flat=True)
-        .first()
-    )
-    return bool(latest)
-
-
 def _message(actor: Actor, run: JourneyRun) -> None:
     journey = run.journey
     if _logged(run, "message"):
         return
-    if not _line_allowed(run.customer_id):
+    allowed = consent_granted(customer_ids=[run.customer_id], purpose=ConsentPurpose.MARKETING_LINE)
+    if run.customer_id not in allowed:
         _log(run, "message", "skipped", "no LINE consent")
         return
     template = template_parse(journey.message, field="message")

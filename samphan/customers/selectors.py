@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -314,6 +314,20 @@ def consent_state(*, customer: Customer) -> dict[str, ConsentEvent | None]:
         if state.get(row.purpose) is None:
             state[row.purpose] = row
     return state
+
+
+def consent_granted(*, customer_ids: Sequence[int], purpose: str) -> set[int]:
+    """Those of the customers whose latest ledger entry for ``purpose`` grants it (no entry:
+    not granted)."""
+    latest: dict[int, bool] = {}
+    rows = (
+        ConsentEvent.objects.filter(customer_id__in=list(customer_ids), purpose=purpose)
+        .order_by("customer_id", "-recorded_at", "-id")
+        .values_list("customer_id", "granted")
+    )
+    for customer_id, granted in rows:
+        latest.setdefault(customer_id, granted)
+    return {c for c, granted in latest.items() if granted}
 
 
 def consent_history(*, actor: Actor, customer_id: int) -> QuerySet[ConsentEvent]:

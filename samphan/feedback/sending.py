@@ -20,7 +20,8 @@ from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
 from samphan.core.models import Workspace
 from samphan.core.roles import Role
-from samphan.customers.models import ConsentEvent, ConsentPurpose
+from samphan.customers.models import ConsentPurpose
+from samphan.customers.selectors import consent_granted
 from samphan.feedback import links
 from samphan.feedback.models import InvitationSource, SurveyInvitation
 from samphan.messaging.channels.line import Text
@@ -37,20 +38,6 @@ class SurveyActor(Actor):
     @property
     def label(self) -> str:
         return "survey links"
-
-
-def _line_allowed(customer_ids: Sequence[int]) -> set[int]:
-    latest: dict[int, bool] = {}
-    rows = (
-        ConsentEvent.objects.filter(
-            customer_id__in=list(customer_ids), purpose=ConsentPurpose.MARKETING_LINE
-        )
-        .order_by("customer_id", "-recorded_at", "-id")
-        .values_list("customer_id", "granted")
-    )
-    for customer_id, granted in rows:
-        latest.setdefault(customer_id, granted)
-    return {c for c, granted in latest.items() if granted}
 
 
 def invitation_message(invitation: SurveyInvitation, language: str) -> str:
@@ -80,7 +67,9 @@ def invitations_send(*, workspace_id: int, invitation_ids: Sequence[int]) -> int
     )
     if not rows:
         return 0
-    allowed = _line_allowed([r.customer_id for r in rows])
+    allowed = consent_granted(
+        customer_ids=[r.customer_id for r in rows], purpose=ConsentPurpose.MARKETING_LINE
+    )
     workspace = Workspace.objects.get(pk=workspace_id)
     actor = SurveyActor(workspace=workspace, role=Role.SUPPORT)
     sent = 0
