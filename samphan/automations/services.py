@@ -173,6 +173,12 @@ def _due(journey: Journey, now: dt.datetime) -> dt.datetime:
     return due
 
 
+def journeys_listening(*, workspace_id: int, trigger: str) -> bool:
+    return Journey.objects.filter(
+        workspace_id=workspace_id, trigger=trigger, is_active=True
+    ).exists()
+
+
 def runs_start(
     *,
     workspace_id: int,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db.models import Count
 
 from samphan.automations.models import Trigger
-from samphan.automations.services import runs_start
+from samphan.automations.services import journeys_listening, runs_start
 from samphan.automations.tasks import runs_due_task
 from samphan.commerce.events import OrderPlaced
 from samphan.commerce.models import PAID_STATUS, Order
@@ -45,8 +45,10 @@ def first_purchase(events: Sequence[DomainEvent]) -> None:
         and e.customer_id is not None
         and e.order_id is not None
     }
-    if not paid:
-        return
+    if not paid or not journeys_listening(
+        workspace_id=events[0].workspace_id, trigger=Trigger.FIRST_PURCHASE
+    ):
+        return  # no count of orders on every sale (or seeded chunk) when nothing listens
     firsts = dict(
         Order.objects.filter(customer_id__in=list(paid), status=PAID_STATUS)
         .values("customer_id")
