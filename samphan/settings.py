@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "automations.runs_due",
         "schedule": 60.0,
     },
+    # Birthdays, no purchase for N days, P(alive) below x: once per occasion, so hourly is safe.
+    "automations-sweep-hourly": {
+        "task": "automations.runs_sweep",
+        "schedule": crontab(minute=5),
+    },
     # Imports whose worker stopped (no heartbeat for a minute) are marked failed.
     "imports-reap-every-30s": {
         "task": "imports.import_jobs_reap",

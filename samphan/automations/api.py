@@ -29,7 +29,7 @@ class JourneyIn(Schema):
         "",
         max_length=32,
         description="start from a ready-made journey: welcome, thank_you, after_ticket, "
-        "low_score (the fields given override it)",
+        "low_score, win_back, birthday, points_expiry (the fields given override it)",
     )
     name: str | None = Field(None, max_length=120)
     trigger: str | None = Field(None, json_schema_extra={"enum": list(Trigger.values)})
@@ -39,6 +39,32 @@ class JourneyIn(Schema):
     )
     tag: str | None = Field(None, max_length=50)
     follow_up: str | None = Field(None, max_length=200, description="a task for staff")
+    category_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="category_purchase: the category bought"
+    )
+    days: int | None = Field(
+        None,
+        ge=0,
+        le=services.DAYS_MAX,
+        description="no_purchase: days without a purchase; birthday: days ahead (0 = on the day)",
+    )
+    threshold: float | None = Field(
+        None, gt=0, lt=1, description="p_alive_below: the chance of being active, e.g. 0.3"
+    )
+    match: str | None = Field(
+        None,
+        max_length=100,
+        description="tier_changed: the new tier; line_postback: the postback data (empty = any)",
+    )
+    stop_if_purchased: bool | None = Field(
+        None, description="a condition: a purchase during the wait ends the run"
+    )
+    coupon_campaign_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="issue a code of this coupon campaign ({{ coupon_code }})",
+    )
     is_active: bool | None = None
 
 
@@ -48,6 +74,32 @@ class JourneyChangeIn(Schema):
     message: str | None = Field(None, max_length=services.MESSAGE_MAX)
     tag: str | None = Field(None, max_length=50)
     follow_up: str | None = Field(None, max_length=200)
+    category_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="category_purchase: the category bought"
+    )
+    days: int | None = Field(
+        None,
+        ge=0,
+        le=services.DAYS_MAX,
+        description="no_purchase: days without a purchase; birthday: days ahead (0 = on the day)",
+    )
+    threshold: float | None = Field(
+        None, gt=0, lt=1, description="p_alive_below: the chance of being active, e.g. 0.3"
+    )
+    match: str | None = Field(
+        None,
+        max_length=100,
+        description="tier_changed: the new tier; line_postback: the postback data (empty = any)",
+    )
+    stop_if_purchased: bool | None = Field(
+        None, description="a condition: a purchase during the wait ends the run"
+    )
+    coupon_campaign_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="issue a code of this coupon campaign ({{ coupon_code }})",
+    )
     is_active: bool | None = None
 
 
@@ -60,6 +112,12 @@ class JourneyOut(Schema):
     message: str
     tag: str
     follow_up: str
+    category_id: int | None
+    days: int | None
+    threshold: float | None
+    match: str
+    stop_if_purchased: bool
+    coupon_campaign_id: int | None
     is_active: bool
     created_at: dt.datetime
 
@@ -86,11 +144,15 @@ class JourneyRunOut(Schema):
         return list(obj.log.all())
 
 
+# Given as null, these are cleared (the others' null means "as it is").
+_CLEARABLE = {"category_id", "days", "threshold", "coupon_campaign_id"}
+
+
 def _given(payload: Schema) -> dict[str, object]:
     return {
         k: v
         for k, v in payload.model_dump(exclude_unset=True).items()
-        if v is not None and k != "recipe"
+        if (v is not None or k in _CLEARABLE) and k != "recipe"
     }
 
 
@@ -105,13 +167,19 @@ def journey_list(request: HttpRequest) -> Any:
     response={201: JourneyOut},
     summary="Create a journey",
     description=(
-        "Triggers: a new customer, a first purchase, a ticket resolved, a survey answered with "
-        "a low score. Then a wait (moved past the shop's quiet hours when there is a message), "
-        "then the actions: a LINE message (to customers whose LINE consent allows it), a tag, "
-        "a follow-up task for staff. A customer is never in the same journey twice at once. "
+        "Triggers: a new customer, a first purchase, a purchase in a category (`category_id`), "
+        "no purchase for `days`, P(alive) below `threshold`, a birthday (`days` ahead), a tier "
+        "changed (`match` a tier), points expiring, a LINE follow, a LINE postback (`match` its "
+        "data), a ticket resolved, a survey answered with a low score. Time-based triggers are "
+        "swept hourly and enter a customer once per occasion. Then a wait (moved past the "
+        "shop's quiet hours when there is a message), an optional condition "
+        "(`stop_if_purchased`), then the actions: a coupon code, a LINE message (to customers "
+        "whose LINE consent allows it), a tag, a follow-up task for staff. A customer is never "
+        "in the same journey twice at once. "
         f"Recipes: {', '.join(recipes())}. Errors: 422 `unknown_recipe`, `invalid_trigger`, "
         "`invalid_wait`, `unknown_field` (a message field that does not exist), `no_action`, "
-        "`too_many_journeys`."
+        "`setting_required`, `invalid_days`, `category_not_found`, "
+        "`coupon_campaign_not_found`, `too_many_journeys`."
     ),
 )
 def journey_create(request: HttpRequest, payload: JourneyIn) -> Any:

@@ -55,7 +55,7 @@ register_part(
     holds=[
         Holding(
             "automations.JourneyRun",
-            personal=("customer", "reason"),
+            personal=("customer", "reason", "key"),
             kept=(
                 "journey",
                 "status",

@@ -45,4 +45,35 @@ def recipes() -> dict[str, dict[str, Any]]:
             "follow_up": _("Call the customer about their low score today"),
             "tag": _("needs care"),
         },
+        "win_back": {
+            "name": _("Win back a customer who has not bought for 60 days"),
+            "trigger": Trigger.NO_PURCHASE,
+            "days": 60,
+            "wait_minutes": 0,
+            "stop_if_purchased": True,
+            "message": _(
+                "We miss you, {{ first_name }}! Come back to {{ shop_name }} this week: "
+                "we have something new for you."
+            ),
+            "tag": _("win-back"),
+        },
+        "birthday": {
+            "name": _("Happy birthday"),
+            "trigger": Trigger.BIRTHDAY,
+            "days": 0,
+            "wait_minutes": 0,
+            "message": _(
+                "Happy birthday, {{ first_name }}! Everyone at {{ shop_name }} wishes you a "
+                "wonderful year. Show this message at the counter for a birthday treat."
+            ),
+        },
+        "points_expiry": {
+            "name": _("Remind a member before points expire"),
+            "trigger": Trigger.POINTS_EXPIRING,
+            "wait_minutes": 0,
+            "message": _(
+                "{{ first_name }}, {{ points_expiring }} of your points at {{ shop_name }} "
+                "expire within 30 days. Use them on your next visit!"
+            ),
+        },
     }

@@ -14,9 +14,13 @@ RUNS_SHOWN = 200
 
 def journey_list(*, actor: Actor) -> QuerySet[Journey]:
     require(actor, Perm.CAMPAIGN_MANAGE)
-    return Journey.objects.filter(workspace=actor.workspace).annotate(
-        waiting=Count("runs", filter=Q(runs__status=RunStatus.WAITING)),
-        done=Count("runs", filter=Q(runs__status=RunStatus.DONE)),
+    return (
+        Journey.objects.filter(workspace=actor.workspace)
+        .select_related("category")
+        .annotate(
+            waiting=Count("runs", filter=Q(runs__status=RunStatus.WAITING)),
+            done=Count("runs", filter=Q(runs__status=RunStatus.DONE)),
+        )
     )
 
 

@@ -10,17 +10,22 @@ than ``LEASE`` ago) is handed out again."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from samphan.automations.models import Journey, JourneyLog, JourneyRun, RunStatus, Trigger
+from samphan.automations.models import SWEPT, Journey, JourneyLog, JourneyRun, RunStatus, Trigger
 from samphan.automations.recipes import recipes
+from samphan.commerce.models import PAID_STATUS, Order, ProductCategory
 from samphan.core.access import Actor, require
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.roles import Perm, Role
@@ -28,6 +33,7 @@ from samphan.customers.interaction_services import followup_create
 from samphan.customers.models import ConsentPurpose, Customer
 from samphan.customers.selectors import consent_granted
 from samphan.customers.services.tags import tag_set
+from samphan.loyalty.coupons.models import CouponCampaign
 from samphan.messaging.campaigns import rules_of
 from samphan.messaging.channels.line import Text
 from samphan.messaging.personal import personal_values
@@ -40,8 +46,14 @@ NAME_MAX = 120
 MESSAGE_MAX = 2000
 WAIT_MAX = 90 * 24 * 60  # 90 days
 JOURNEYS_MAX = 50
+DAYS_MAX = 3650
+BIRTHDAY_AHEAD_MAX = 60
 DUE_BATCH = 200
 LEASE = dt.timedelta(minutes=10)
+SWEEP_CHUNK = 1000
+LAPSE_GRACE = dt.timedelta(days=7)
+ALIVE_LOOKBACK = dt.timedelta(days=365)
+OPEN = (RunStatus.WAITING, RunStatus.RUNNING)
 _KEYS = uuid.UUID("1b3f5e0c-8a7d-4c52-9e61-0d2b4f6a8c93")
 
 
@@ -99,14 +111,82 @@ def _clean(fields: dict[str, object], *, partial: bool) -> dict[str, object]:
         out["follow_up"] = task
     if "is_active" in fields:
         out["is_active"] = bool(fields["is_active"])
+    if "stop_if_purchased" in fields:
+        out["stop_if_purchased"] = bool(fields["stop_if_purchased"])
+    out.update(_clean_setting(fields))
     return out
 
 
-def _has_action(journey: Journey) -> None:
-    if not (journey.message or journey.tag or journey.follow_up):
+def _clean_setting(fields: dict[str, object]) -> dict[str, object]:
+    """The trigger's setting and the coupon, as given (checked against the trigger later)."""
+    out: dict[str, object] = {}
+    if "days" in fields:
+        days = fields["days"]
+        if days is not None and (
+            isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= DAYS_MAX
+        ):
+            raise _invalid("invalid_days", _("Days from 0 to 3,650."), "days")
+        out["days"] = days
+    if "threshold" in fields:
+        threshold = fields["threshold"]
+        if threshold is not None and (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not 0 < threshold < 1
+        ):
+            raise _invalid(
+                "invalid_threshold", _("A threshold between 0 and 1, e.g. 0.3."), "threshold"
+            )
+        out["threshold"] = None if threshold is None else float(threshold)
+    if "match" in fields:
+        match = " ".join(str(fields.get("match") or "").split())
+        if len(match) > 100:
+            raise _invalid("too_long", _("At most 100 characters."), "match")
+        out["match"] = match
+    for key in ("category_id", "coupon_campaign_id"):
+        if key in fields:
+            value = fields[key]
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise _invalid("invalid_id", _("An id is a whole number."), key)
+            out[key] = value
+    return out
+
+
+def _check(journey: Journey) -> None:
+    """What the journey's trigger needs, in this workspace, and something to do."""
+    needs: dict[str, tuple[str, str]] = {
+        Trigger.CATEGORY_PURCHASE: ("category_id", _("Choose the category.")),
+        Trigger.NO_PURCHASE: ("days", _("Give the number of days without a purchase.")),
+        Trigger.P_ALIVE_BELOW: ("threshold", _("Give the threshold, e.g. 0.3.")),
+    }
+    if journey.trigger in needs:
+        field, message = needs[journey.trigger]
+        if getattr(journey, field) is None:
+            raise _invalid("setting_required", message, field)
+    if journey.trigger == Trigger.NO_PURCHASE and not journey.days:
+        raise _invalid("invalid_days", _("At least 1 day without a purchase."), "days")
+    if journey.trigger == Trigger.BIRTHDAY and (journey.days or 0) > BIRTHDAY_AHEAD_MAX:
+        raise _invalid("invalid_days", _("A birthday message goes at most 60 days ahead."), "days")
+    if (
+        journey.category_id is not None
+        and not ProductCategory.objects.filter(
+            workspace_id=journey.workspace_id, pk=journey.category_id
+        ).exists()
+    ):
+        raise _invalid("category_not_found", _("Category not found."), "category_id")
+    if (
+        journey.coupon_campaign_id is not None
+        and not CouponCampaign.objects.filter(
+            workspace_id=journey.workspace_id, pk=journey.coupon_campaign_id
+        ).exists()
+    ):
+        raise _invalid(
+            "coupon_campaign_not_found", _("Coupon campaign not found."), "coupon_campaign_id"
+        )
+    if not (journey.message or journey.tag or journey.follow_up or journey.coupon_campaign_id):
         raise _invalid(
             "no_action",
-            _("Give the journey something to do: a message, a tag or a follow-up task."),
+            _("Give the journey something to do: a message, a coupon, a tag or a follow-up task."),
             "message",
         )
 
@@ -132,7 +212,7 @@ def journey_create(
             "too_many_journeys", _("A shop can keep at most 50 journeys."), status=422
         )
     journey = Journey(workspace=actor.workspace, recipe=recipe, **values)
-    _has_action(journey)
+    _check(journey)
     journey.save()
     return journey
 
@@ -152,7 +232,7 @@ def journey_update(*, actor: Actor, journey_id: int, fields: dict[str, object]) 
         journey = journey_of(actor, journey_id)
         for key, value in values.items():
             setattr(journey, key, value)
-        _has_action(journey)
+        _check(journey)
         journey.save()
         if not journey.is_active:
             JourneyRun.objects.filter(journey=journey, status=RunStatus.WAITING).update(
@@ -179,47 +259,163 @@ def journeys_listening(*, workspace_id: int, trigger: str) -> bool:
     ).exists()
 
 
+class Entry(NamedTuple):
+    """A customer entering a journey: why (for the log), the occasion (once per key) and what
+    the trigger saw (the category, tier or postback data a journey may wait for)."""
+
+    customer_id: int
+    reason: str
+    key: str = ""
+    value: str = ""
+
+
+def _matches(journey: Journey, value: str) -> bool:
+    if journey.trigger == Trigger.CATEGORY_PURCHASE:
+        return value == str(journey.category_id)
+    return not journey.match or journey.match.casefold() == value.casefold()
+
+
 def runs_start(
     *,
     workspace_id: int,
     trigger: str,
-    customers: Sequence[tuple[int, str]],
+    customers: Sequence[tuple[int, str] | Entry],
     now: dt.datetime | None = None,
 ) -> int:
-    """Start each active journey of ``trigger`` for the customers ((customer id, reason));
-    a customer already in that journey stays in the run they are in."""
+    """Start each active journey of ``trigger`` for the customers that it waits for; a customer
+    already in that journey stays in the run they are in, and enters once per occasion."""
     now = now or timezone.now()
     journeys = list(
         Journey.objects.filter(workspace_id=workspace_id, trigger=trigger, is_active=True)
     )
     if not journeys or not customers:
         return 0
+    entries = [Entry(*c) for c in customers]
     live = set(
         Customer.objects.filter(
             workspace_id=workspace_id,
-            pk__in=[c for c, _r in customers],
+            pk__in=[e.customer_id for e in entries],
             merged_into__isnull=True,
         ).values_list("pk", flat=True)
     )
     started = 0
     for journey in journeys:
         due = _due(journey, now)
-        for customer_id, reason in customers:
-            if customer_id not in live:
+        for entry in entries:
+            if entry.customer_id not in live or not _matches(journey, entry.value):
                 continue
             try:
                 with transaction.atomic():
                     JourneyRun.objects.create(
                         workspace_id=workspace_id,
                         journey=journey,
-                        customer_id=customer_id,
-                        reason=reason[:60],
+                        customer_id=entry.customer_id,
+                        reason=entry.reason[:60],
+                        key=entry.key[:40],
                         started_at=now,
                         due_at=due,
                     )
-            except IntegrityError:  # already in this journey: never twice at once
+            except IntegrityError:  # in this journey now, or already for this occasion
                 continue
             started += 1
+    return started
+
+
+# --- sweeps: triggers found by time rather than by an event ------------------------------------
+
+
+def _birthdays(journey: Journey, now: dt.datetime) -> Iterator[Entry]:
+    day = timezone.localdate(now) + dt.timedelta(days=journey.days or 0)
+    born = Q(birthday__month=day.month, birthday__day=day.day)
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        born |= Q(birthday__month=2, birthday__day=29)  # born on 29 February
+    rows = _live(journey).filter(born).values_list("pk", flat=True)
+    for customer_id in rows.iterator(chunk_size=SWEEP_CHUNK):
+        yield Entry(customer_id, f"birthday {day.isoformat()}", f"birthday-{day.year}")
+
+
+def _lapsed(journey: Journey, now: dt.datetime) -> Iterator[Entry]:
+    """Customers whose last purchase was ``days`` ago (up to ``LAPSE_GRACE`` more, so a sweep
+    that did not run for a few days misses no one), once per last purchase."""
+    days = dt.timedelta(days=journey.days or 0)
+    rows = (
+        _live(journey)
+        .filter(last_order_at__lte=now - days, last_order_at__gt=now - days - LAPSE_GRACE)
+        .values_list("pk", "last_order_at")
+    )
+    for customer_id, last in rows.iterator(chunk_size=SWEEP_CHUNK):
+        since = timezone.localdate(last).isoformat()
+        yield Entry(customer_id, f"no purchase since {since}", f"lapse-{since}")
+
+
+def _slipping(journey: Journey, now: dt.datetime) -> Iterator[Entry]:
+    """Customers the model now gives less than ``threshold`` chance of being active, who
+    bought in the past year (the long gone are win-back lists, not a journey), once per last
+    purchase."""
+    rows = (
+        _live(journey)
+        .filter(
+            metrics__p_alive__lt=journey.threshold,
+            last_order_at__gt=now - ALIVE_LOOKBACK,
+        )
+        .values_list("pk", "last_order_at", "metrics__p_alive")
+    )
+    for customer_id, last, p_alive in rows.iterator(chunk_size=SWEEP_CHUNK):
+        since = timezone.localdate(last).isoformat()
+        yield Entry(customer_id, f"P(alive) {p_alive:.2f}", f"alive-{since}")
+
+
+def _live(journey: Journey) -> QuerySet[Customer]:
+    return Customer.objects.filter(
+        workspace_id=journey.workspace_id, merged_into__isnull=True
+    ).order_by("pk")
+
+
+SWEEPS: dict[str, Callable[[Journey, dt.datetime], Iterator[Entry]]] = {
+    Trigger.BIRTHDAY: _birthdays,
+    Trigger.NO_PURCHASE: _lapsed,
+    Trigger.P_ALIVE_BELOW: _slipping,
+}
+
+
+def runs_sweep(*, workspace_id: int | None = None, now: dt.datetime | None = None) -> int:
+    """Enter the customers that the time-based triggers find now (every active birthday,
+    no-purchase and P(alive) journey), each once per occasion: run again, it starts no one
+    twice. Answers how many runs it started."""
+    now = now or timezone.now()
+    journeys = Journey.objects.filter(trigger__in=SWEPT, is_active=True).order_by("pk")
+    if workspace_id is not None:
+        journeys = journeys.filter(workspace_id=workspace_id)
+    started = 0
+    for journey in journeys:
+        due = _due(journey, now)
+        found = SWEEPS[journey.trigger](journey, now)
+        while chunk := list(islice(found, SWEEP_CHUNK)):
+            had = set(
+                JourneyRun.objects.filter(
+                    journey=journey, customer_id__in=[e.customer_id for e in chunk]
+                )
+                .filter(Q(key__in={e.key for e in chunk}) | Q(status__in=OPEN))
+                .values_list("customer_id", "key", "status")
+            )
+            busy = {c for c, _k, status in had if status in OPEN}
+            seen = {(c, k) for c, k, _s in had}
+            fresh = [
+                JourneyRun(
+                    workspace_id=journey.workspace_id,
+                    journey=journey,
+                    customer_id=e.customer_id,
+                    reason=e.reason[:60],
+                    key=e.key[:40],
+                    started_at=now,
+                    due_at=due,
+                )
+                for e in chunk
+                if e.customer_id not in busy and (e.customer_id, e.key) not in seen
+            ]
+            # A run started meanwhile by another sweep is left to it.
+            JourneyRun.objects.bulk_create(fresh, ignore_conflicts=True)
+            started += len(fresh)
     return started
 
 
@@ -248,8 +444,9 @@ def _message(actor: Actor, run: JourneyRun) -> None:
         workspace=journey.workspace,
         customers=[customer],
         fields=template.fields,
+        coupon_campaign_id=journey.coupon_campaign_id,
         language=language,
-        make_coupons=False,
+        make_coupons=False,  # the coupon step issued it (or could not)
     )[customer.pk]
     with translation.override(language):
         text = template.render(values)
@@ -267,6 +464,32 @@ def _message(actor: Actor, run: JourneyRun) -> None:
             raise
         return
     _log(run, "message", "done")
+
+
+def _coupon(run: JourneyRun) -> None:
+    """Issue the customer a code of the journey's coupon campaign (the shared code, or a code of
+    their own, made once), before the message that may show it as {{ coupon_code }}."""
+    journey = run.journey
+    with transaction.atomic():
+        if _logged(run, "coupon"):
+            return
+        try:
+            code = personal_values(
+                workspace=journey.workspace,
+                customers=[run.customer],
+                fields=frozenset({"coupon_code"}),
+                coupon_campaign_id=journey.coupon_campaign_id,
+            )[run.customer_id].get("coupon_code", "")
+        except ApplicationError as exc:  # the campaign ended, or has no codes left
+            _log(run, "coupon", "skipped", exc.code)
+            return
+        _log(run, "coupon", "done" if code else "skipped", code or "no code")
+
+
+def _bought_since(run: JourneyRun) -> bool:
+    return Order.objects.filter(
+        customer_id=run.customer_id, status=PAID_STATUS, placed_at__gt=run.started_at
+    ).exists()
 
 
 def _tag(actor: Actor, run: JourneyRun) -> None:
@@ -305,7 +528,11 @@ def run_execute(*, run_id: int, now: dt.datetime | None = None) -> str:
     actor = AutomationActor(workspace=run.journey.workspace, role=Role.MANAGER)
     if run.customer.merged_into_id is not None:
         _log(run, "run", "skipped", "customer merged")
+    elif run.journey.stop_if_purchased and _bought_since(run):
+        _log(run, "condition", "stopped", "bought during the wait")
     else:
+        if run.journey.coupon_campaign_id:
+            _coupon(run)
         if run.journey.message:
             _message(actor, run)
         if run.journey.tag:

@@ -1,42 +1,40 @@
 """What starts a journey: events about a customer from the apps below (after commit, so a
-journey never holds up a sale, a ticket or an answer)."""
+journey never holds up a sale, a ticket or an answer). Orders start journeys only when they
+are recent: a file of last year's orders, or the demo's, thanks no one."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db.models import Count
+from django.utils import timezone
 
 from samphan.automations.models import Trigger
-from samphan.automations.services import journeys_listening, runs_start
+from samphan.automations.services import Entry, journeys_listening, runs_start
 from samphan.automations.tasks import runs_due_task
 from samphan.commerce.events import OrderPlaced
-from samphan.commerce.models import PAID_STATUS, Order
+from samphan.commerce.models import PAID_STATUS, Order, OrderLine
 from samphan.customers.events import CustomerCreated
 from samphan.feedback.events import SurveyAnswered
+from samphan.loyalty.events import PointsExpiring, TierChanged
+from samphan.messaging.events import LineFollowed, LinePostback
 from samphan.service.events import TicketResolved
 from samphan.timeline.registry import DomainEvent, Phase, subscriber
 
+RECENT = dt.timedelta(days=3)
 
-def _start(events: Sequence[DomainEvent], trigger: str, pairs: list[tuple[int, str]]) -> None:
-    if pairs and runs_start(workspace_id=events[0].workspace_id, trigger=trigger, customers=pairs):
+
+def _start(events: Sequence[DomainEvent], trigger: str, entries: Sequence[Entry]) -> None:
+    if entries and runs_start(
+        workspace_id=events[0].workspace_id, trigger=trigger, customers=entries
+    ):
         runs_due_task.delay()  # a journey without a wait acts at once
 
 
-@subscriber(CustomerCreated, phase=Phase.AFTER_COMMIT)
-def new_customer(events: Sequence[DomainEvent]) -> None:
-    pairs = [
-        (e.customer_id, "new customer")
-        for e in events
-        if isinstance(e, CustomerCreated)
-        and e.customer_id is not None
-        and e.source not in ("import", "seed")  # a file's or the demo's old customers
-    ]
-    _start(events, Trigger.CUSTOMER_CREATED, pairs)
-
-
-@subscriber(OrderPlaced, phase=Phase.AFTER_COMMIT)
-def first_purchase(events: Sequence[DomainEvent]) -> None:
+def _paid_now(events: Sequence[DomainEvent], trigger: str) -> dict[int, int]:
+    """{customer id: order id} of the recent paid orders, when a journey listens."""
+    since = timezone.now() - RECENT
     paid = {
         e.customer_id: e.order_id
         for e in events
@@ -44,11 +42,30 @@ def first_purchase(events: Sequence[DomainEvent]) -> None:
         and e.status == PAID_STATUS
         and e.customer_id is not None
         and e.order_id is not None
+        and (e.occurred_at is None or e.occurred_at >= since)
     }
-    if not paid or not journeys_listening(
-        workspace_id=events[0].workspace_id, trigger=Trigger.FIRST_PURCHASE
-    ):
-        return  # no count of orders on every sale (or seeded chunk) when nothing listens
+    if not paid or not journeys_listening(workspace_id=events[0].workspace_id, trigger=trigger):
+        return {}  # no reads on every sale (or seeded chunk) when nothing listens
+    return paid
+
+
+@subscriber(CustomerCreated, phase=Phase.AFTER_COMMIT)
+def new_customer(events: Sequence[DomainEvent]) -> None:
+    entries = [
+        Entry(e.customer_id, "new customer")
+        for e in events
+        if isinstance(e, CustomerCreated)
+        and e.customer_id is not None
+        and e.source not in ("import", "seed")  # a file's or the demo's old customers
+    ]
+    _start(events, Trigger.CUSTOMER_CREATED, entries)
+
+
+@subscriber(OrderPlaced, phase=Phase.AFTER_COMMIT)
+def first_purchase(events: Sequence[DomainEvent]) -> None:
+    paid = _paid_now(events, Trigger.FIRST_PURCHASE)
+    if not paid:
+        return
     firsts = dict(
         Order.objects.filter(customer_id__in=list(paid), status=PAID_STATUS)
         .values("customer_id")
@@ -56,25 +73,83 @@ def first_purchase(events: Sequence[DomainEvent]) -> None:
         .order_by()
         .values_list("customer_id", "n")
     )
-    pairs = [(c, f"order {o}") for c, o in paid.items() if firsts.get(c) == 1]
-    _start(events, Trigger.FIRST_PURCHASE, pairs)
+    entries = [Entry(c, f"order {o}") for c, o in paid.items() if firsts.get(c) == 1]
+    _start(events, Trigger.FIRST_PURCHASE, entries)
+
+
+@subscriber(OrderPlaced, phase=Phase.AFTER_COMMIT)
+def category_purchase(events: Sequence[DomainEvent]) -> None:
+    paid = _paid_now(events, Trigger.CATEGORY_PURCHASE)
+    if not paid:
+        return
+    bought = (
+        OrderLine.objects.filter(order_id__in=list(paid.values()), product__category__isnull=False)
+        .values_list("order__customer_id", "order_id", "product__category_id")
+        .distinct()
+    )
+    entries = [
+        Entry(customer_id, f"order {order_id}", value=str(category_id))
+        for customer_id, order_id, category_id in bought
+        if customer_id is not None
+    ]
+    _start(events, Trigger.CATEGORY_PURCHASE, entries)
+
+
+@subscriber(TierChanged, phase=Phase.AFTER_COMMIT)
+def tier_changed(events: Sequence[DomainEvent]) -> None:
+    entries = [
+        Entry(e.customer_id, f"tier {e.old_tier or '-'} → {e.new_tier or '-'}", value=e.new_tier)
+        for e in events
+        if isinstance(e, TierChanged) and e.customer_id is not None
+    ]
+    _start(events, Trigger.TIER_CHANGED, entries)
+
+
+@subscriber(PointsExpiring, phase=Phase.AFTER_COMMIT)
+def points_expiring(events: Sequence[DomainEvent]) -> None:
+    entries = [
+        Entry(e.customer_id, f"{e.points} points expire {e.expires_on}", f"expiring-{e.expires_on}")
+        for e in events
+        if isinstance(e, PointsExpiring) and e.customer_id is not None
+    ]
+    _start(events, Trigger.POINTS_EXPIRING, entries)
+
+
+@subscriber(LineFollowed, phase=Phase.AFTER_COMMIT)
+def line_follow(events: Sequence[DomainEvent]) -> None:
+    entries = [
+        Entry(e.customer_id, "LINE follow")
+        for e in events
+        if isinstance(e, LineFollowed) and e.customer_id is not None
+    ]
+    _start(events, Trigger.LINE_FOLLOW, entries)
+
+
+@subscriber(LinePostback, phase=Phase.AFTER_COMMIT)
+def line_postback(events: Sequence[DomainEvent]) -> None:
+    entries = [
+        Entry(e.customer_id, f"postback {e.data}", value=e.data)
+        for e in events
+        if isinstance(e, LinePostback) and e.customer_id is not None
+    ]
+    _start(events, Trigger.LINE_POSTBACK, entries)
 
 
 @subscriber(TicketResolved, phase=Phase.AFTER_COMMIT)
 def ticket_resolved(events: Sequence[DomainEvent]) -> None:
-    pairs = [
-        (e.customer_id, f"ticket {e.ticket_id}")
+    entries = [
+        Entry(e.customer_id, f"ticket {e.ticket_id}")
         for e in events
         if isinstance(e, TicketResolved) and e.customer_id is not None
     ]
-    _start(events, Trigger.TICKET_RESOLVED, pairs)
+    _start(events, Trigger.TICKET_RESOLVED, entries)
 
 
 @subscriber(SurveyAnswered, phase=Phase.AFTER_COMMIT)
 def low_score(events: Sequence[DomainEvent]) -> None:
-    pairs = [
-        (e.customer_id, f"survey {e.survey_id}")
+    entries = [
+        Entry(e.customer_id, f"survey {e.survey_id}")
         for e in events
         if isinstance(e, SurveyAnswered) and e.low_score and e.customer_id is not None
     ]
-    _start(events, Trigger.LOW_SCORE, pairs)
+    _start(events, Trigger.LOW_SCORE, entries)

@@ -21,12 +21,12 @@ from samphan.core.web import add_application_error, current_actor, member_requir
 @require_http_methods(["GET", "POST"])
 def journey_list(request: HttpRequest) -> HttpResponse:
     actor = current_actor(request)
-    form = JourneyForm(request.POST or None)
+    form = JourneyForm(request.POST or None, workspace=actor.workspace)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                journey = services.journey_create(actor=actor, fields=form.cleaned_data)
+                journey = services.journey_create(actor=actor, fields=form.journey_fields())
             except ApplicationError as exc:
                 add_application_error(form, exc)
                 status = 422
@@ -67,14 +67,28 @@ def journey_detail(request: HttpRequest, journey_id: int) -> HttpResponse:
     journey = selectors.journey_get(actor=actor, journey_id=journey_id)
     initial = {
         f: getattr(journey, f)
-        for f in ("name", "trigger", "wait_minutes", "message", "tag", "follow_up", "is_active")
+        for f in (
+            "name",
+            "trigger",
+            "category",
+            "days",
+            "threshold",
+            "match",
+            "wait_minutes",
+            "stop_if_purchased",
+            "coupon_campaign",
+            "message",
+            "tag",
+            "follow_up",
+            "is_active",
+        )
     }
-    form = JourneyForm(request.POST or None, initial=initial)
+    form = JourneyForm(request.POST or None, initial=initial, workspace=actor.workspace)
     form.fields["trigger"].disabled = True
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            fields = {k: v for k, v in form.cleaned_data.items() if k != "trigger"}
+            fields = {k: v for k, v in form.journey_fields().items() if k != "trigger"}
             try:
                 services.journey_update(actor=actor, journey_id=journey.pk, fields=fields)
             except ApplicationError as exc:

@@ -106,6 +106,11 @@ EXPECTED = {
     "samphan.automations.subscribers.first_purchase": (Phase.AFTER_COMMIT, {"order.placed"}),
     "samphan.automations.subscribers.ticket_resolved": (Phase.AFTER_COMMIT, {"ticket.resolved"}),
     "samphan.automations.subscribers.low_score": (Phase.AFTER_COMMIT, {"survey.answered"}),
+    "samphan.automations.subscribers.category_purchase": (Phase.AFTER_COMMIT, {"order.placed"}),
+    "samphan.automations.subscribers.tier_changed": (Phase.AFTER_COMMIT, {"tier.changed"}),
+    "samphan.automations.subscribers.points_expiring": (Phase.AFTER_COMMIT, {"points.expiring"}),
+    "samphan.automations.subscribers.line_follow": (Phase.AFTER_COMMIT, {"line.followed"}),
+    "samphan.automations.subscribers.line_postback": (Phase.AFTER_COMMIT, {"line.postback"}),
 }
 
 
