@@ -10,11 +10,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 from ninja.pagination import paginate
 
 from samphan.core.api_auth import actor_of
 from samphan.core.api_schema import TEXT_MAX, ApiRouter, ErrorOut, Id, Pagination
+from samphan.core.errors import ApplicationError
 from samphan.messaging import campaign_selectors, campaigns, selectors, services, templating
 from samphan.messaging.models import Campaign, CampaignChannel, DeliveryStatus, LineChannel
 
@@ -96,6 +98,11 @@ class TemplateIn(Schema):
         description="the message; personal fields as {{ name }}: " + ", ".join(templating.FIELDS),
     )
     text_en: str = Field("", max_length=TEXT_MAX, description="for customers who read English")
+    text_b: str = Field(
+        "",
+        max_length=TEXT_MAX,
+        description="an A/B test: half of those sent, at random, get this text instead",
+    )
     subject: str = Field("", max_length=campaigns.SUBJECT_MAX, description="email subject")
 
 
@@ -136,12 +143,34 @@ class GroupOut(Schema):
     revenue_satang: int
 
 
+class VariantOut(Schema):
+    variant: str = Field(description="a, b")
+    sent: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+    group: GroupOut
+    uplift: UpliftOut | None = Field(description="against the control group")
+
+
+class CampaignMoneyOut(Schema):
+    cost_satang: int = Field(description="the messages' cost when sent (settings' prices)")
+    cost_per_message_satang: float | None
+    incremental_revenue_satang: int | None = Field(
+        description="revenue per treated customer above the control group's, times the treated"
+    )
+    roi: float | None = Field(description="(incremental revenue − cost) / cost")
+
+
 class CampaignResultsOut(Schema):
     unsubscribed: int
     attribution_days: int
     treated: GroupOut
     control: GroupOut
     uplift: UpliftOut | None
+    variants: list[VariantOut] = Field(description="an A/B test's arms (empty without one)")
+    b_vs_a: UpliftOut | None = Field(description="B's conversion rate minus A's")
+    money: CampaignMoneyOut
 
 
 class CampaignOut(Schema):
@@ -153,6 +182,7 @@ class CampaignOut(Schema):
     audience_customers: int | None = Field(description="the list's size (None for a segment)")
     text: str
     text_en: str
+    text_b: str
     subject: str
     schedule_at: dt.datetime | None
     send_after: dt.datetime | None = Field(description="when sending starts (after quiet hours)")
@@ -179,6 +209,7 @@ class SendIn(Schema):
 class PreviewIn(Schema):
     customer_id: Id
     template: TemplateIn | None = Field(None, description="omit to preview the campaign's own")
+    variant: str = Field("a", pattern="^[ab]$", description="b: the A/B test's variant B")
 
 
 class PreviewOut(Schema):
@@ -211,6 +242,7 @@ def _campaign_out(
         "audience_customers": None if campaign.segment_id else len(campaign.customer_ids),
         "text": campaign.text,
         "text_en": campaign.text_en,
+        "text_b": campaign.text_b,
         "subject": campaign.subject,
         "schedule_at": campaign.schedule_at,
         "send_after": campaign.send_after,
@@ -229,17 +261,35 @@ def _campaign_out(
             "attribution_days": results.window_days,
             "treated": dataclasses.asdict(results.treated),
             "control": dataclasses.asdict(results.control),
-            "uplift": None
-            if results.uplift is None
-            else {
-                "treated_rate": results.uplift.treated_rate,
-                "control_rate": results.uplift.control_rate,
-                "uplift": results.uplift.uplift,
-                "low": results.uplift.low,
-                "high": results.uplift.high,
-            },
+            "uplift": _uplift_out(results.uplift),
+            "variants": [
+                {
+                    "variant": v.variant,
+                    "sent": v.sent,
+                    "opened": v.opened,
+                    "clicked": v.clicked,
+                    "unsubscribed": v.unsubscribed,
+                    "group": dataclasses.asdict(v.group),
+                    "uplift": _uplift_out(v.uplift),
+                }
+                for v in results.variants
+            ],
+            "b_vs_a": _uplift_out(results.b_vs_a),
+            "money": dataclasses.asdict(results.money),
         }
     return data
+
+
+def _uplift_out(found: Any) -> dict[str, float] | None:
+    if found is None:
+        return None
+    return {
+        "treated_rate": found.treated_rate,
+        "control_rate": found.control_rate,
+        "uplift": found.uplift,
+        "low": found.low,
+        "high": found.high,
+    }
 
 
 def _link_base(request: HttpRequest) -> str:
@@ -261,6 +311,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> object:
         channel=payload.channel,
         text=payload.template.text,
         text_en=payload.template.text_en,
+        text_b=payload.template.text_b,
         subject=payload.template.subject,
         segment_id=payload.audience.segment_id,
         customer_ids=payload.audience.customer_ids,
@@ -334,11 +385,24 @@ def campaign_preview(request: HttpRequest, campaign_id: Id, payload: PreviewIn) 
     actor = actor_of(request)
     campaign = campaign_selectors.campaign_get(actor=actor, campaign_id=campaign_id)
     template = payload.template
+    text, text_en = (
+        (template.text, template.text_en) if template else (campaign.text, campaign.text_en)
+    )
+    if payload.variant == "b":
+        text_b = template.text_b if template else campaign.text_b
+        if not text_b.strip():
+            raise ApplicationError(
+                "no_variant_b",
+                _("This campaign has no variant B."),
+                {"field": "variant"},
+                status=422,
+            )
+        text, text_en = text_b, ""  # variant B is one text for every language
     preview = campaign_selectors.template_preview(
         actor=actor,
         customer_id=payload.customer_id,
-        text=template.text if template else campaign.text,
-        text_en=template.text_en if template else campaign.text_en,
+        text=text,
+        text_en=text_en,
         subject=template.subject if template else campaign.subject,
         coupon_campaign_id=campaign.coupon_campaign_id,
         link_base=campaign.link_base,

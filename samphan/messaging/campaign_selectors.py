@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
@@ -87,6 +88,38 @@ class GroupResult:
 
 
 @dataclass(frozen=True)
+class VariantResult:
+    """One arm of an A/B test: its messages, what they brought, and its uplift against the
+    control group."""
+
+    variant: str  # "a", "b"
+    text: str
+    sent: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+    group: GroupResult
+    uplift: Uplift | None
+
+
+@dataclass(frozen=True)
+class Money:
+    """What the campaign cost and returned: the messages' cost when sent; the revenue it
+    caused is the treated group's revenue per customer above the control group's, times the
+    treated customers (None without a control group); ROI = (that − cost) / cost."""
+
+    cost_satang: int
+    cost_per_message_satang: float | None
+    incremental_revenue_satang: int | None
+    roi: float | None
+
+    @property
+    def cost_per_message_rounded(self) -> int | None:
+        per = self.cost_per_message_satang
+        return None if per is None else round(per)
+
+
+@dataclass(frozen=True)
 class Results:
     counts: dict[str, int]
     unsubscribed: int
@@ -95,18 +128,25 @@ class Results:
     control: GroupResult
     uplift: Uplift | None
     window_open: bool  # the attribution window has not closed yet for every recipient
+    variants: list[VariantResult]  # empty without an A/B test
+    b_vs_a: Uplift | None  # B's conversion rate minus A's, with its 95 % interval
+    money: Money
 
 
 def _group(
-    campaign: Campaign, statuses: tuple[str, ...], start_of: str, window: dt.timedelta
+    campaign: Campaign,
+    statuses: tuple[str, ...],
+    start_of: str,
+    window: dt.timedelta,
+    variant: str | None = None,
 ) -> GroupResult:
-    """Customers in these statuses, and their paid orders placed from their start (the
-    message's sending, or the campaign's start for the control group) to the window's end."""
-    rows = list(
-        Delivery.objects.filter(campaign=campaign, status__in=statuses).values_list(
-            "customer_id", start_of
-        )
-    )
+    """Customers in these statuses (of one variant, if given), and their paid orders placed
+    from their start (the message's sending, or the campaign's start for the control group)
+    to the window's end."""
+    rows_of = Delivery.objects.filter(campaign=campaign, status__in=statuses)
+    if variant is not None:
+        rows_of = rows_of.filter(variant=variant)
+    rows = list(rows_of.values_list("customer_id", start_of))
     starts = {cid: start for cid, start in rows if start is not None}
     if not starts:
         return GroupResult(customers=len(rows), converted=0, orders=0, revenue_satang=0)
@@ -150,6 +190,8 @@ def campaign_results(*, actor: Actor, campaign_id: int) -> Results:
         last=Max("sent_at")
     )["last"]
     window_open = last_sent is not None and last_sent + window > timezone.now()
+    variants = _variants(campaign, window, control)
+    a, b = (variants[0].group, variants[1].group) if variants else (None, None)
     return Results(
         counts=counts,
         unsubscribed=unsubscribed,
@@ -158,6 +200,67 @@ def campaign_results(*, actor: Actor, campaign_id: int) -> Results:
         control=control,
         uplift=uplift(treated.converted, treated.customers, control.converted, control.customers),
         window_open=window_open,
+        variants=variants,
+        b_vs_a=uplift(b.converted, b.customers, a.converted, a.customers) if a and b else None,
+        money=_money(campaign, treated, control),
+    )
+
+
+def _variants(
+    campaign: Campaign, window: dt.timedelta, control: GroupResult
+) -> list[VariantResult]:
+    if not campaign.text_b.strip():
+        return []
+    stats: dict[str, dict[str, Any]] = {
+        row["variant"]: dict(row)
+        for row in Delivery.objects.filter(campaign=campaign, variant__in=("a", "b"))
+        .values("variant")
+        .annotate(
+            sent=Count("pk", filter=Q(status__in=REACHED)),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+            unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
+        )
+        .order_by()
+    }
+    out = []
+    for variant, text in (("a", campaign.text), ("b", campaign.text_b)):
+        row: dict[str, Any] = stats.get(variant, {})
+        group = _group(campaign, tuple(REACHED), "sent_at", window, variant=variant)
+        out.append(
+            VariantResult(
+                variant=variant,
+                text=text,
+                sent=row.get("sent", 0),
+                opened=row.get("opened", 0),
+                clicked=row.get("clicked", 0),
+                unsubscribed=row.get("unsubscribed", 0),
+                group=group,
+                uplift=uplift(
+                    group.converted, group.customers, control.converted, control.customers
+                ),
+            )
+        )
+    return out
+
+
+def _money(campaign: Campaign, treated: GroupResult, control: GroupResult) -> Money:
+    cost = int(
+        Delivery.objects.filter(campaign=campaign, status__in=REACHED).aggregate(
+            cost=Sum("cost_satang")
+        )["cost"]
+        or 0
+    )
+    incremental: int | None = None
+    if treated.customers and control.customers:
+        per_treated = treated.revenue_satang / treated.customers
+        per_control = control.revenue_satang / control.customers
+        incremental = round((per_treated - per_control) * treated.customers)
+    return Money(
+        cost_satang=cost,
+        cost_per_message_satang=cost / treated.customers if treated.customers else None,
+        incremental_revenue_satang=incremental,
+        roi=(incremental - cost) / cost if incremental is not None and cost else None,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -74,6 +75,16 @@ class CampaignForm(forms.Form):
         max_length=TEXT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    text_b = forms.CharField(
+        label=gettext_lazy("Variant B message (optional: an A/B test)"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Half of those sent, chosen at random, get this text instead; the results compare "
+            "the two."
+        ),
     )
     subject = forms.CharField(
         label=gettext_lazy("Email subject"), max_length=campaigns.SUBJECT_MAX, required=False
@@ -143,6 +154,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 segment_id=data["segment"],
                 text=data["text"],
                 text_en=data["text_en"],
+                text_b=data["text_b"],
                 subject=data["subject"],
                 coupon_campaign_id=data["coupon_campaign"],
                 control_percent=data["control_percent"],
@@ -153,6 +165,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             exc.details["field"] = {
                 "template.text": "text",
                 "template.text_en": "text_en",
+                "template.text_b": "text_b",
                 "template.subject": "subject",
                 "coupon_campaign_id": "coupon_campaign",
                 "audience": "segment",
@@ -347,6 +360,32 @@ class RulesForm(forms.Form):
         min_value=0,
         max_value=50,
     )
+    cost_line = forms.DecimalField(
+        label=gettext_lazy("A LINE message costs (฿)"),
+        min_value=0,
+        max_value=1000,
+        decimal_places=2,
+        required=False,
+        help_text=gettext_lazy("0 within your LINE plan's free messages."),
+    )
+    cost_sms = forms.DecimalField(
+        label=gettext_lazy("An SMS part costs (฿)"),
+        min_value=0,
+        max_value=1000,
+        decimal_places=2,
+        required=False,
+    )
+    cost_email = forms.DecimalField(
+        label=gettext_lazy("An email costs (฿)"),
+        min_value=0,
+        max_value=1000,
+        decimal_places=2,
+        required=False,
+    )
+
+
+def _satang(baht: Decimal | None) -> int:
+    return int((baht or 0) * 100)
 
 
 @member_required(Perm.CAMPAIGN_MANAGE)
@@ -360,11 +399,21 @@ def campaign_rules(request: HttpRequest) -> HttpResponse:
             "quiet_start": rules.quiet_start,
             "quiet_end": rules.quiet_end,
             "weekly_cap": rules.weekly_cap,
+            **{f"cost_{k}": Decimal(v) / 100 for k, v in rules.costs.items()},
         },
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            campaigns.messaging_settings_save(actor=actor, **form.cleaned_data)
+            campaigns.messaging_settings_save(
+                actor=actor,
+                quiet_start=data["quiet_start"],
+                quiet_end=data["quiet_end"],
+                weekly_cap=data["weekly_cap"],
+                cost_line_satang=_satang(data["cost_line"]),
+                cost_sms_satang=_satang(data["cost_sms"]),
+                cost_email_satang=_satang(data["cost_email"]),
+            )
         except ApplicationError as exc:
             add_application_error(form, exc)
         else:

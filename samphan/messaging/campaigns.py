@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
@@ -36,7 +36,7 @@ from samphan.messaging.models import (
 )
 from samphan.messaging.personal import campaign_actor
 from samphan.messaging.quiet import next_allowed
-from samphan.messaging.templating import Template, template_parse
+from samphan.messaging.templating import Template, fields_used, template_parse
 from samphan.segments.models import Segment
 from samphan.segments.services import segment_live_queryset
 from samphan.timeline.publish import publish
@@ -70,9 +70,12 @@ class Rules:
     quiet_start: dt.time
     quiet_end: dt.time
     weekly_cap: int
+    # What a message costs, in satang, per channel (an SMS: per part).
+    costs: dict[str, int] = field(default_factory=lambda: {"line": 0, "sms": 0, "email": 0})
 
 
 DEFAULT_RULES = Rules(quiet_start=dt.time(21, 0), quiet_end=dt.time(8, 0), weekly_cap=2)
+COST_MAX = 100_000  # ฿1,000 a message: a typo, not a price
 
 
 def rules_of(workspace: Workspace | int) -> Rules:
@@ -80,11 +83,27 @@ def rules_of(workspace: Workspace | int) -> Rules:
     row = MessagingSettings.objects.filter(workspace_id=workspace_id).first()
     if row is None:
         return DEFAULT_RULES
-    return Rules(quiet_start=row.quiet_start, quiet_end=row.quiet_end, weekly_cap=row.weekly_cap)
+    return Rules(
+        quiet_start=row.quiet_start,
+        quiet_end=row.quiet_end,
+        weekly_cap=row.weekly_cap,
+        costs={
+            "line": row.cost_line_satang,
+            "sms": row.cost_sms_satang,
+            "email": row.cost_email_satang,
+        },
+    )
 
 
 def messaging_settings_save(
-    *, actor: Actor, quiet_start: dt.time, quiet_end: dt.time, weekly_cap: int
+    *,
+    actor: Actor,
+    quiet_start: dt.time,
+    quiet_end: dt.time,
+    weekly_cap: int,
+    cost_line_satang: int = 0,
+    cost_sms_satang: int = 0,
+    cost_email_satang: int = 0,
 ) -> MessagingSettings:
     require(actor, Perm.CAMPAIGN_MANAGE)
     if not 0 <= weekly_cap <= 50:
@@ -93,9 +112,22 @@ def messaging_settings_save(
             _("The weekly limit is 0–50 messages (0: no limit)."),
             "weekly_cap",
         )
+    costs = {
+        "cost_line_satang": cost_line_satang,
+        "cost_sms_satang": cost_sms_satang,
+        "cost_email_satang": cost_email_satang,
+    }
+    for key, cost in costs.items():
+        if not 0 <= cost <= COST_MAX:
+            raise _invalid("invalid_cost", _("A message costs ฿0–1,000."), key)
     row, _created = MessagingSettings.objects.update_or_create(
         workspace=actor.workspace,
-        defaults={"quiet_start": quiet_start, "quiet_end": quiet_end, "weekly_cap": weekly_cap},
+        defaults={
+            "quiet_start": quiet_start,
+            "quiet_end": quiet_end,
+            "weekly_cap": weekly_cap,
+            **costs,
+        },
     )
     audit_record(
         action="messaging.rules_changed",
@@ -103,7 +135,11 @@ def messaging_settings_save(
         actor=actor.user,
         actor_label=actor.label,
         target="messaging",
-        data={"quiet": f"{quiet_start:%H:%M}-{quiet_end:%H:%M}", "weekly_cap": weekly_cap},
+        data={
+            "quiet": f"{quiet_start:%H:%M}-{quiet_end:%H:%M}",
+            "weekly_cap": weekly_cap,
+            **costs,
+        },
     )
     return row
 
@@ -116,6 +152,10 @@ class Templates:
     text: Template
     text_en: Template | None
     subject: Template | None
+    text_b: Template | None = None
+
+    def all(self) -> list[Template]:
+        return [t for t in (self.text, self.text_en, self.text_b) if t is not None]
 
 
 def campaign_templates(campaign: Campaign) -> Templates:
@@ -123,6 +163,9 @@ def campaign_templates(campaign: Campaign) -> Templates:
         text=template_parse(campaign.text),
         text_en=template_parse(campaign.text_en, field="template.text_en")
         if campaign.text_en.strip()
+        else None,
+        text_b=template_parse(campaign.text_b, field="template.text_b")
+        if campaign.text_b.strip()
         else None,
         subject=template_parse(campaign.subject, field="template.subject")
         if campaign.subject.strip()
@@ -152,6 +195,7 @@ def campaign_create(
     segment_id: int | None = None,
     customer_ids: Sequence[int] | None = None,
     text_en: str = "",
+    text_b: str = "",
     subject: str = "",
     coupon_campaign_id: int | None = None,
     control_percent: int = 10,
@@ -179,12 +223,13 @@ def campaign_create(
         channel=channel,
         text=(text or "").replace("\r\n", "\n"),
         text_en=(text_en or "").replace("\r\n", "\n"),
+        text_b=(text_b or "").replace("\r\n", "\n"),
         subject=subject,
         created_by=actor.user,
         link_base=(link_base or settings.SAMPHAN_PUBLIC_URL).rstrip("/")[:200],
     )
     templates = campaign_templates(campaign)
-    used = templates.text.fields | (templates.text_en.fields if templates.text_en else set())
+    used = fields_used(templates.all())
     if not 0 <= control_percent <= CONTROL_MAX:
         raise _invalid(
             "invalid_control_percent",
@@ -419,6 +464,11 @@ def control_split(ids: Sequence[int], percent: int, seed: str) -> set[int]:
     return set(random.Random(seed).sample(list(ids), count)) if count else set()
 
 
+def variant_split(ids: Sequence[int], seed: str) -> set[int]:
+    """Half of ``ids``, at random (reproducible per campaign): variant B of an A/B test."""
+    return set(random.Random(seed).sample(list(ids), len(ids) // 2))
+
+
 def campaign_start(*, campaign_id: int, now: dt.datetime | None = None) -> int:
     """Start a due campaign: fix its audience into one delivery row per customer (queued, or
     control) and hand the queued ones to the senders. Returns the rows made (0: not due, or
@@ -433,6 +483,12 @@ def campaign_start(*, campaign_id: int, now: dt.datetime | None = None) -> int:
         campaign = Campaign.objects.select_related("workspace", "segment").get(pk=campaign_id)
         ids = _audience(campaign)
         control = control_split(ids, campaign.control_percent, f"campaign:{campaign.pk}")
+        tested = campaign.text_b.strip() != ""
+        b = (
+            variant_split([i for i in ids if i not in control], f"variant:{campaign.pk}")
+            if tested
+            else set()
+        )
         fixed = campaign.channel if campaign.channel != CampaignChannel.PREFERRED else ""
         rows = (
             Delivery(
@@ -442,6 +498,7 @@ def campaign_start(*, campaign_id: int, now: dt.datetime | None = None) -> int:
                 channel=fixed,
                 idempotency_key=delivery_key(campaign.pk, pk, fixed),
                 status=DeliveryStatus.CONTROL if pk in control else DeliveryStatus.QUEUED,
+                variant="" if pk in control or not tested else ("b" if pk in b else "a"),
             )
             for pk in ids
         )

@@ -130,6 +130,11 @@ class MessagingSettings(models.Model):
     quiet_start = models.TimeField(_("quiet hours start"), default="21:00")
     quiet_end = models.TimeField(_("quiet hours end"), default="08:00")
     weekly_cap = models.PositiveSmallIntegerField(_("messages per customer per week"), default=2)
+    # What one message costs the shop, in satang (an SMS: per part), for a campaign's cost and
+    # ROI; 0 = free (LINE within the plan's quota, email).
+    cost_line_satang = models.PositiveIntegerField(_("cost of a LINE message (satang)"), default=0)
+    cost_sms_satang = models.PositiveIntegerField(_("cost of an SMS part (satang)"), default=0)
+    cost_email_satang = models.PositiveIntegerField(_("cost of an email (satang)"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -165,6 +170,8 @@ class Campaign(models.Model):
     customer_ids = models.JSONField(default=list, blank=True)  # the audience when no segment
     text = models.TextField(_("message"))
     text_en = models.TextField(_("message in English"), blank=True, default="")
+    # An A/B test: half of those sent (at random) get this text instead (in every language).
+    text_b = models.TextField(_("variant B message"), blank=True, default="")
     subject = models.CharField(_("email subject"), max_length=150, blank=True, default="")
     coupon_campaign = models.ForeignKey(
         "coupons.CouponCampaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -247,6 +254,10 @@ class Delivery(models.Model):
     # When the checks at sending let it go: it counts against the weekly cap while in flight,
     # so two campaigns sending at once can't both use a customer's last message of the week.
     reserved_at = models.DateTimeField(null=True, blank=True)
+    # The A/B variant ("a", "b"; "" without a test, and for the control group) and what the
+    # message cost when the provider took it (the workspace's price then; an SMS per part).
+    variant = models.CharField(max_length=1, blank=True, default="")
+    cost_satang = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

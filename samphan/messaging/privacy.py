@@ -177,10 +177,10 @@ DELIVERY_PERSONAL = ("customer", "address", "idempotency_key", "error", "provide
 DELIVERY_KEPT = (
     "campaign", "channel", "status", "retry_key", "claim", "lease_until", "attempts",
     "created_at", "sent_at", "delivered_at", "unsubscribed_at", "opened_at", "clicked_at",
-    "reserved_at",
+    "reserved_at", "variant", "cost_satang",
 )  # fmt: skip
 CAMPAIGN_KEPT = (
-    "name", "channel", "segment", "text", "text_en", "subject", "coupon_campaign",
+    "name", "channel", "segment", "text", "text_en", "text_b", "subject", "coupon_campaign",
     "control_percent", "attribution_days", "status", "schedule_at", "send_after",
     "ignore_quiet_hours", "link_base", "audience_size", "created_by", "created_at",
     "started_at", "finished_at",

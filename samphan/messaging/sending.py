@@ -31,7 +31,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import CharField, Count, F, Q, Value
@@ -55,7 +55,12 @@ from samphan.messaging.channels.line import (
     LineError,
     Text,
 )
-from samphan.messaging.channels.sms import SmsError, SmsGateway, sms_gateway_from_settings
+from samphan.messaging.channels.sms import (
+    SmsError,
+    SmsGateway,
+    sms_gateway_from_settings,
+    sms_length,
+)
 from samphan.messaging.events import CampaignMessageSent
 from samphan.messaging.models import (
     REACHED,
@@ -68,7 +73,7 @@ from samphan.messaging.models import (
     LineChannel,
 )
 from samphan.messaging.personal import campaign_actor, personal_values
-from samphan.messaging.templating import fields_used
+from samphan.messaging.templating import Template, fields_used
 from samphan.messaging.tracking import Tracker, campaign_links
 from samphan.timeline.publish import publish
 
@@ -183,6 +188,7 @@ class _Context:
     line: LineClient | None = None
     sms: SmsGateway | None = None
     tracker: Tracker | None = None  # the campaign's links and pixel, per recipient in email
+    costs: dict[str, int] = field(default_factory=dict)  # satang per message, per channel
 
 
 def deliveries_send(
@@ -220,12 +226,11 @@ def deliveries_send(
         claim=claim,
         now=now,
         tracker=Tracker(campaign.link_base, campaign_links(campaign)),
+        costs=rules_of(campaign.workspace_id).costs,
     )
     templates = campaign_templates(campaign)
-    shared_line = (
-        campaign.channel == CampaignChannel.LINE
-        and not templates.text.personal
-        and (templates.text_en is None or not templates.text_en.personal)
+    shared_line = campaign.channel == CampaignChannel.LINE and not any(
+        t.personal for t in templates.all()
     )
     size = MULTICAST_MAX_RECIPIENTS if shared_line else CALL_ROWS_PERSONAL
     # Rows that already carry a retry key were in a call that may have reached the provider:
@@ -399,7 +404,7 @@ def _send_group(
     if not going:
         return
     language = {r.pk: (r.customer.preferred_language or "th") for r in going}
-    used = fields_used([templates.text, templates.text_en, templates.subject])
+    used = fields_used([*templates.all(), templates.subject])
     values = personal_values(
         workspace=ctx.campaign.workspace,
         customers=[r.customer for r in going],
@@ -415,9 +420,7 @@ def _send_group(
         if "unsubscribe_link" in used or row.channel == "email":
             unsubscribe[row.pk] = ctx.campaign.link_base + unsubscribe_path(row.pk)
             row_values["unsubscribe_link"] = unsubscribe[row.pk]
-        english = language[row.pk] == "en" and templates.text_en is not None
-        template = templates.text_en if english and templates.text_en else templates.text
-        texts[row.pk] = template.render(row_values)
+        texts[row.pk] = _template_for(templates, row, language[row.pk]).render(row_values)
         if row.channel == "email" and ctx.tracker is not None:
             texts[row.pk] = ctx.tracker.links_track(texts[row.pk], row.pk)
         subjects[row.pk] = (
@@ -433,6 +436,16 @@ def _send_group(
             _send_sms(ctx, channel_rows, texts, outcome)
         else:
             _send_email(ctx, channel_rows, texts, subjects, unsubscribe, outcome)
+
+
+def _template_for(templates: Templates, row: Delivery, language: str) -> Template:
+    """Variant B's text for the B half of an A/B test (in every language); otherwise the
+    customer's language."""
+    if row.variant == "b" and templates.text_b is not None:
+        return templates.text_b
+    if language == "en" and templates.text_en is not None:
+        return templates.text_en
+    return templates.text
 
 
 def _key(*parts: object) -> str:
@@ -462,9 +475,16 @@ def _mark_call(ctx: _Context, rows: list[Delivery], key: str) -> None:
         Delivery.objects.filter(pk=rows[0].pk).update(address=rows[0].address)
 
 
-def _sent(ctx: _Context, rows: list[Delivery], outcome: Outcome, provider_id: str = "") -> None:
+def _sent(
+    ctx: _Context, rows: list[Delivery], outcome: Outcome, provider_id: str = "", parts: int = 1
+) -> None:
+    """Mark the rows of one provider call sent, each with its cost (one channel per call; an
+    SMS is one row, priced per part)."""
     ids = [r.pk for r in rows]
-    done = _finish(ctx, ids, DeliveryStatus.SENT, provider_id=provider_id[:64], error="")
+    cost = ctx.costs.get(rows[0].channel, 0) * parts if rows else 0
+    done = _finish(
+        ctx, ids, DeliveryStatus.SENT, provider_id=provider_id[:64], error="", cost_satang=cost
+    )
     outcome.sent += done
     if done:
         confirmed = set(
@@ -582,7 +602,7 @@ def _send_sms(ctx: _Context, rows: list[Delivery], texts: dict[int, str], outcom
                 _failed(ctx, [row], outcome, str(exc), DeliveryStatus.FAILED)
                 continue
             raise ProviderDown(str(exc)) from exc
-        _sent(ctx, [row], outcome, result.message_id)
+        _sent(ctx, [row], outcome, result.message_id, parts=sms_length(texts[row.pk]).parts)
 
 
 def _send_email(
