@@ -52,10 +52,10 @@ def _links_in(text: str) -> list[str]:
 
 
 def campaign_links(campaign: Campaign) -> list[str]:
-    """The campaign's own links, in order (Thai text, then English), each once. A link's index
-    here is what a tracked link's token carries."""
+    """The campaign's own links, in order (Thai text, then English, then variant B), each once.
+    A link's index here is what a tracked link's token carries."""
     links: list[str] = []
-    for text in (campaign.text, campaign.text_en):
+    for text in (campaign.text, campaign.text_en, campaign.text_b):
         for url in _links_in(text or ""):
             if url not in links:
                 links.append(url)

@@ -228,3 +228,12 @@ def test_links_track_leaves_other_addresses_alone() -> None:
     url = tracking.click_url(BASE, 5, 0)
     assert out == f"ไป {url}, หรือ https://a.example/xy และ {url}"
     assert tracking.links_track("ไม่มีลิงก์", [], link_base=BASE, delivery_id=5) == "ไม่มีลิงก์"
+
+
+def test_variant_b_links_are_tracked_after_the_others() -> None:
+    campaign = Campaign(
+        text="ดู https://a.example/a",
+        text_en="see https://a.example/a",
+        text_b="https://b.example/b",
+    )
+    assert tracking.campaign_links(campaign) == ["https://a.example/a", "https://b.example/b"]
