@@ -1,10 +1,12 @@
 """The counter screen (phone- and tablet-friendly): find a member by the last digits of their
 phone, a name or their card link (what the card's QR code holds), see their tier and points,
-redeem part of the balance or claim a reward, and go on to record the sale."""
+redeem part of the balance or claim a reward, and record the sale with points and a coupon
+applied in one step (the receipt line shows what it earned and the new balance)."""
 
 from __future__ import annotations
 
 import uuid
+from decimal import InvalidOperation
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
-from samphan.core.money import format_baht
+from samphan.core.money import baht_to_satang, format_baht
 from samphan.core.roles import Perm
 from samphan.core.web import current_actor, member_required
 from samphan.customers.models import Customer
@@ -26,6 +28,7 @@ from samphan.loyalty.programme import programme_get
 from samphan.loyalty.rewards import member_rewards, reward_claim, reward_get
 from samphan.loyalty.selectors import account_view
 from samphan.loyalty.services import points_redeem
+from samphan.loyalty.till import TillSale, till_sale
 
 QUERY_MAX = 200
 RESULTS = 10
@@ -104,6 +107,7 @@ def _member_page(
     *,
     error: str = "",
     reward_error: str = "",
+    sale_error: str = "",
 ) -> HttpResponse:
     """The member at the counter: points, using points, the rewards they can claim now."""
     return render(
@@ -127,9 +131,65 @@ def _member_page(
                 if r.claimable
             ],
             "reward_error": reward_error,
+            "sale_error": sale_error,
         },
-        status=409 if error or reward_error else 200,
+        status=409 if error or reward_error or sale_error else 200,
     )
+
+
+def _receipt(sale: TillSale) -> str:
+    """The receipt line: the sale, what it earned and the balance now."""
+    parts = [
+        _("Sale %(number)s: %(total)s")
+        % {"number": sale.order.number, "total": format_baht(sale.order.total_satang)}
+    ]
+    if sale.points_used:
+        parts.append(
+            _("%(points)s points used (%(value)s)")
+            % {"points": f"{sale.points_used:,}", "value": format_baht(sale.points_value_satang)}
+        )
+    if sale.coupon_discount_satang:
+        parts.append(_("coupon %(value)s") % {"value": format_baht(sale.coupon_discount_satang)})
+    parts.append(_("points earned: %(points)s") % {"points": f"{sale.points_earned:,}"})
+    balance = _("balance: %(available)s points") % {"available": f"{sale.account.available:,}"}
+    if sale.account.pending:
+        balance += " " + _("(+%(pending)s pending)") % {"pending": f"{sale.account.pending:,}"}
+    parts.append(balance)
+    return " · ".join(parts)
+
+
+@member_required(Perm.LOYALTY_REDEEM)
+@require_http_methods(["GET", "POST"])
+def counter_sale(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Record the member's sale with points and a coupon applied, in one step; the receipt line
+    shows what it earned and the new balance."""
+    actor = current_actor(request)
+    customer = customer_get(actor=actor, customer_id=customer_id)
+    if request.method != "POST":
+        return redirect("loyalty:counter_member", customer_id=customer.pk)
+    form = request.POST
+    try:
+        amount = baht_to_satang(form.get("amount", "").replace(",", "").strip()[:20])
+        points = int(form.get("points", "").strip()[:12] or 0)
+    except (InvalidOperation, ValueError):
+        return _member_page(
+            request, actor, customer, sale_error=_("Enter the bill in baht and whole points.")
+        )
+    try:
+        sale = till_sale(
+            actor=actor,
+            customer_id=customer.pk,
+            amount_satang=amount,
+            key=form.get("key", "")[:64],
+            note=form.get("note", "")[:200],
+            points=points,
+            coupon_code=form.get("coupon", "")[:64],
+            payment_method=form.get("payment_method", "")[:32],
+        )
+    except ApplicationError as exc:
+        return _member_page(request, actor, customer, sale_error=exc.message)
+    messages.success(request, _receipt(sale))
+    return redirect("loyalty:counter_member", customer_id=customer.pk)
 
 
 @member_required(Perm.LOYALTY_REDEEM)
@@ -159,6 +219,7 @@ def counter_claim(request: HttpRequest, customer_id: int, reward_id: int) -> Htt
 urlpatterns = [
     path("loyalty/counter/", counter, name="counter"),
     path("loyalty/counter/<int:customer_id>/", counter_member, name="counter_member"),
+    path("loyalty/counter/<int:customer_id>/sale/", counter_sale, name="counter_sale"),
     path(
         "loyalty/counter/<int:customer_id>/rewards/<int:reward_id>/claim/",
         counter_claim,
