@@ -11,7 +11,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NM="$ROOT/node_modules"
 OUT="$ROOT/samphan/web/static/vendor"
 
-if [ ! -d "$NM/htmx.org" ] || [ ! -d "$NM/chart.js" ] || [ ! -d "$NM/@picocss/pico" ]; then
+if [ ! -d "$NM/htmx.org" ] || [ ! -d "$NM/chart.js" ] || [ ! -d "$NM/@picocss/pico" ] ||
+    [ ! -d "$NM/jsqr" ]; then
     echo "node_modules is missing: run 'npm ci' first" >&2
     exit 1
 fi
@@ -21,7 +22,7 @@ version() {
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/htmx" "$OUT/chartjs" "$OUT/pico"
+mkdir -p "$OUT/htmx" "$OUT/chartjs" "$OUT/pico" "$OUT/jsqr"
 
 cp "$NM/htmx.org/dist/htmx.min.js" "$OUT/htmx/htmx.min.js"
 cp "$NM/htmx.org/LICENSE" "$OUT/htmx/LICENSE"
@@ -34,6 +35,10 @@ cp "$NM/@kurkle/color/LICENSE.md" "$OUT/chartjs/LICENSE-kurkle-color.md"
 cp "$NM/@picocss/pico/css/pico.min.css" "$OUT/pico/pico.min.css"
 cp "$NM/@picocss/pico/LICENSE.md" "$OUT/pico/LICENSE.md"
 
+# The counter screen's camera scan of a member card's QR code.
+cp "$NM/jsqr/dist/jsQR.js" "$OUT/jsqr/jsQR.js"
+cp "$NM/jsqr/LICENSE" "$OUT/jsqr/LICENSE"
+
 # Strip the source-map reference: the .map files are not vendored, and a dangling reference
 # makes browsers' dev tools (and whitenoise's manifest storage) look for them.
 sed -i '/^\/\/# sourceMappingURL=/d' "$OUT/chartjs/chart.umd.min.js"
@@ -44,6 +49,7 @@ htmx.org $(version htmx.org)
 chart.js $(version chart.js)
 @kurkle/color $(version @kurkle/color)
 @picocss/pico $(version @picocss/pico)
+jsqr $(version jsqr)
 VERSIONS
 
 echo "Vendored into $OUT:"

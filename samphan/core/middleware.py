@@ -209,20 +209,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "camera",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "payment",
-        "usb",
-        "browsing-topics",
-    )
+_POWERFUL = (
+    "accelerometer",
+    "camera",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+    "browsing-topics",
 )
+
+
+def permissions_policy(*, allow: frozenset[str] = frozenset()) -> str:
+    """Every powerful feature off, but those in ``allow`` for this site itself (the counter
+    screen's camera)."""
+    return ", ".join(f"{f}=(self)" if f in allow else f"{f}=()" for f in _POWERFUL)
+
+
+PERMISSIONS_POLICY = permissions_policy()
 
 
 class SecurityHeadersMiddleware:

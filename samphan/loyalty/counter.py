@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from samphan.core.access import Actor
 from samphan.core.errors import ApplicationError
+from samphan.core.middleware import permissions_policy
 from samphan.core.money import baht_to_satang, format_baht
 from samphan.core.roles import Perm
 from samphan.core.web import current_actor, member_required
@@ -56,7 +57,7 @@ def counter(request: HttpRequest) -> HttpResponse:
             hits = customer_search(actor=actor, q=q, limit=RESULTS)
             if len(hits) == 1:
                 return redirect("loyalty:counter_member", customer_id=hits[0].customer.pk)
-    return render(
+    response = render(
         request,
         "loyalty/counter.html",
         {
@@ -66,6 +67,9 @@ def counter(request: HttpRequest) -> HttpResponse:
             "can_manage": actor.can(Perm.LOYALTY_MANAGE),
         },
     )
+    # The camera scans member cards here, and only here.
+    response.headers["Permissions-Policy"] = permissions_policy(allow=frozenset({"camera"}))
+    return response
 
 
 @member_required(Perm.LOYALTY_REDEEM)

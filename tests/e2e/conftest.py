@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,27 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("SAMPHAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results"
+# What the browser's fake camera shows (a Y4M video a test writes; read when a page opens the
+# camera): the counter screen's QR scan is tested with it.
+FAKE_CAMERA = Path(tempfile.gettempdir()) / f"samphan-fake-camera-{os.getpid()}.y4m"
+
+
+def write_fake_camera(lines: list[list[bool]], *, scale: int = 5, frames: int = 5) -> None:
+    """A Y4M video (4:2:0, 320×240) of a black-on-white pattern (a QR code's modules), centred."""
+    width, height = 320, 240
+    size = len(lines) * scale
+    left, top = (width - size) // 2, (height - size) // 2
+    luma = bytearray(b"\xff" * width * height)
+    for y, row in enumerate(lines):
+        for x, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (top + y * scale + dy) * width + left + x * scale
+                    luma[start : start + scale] = b"\x00" * scale
+    chroma = b"\x80" * (width // 2) * (height // 2) * 2
+    frame = b"FRAME\n" + bytes(luma) + chroma
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    FAKE_CAMERA.write_bytes(header + frame * frames)
 
 
 class _SerialWSGIServer(WSGIServer):
@@ -51,6 +73,7 @@ def browser() -> Iterator[Any]:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
+    write_fake_camera([[False]])  # a blank picture until a test shows something
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -62,6 +85,9 @@ def browser() -> Iterator[Any]:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={FAKE_CAMERA}",
             ],
         )
         yield browser
