@@ -46,7 +46,7 @@ SEEN: Counter[str] = Counter()
 CALLS = [0]
 
 
-def _stub() -> tuple[ThreadingHTTPServer, str]:
+def line_stub() -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
@@ -80,7 +80,7 @@ def _stub() -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def _shop(recipients: int) -> tuple[Any, list[int]]:
+def shop_make(recipients: int) -> tuple[Any, list[int]]:
     stamp = int(time.time())
     user = User.objects.create_user(email=f"bench{stamp}@campaign.test", password="x-bench-1")
     workspace = Workspace.objects.create(name=f"ร้านทดสอบแคมเปญ {stamp}")
@@ -127,11 +127,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=100_000)
     args = parser.parse_args()
-    server, url = _stub()
+    server, url = line_stub()
     settings.SAMPHAN_LINE_API_URL = url
     try:
         started = time.perf_counter()
-        actor, ids = _shop(args.recipients)
+        actor, ids = shop_make(args.recipients)
         line_channel_save(
             actor=actor,
             channel_id="1650000000",
