@@ -65,6 +65,12 @@ class JourneyIn(Schema):
         le=MAX_ID,
         description="issue a code of this coupon campaign ({{ coupon_code }})",
     )
+    after_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="after_journey: the journey whose finished runs start this one (a series)",
+    )
     is_active: bool | None = None
 
 
@@ -100,6 +106,12 @@ class JourneyChangeIn(Schema):
         le=MAX_ID,
         description="issue a code of this coupon campaign ({{ coupon_code }})",
     )
+    after_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="after_journey: the journey whose finished runs start this one (a series)",
+    )
     is_active: bool | None = None
 
 
@@ -118,6 +130,7 @@ class JourneyOut(Schema):
     match: str
     stop_if_purchased: bool
     coupon_campaign_id: int | None
+    after_id: int | None
     is_active: bool
     created_at: dt.datetime
 
@@ -145,7 +158,7 @@ class JourneyRunOut(Schema):
 
 
 # Given as null, these are cleared (the others' null means "as it is").
-_CLEARABLE = {"category_id", "days", "threshold", "coupon_campaign_id"}
+_CLEARABLE = {"category_id", "days", "threshold", "coupon_campaign_id", "after_id"}
 
 
 def _given(payload: Schema) -> dict[str, object]:
@@ -170,7 +183,9 @@ def journey_list(request: HttpRequest) -> Any:
         "Triggers: a new customer, a first purchase, a purchase in a category (`category_id`), "
         "no purchase for `days`, P(alive) below `threshold`, a birthday (`days` ahead), a tier "
         "changed (`match` a tier), points expiring, a LINE follow, a LINE postback (`match` its "
-        "data), a ticket resolved, a survey answered with a low score. Time-based triggers are "
+        "data), a ticket resolved, a survey answered with a low score, or after another journey "
+        "(`after_id`: a series, each step starting when the one before is done). Time-based "
+        "triggers are "
         "swept hourly and enter a customer once per occasion. Then a wait (moved past the "
         "shop's quiet hours when there is a message), an optional condition "
         "(`stop_if_purchased`), then the actions: a coupon code, a LINE message (to customers "
@@ -178,7 +193,8 @@ def journey_list(request: HttpRequest) -> Any:
         "in the same journey twice at once. "
         f"Recipes: {', '.join(recipes())}. Errors: 422 `unknown_recipe`, `invalid_trigger`, "
         "`invalid_wait`, `unknown_field` (a message field that does not exist), `no_action`, "
-        "`setting_required`, `invalid_days`, `category_not_found`, "
+        "`setting_required`, `invalid_days`, `category_not_found`, `journey_not_found`, "
+        "`journey_cycle`, "
         "`coupon_campaign_not_found`, `too_many_journeys`."
     ),
 )

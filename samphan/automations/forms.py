@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from samphan.automations import services
-from samphan.automations.models import Trigger
+from samphan.automations.models import Journey, Trigger
 from samphan.commerce.models import ProductCategory
 from samphan.core.models import Workspace
 from samphan.loyalty.coupons.models import CouponCampaign
@@ -41,6 +41,12 @@ class JourneyForm(forms.Form):
         required=False,
         help_text=_("The new tier, or the postback data; empty = any."),
     )
+    after = forms.ModelChoiceField(
+        label=_("After the journey"),
+        queryset=Journey.objects.none(),
+        required=False,
+        help_text=_("For the next step of a series: starts when that journey is done."),
+    )
     wait_minutes = forms.IntegerField(
         label=_("Wait (minutes)"),
         min_value=0,
@@ -74,12 +80,16 @@ class JourneyForm(forms.Form):
         category.queryset = ProductCategory.objects.filter(workspace=workspace).order_by("name")
         coupon: Any = self.fields["coupon_campaign"]
         coupon.queryset = CouponCampaign.objects.filter(workspace=workspace).order_by("-pk")
+        after: Any = self.fields["after"]
+        after.queryset = Journey.objects.filter(workspace=workspace).order_by("name")
 
     def journey_fields(self) -> dict[str, object]:
         """The cleaned data as the services take it (ids for the choices)."""
         data = dict(self.cleaned_data)
         category = data.pop("category", None)
         coupon = data.pop("coupon_campaign", None)
+        after = data.pop("after", None)
+        data["after_id"] = after.pk if after is not None else None
         data["category_id"] = category.pk if category is not None else None
         data["coupon_campaign_id"] = coupon.pk if coupon is not None else None
         return data

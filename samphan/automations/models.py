@@ -24,6 +24,7 @@ class Trigger(models.TextChoices):
     POINTS_EXPIRING = "points_expiring", _("Points about to expire")
     LINE_FOLLOW = "line_follow", _("Added the shop on LINE")
     LINE_POSTBACK = "line_postback", _("Tapped a LINE button (postback)")
+    AFTER_JOURNEY = "after_journey", _("The next step after another journey")
 
 
 # Triggers that are found by a sweep (hourly) rather than by an event; each enters a customer
@@ -50,6 +51,16 @@ class Journey(models.Model):
     days = models.PositiveIntegerField(_("days"), null=True, blank=True)
     threshold = models.FloatField(_("threshold"), null=True, blank=True)
     match = models.CharField(_("only when it is"), max_length=100, blank=True)
+    # A series: this journey starts for each customer whose run of ``after`` is done (not
+    # stopped by its condition), so steps chain (welcome today, a tip in 3 days, a coupon in 7).
+    after = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_steps",
+        verbose_name=_("after the journey"),
+    )
     wait_minutes = models.PositiveIntegerField(_("wait (minutes)"), default=0)
     # A condition checked when the wait is over: a purchase since the run started ends it.
     stop_if_purchased = models.BooleanField(_("stop if they buy during the wait"), default=False)
@@ -88,6 +99,8 @@ class Journey(models.Model):
             return ngettext("%(n)s day ahead", "%(n)s days ahead", self.days) % {"n": self.days}
         if self.trigger == Trigger.P_ALIVE_BELOW and self.threshold is not None:
             return f"< {self.threshold:.2f}"
+        if self.trigger == Trigger.AFTER_JOURNEY and self.after is not None:
+            return self.after.name
         return self.match
 
 

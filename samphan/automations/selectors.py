@@ -16,7 +16,7 @@ def journey_list(*, actor: Actor) -> QuerySet[Journey]:
     require(actor, Perm.CAMPAIGN_MANAGE)
     return (
         Journey.objects.filter(workspace=actor.workspace)
-        .select_related("category")
+        .select_related("category", "after")
         .annotate(
             waiting=Count("runs", filter=Q(runs__status=RunStatus.WAITING)),
             done=Count("runs", filter=Q(runs__status=RunStatus.DONE)),

@@ -143,7 +143,7 @@ def _clean_setting(fields: dict[str, object]) -> dict[str, object]:
         if len(match) > 100:
             raise _invalid("too_long", _("At most 100 characters."), "match")
         out["match"] = match
-    for key in ("category_id", "coupon_campaign_id"):
+    for key in ("category_id", "coupon_campaign_id", "after_id"):
         if key in fields:
             value = fields[key]
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
@@ -158,6 +158,7 @@ def _check(journey: Journey) -> None:
         Trigger.CATEGORY_PURCHASE: ("category_id", _("Choose the category.")),
         Trigger.NO_PURCHASE: ("days", _("Give the number of days without a purchase.")),
         Trigger.P_ALIVE_BELOW: ("threshold", _("Give the threshold, e.g. 0.3.")),
+        Trigger.AFTER_JOURNEY: ("after_id", _("Choose the journey this one follows.")),
     }
     if journey.trigger in needs:
         field, message = needs[journey.trigger]
@@ -174,6 +175,14 @@ def _check(journey: Journey) -> None:
         ).exists()
     ):
         raise _invalid("category_not_found", _("Category not found."), "category_id")
+    if journey.after_id is not None:
+        if journey.trigger != Trigger.AFTER_JOURNEY:
+            raise _invalid(
+                "after_needs_series_trigger",
+                _("Only a journey with the trigger “after another journey” follows one."),
+                "after_id",
+            )
+        _check_series(journey)
     if (
         journey.coupon_campaign_id is not None
         and not CouponCampaign.objects.filter(
@@ -189,6 +198,32 @@ def _check(journey: Journey) -> None:
             _("Give the journey something to do: a message, a coupon, a tag or a follow-up task."),
             "message",
         )
+
+
+SERIES_MAX = 20
+
+
+def _check_series(journey: Journey) -> None:
+    """The journey it follows is this shop's, and the chain back from it never comes round
+    to this journey (nor runs longer than ``SERIES_MAX`` steps)."""
+    seen = {journey.pk} if journey.pk else set()
+    current = journey.after_id
+    while current is not None:
+        if current in seen:
+            raise _invalid(
+                "journey_cycle", _("A series can't come back to a journey in it."), "after_id"
+            )
+        if len(seen) > SERIES_MAX:
+            raise _invalid("series_too_long", _("A series has at most 20 journeys."), "after_id")
+        seen.add(current)
+        found = list(
+            Journey.objects.filter(workspace_id=journey.workspace_id, pk=current).values_list(
+                "after_id", flat=True
+            )[:1]
+        )
+        if not found:
+            raise _invalid("journey_not_found", _("Journey not found."), "after_id")
+        current = found[0]
 
 
 def journey_create(
@@ -526,11 +561,13 @@ def run_execute(*, run_id: int, now: dt.datetime | None = None) -> str:
     if run is None:
         return ""
     actor = AutomationActor(workspace=run.journey.workspace, role=Role.MANAGER)
+    carried = False
     if run.customer.merged_into_id is not None:
         _log(run, "run", "skipped", "customer merged")
     elif run.journey.stop_if_purchased and _bought_since(run):
         _log(run, "condition", "stopped", "bought during the wait")
     else:
+        carried = True
         if run.journey.coupon_campaign_id:
             _coupon(run)
         if run.journey.message:
@@ -539,10 +576,31 @@ def run_execute(*, run_id: int, now: dt.datetime | None = None) -> str:
             _tag(actor, run)
         if run.journey.follow_up:
             _follow_up(actor, run, now)
-    JourneyRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.DONE, finished_at=timezone.now()
-    )
+    with transaction.atomic():  # finished and handed to the series' next steps together
+        finished = JourneyRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.DONE, finished_at=timezone.now()
+        )
+        if finished and carried:
+            _next_steps(run, now)
     return RunStatus.DONE
+
+
+def _next_steps(run: JourneyRun, now: dt.datetime) -> None:
+    """Start the journeys that follow this one (a series) for the same customer."""
+    steps = Journey.objects.filter(after=run.journey, trigger=Trigger.AFTER_JOURNEY, is_active=True)
+    for step in steps:
+        try:
+            with transaction.atomic():
+                JourneyRun.objects.create(
+                    workspace_id=run.workspace_id,
+                    journey=step,
+                    customer_id=run.customer_id,
+                    reason=f"after {run.journey.name}"[:60],
+                    started_at=now,
+                    due_at=_due(step, now),
+                )
+        except IntegrityError:  # already in that step
+            continue
 
 
 def runs_due(*, now: dt.datetime | None = None, limit: int = DUE_BATCH) -> int:

@@ -74,6 +74,7 @@ def journey_detail(request: HttpRequest, journey_id: int) -> HttpResponse:
             "days",
             "threshold",
             "match",
+            "after",
             "wait_minutes",
             "stop_if_purchased",
             "coupon_campaign",

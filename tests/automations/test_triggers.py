@@ -282,3 +282,48 @@ def test_page_makes_a_category_journey(owner_client: Client, owner: Actor) -> No
         {"name": "x", "trigger": "no_purchase", "wait_minutes": "0", "tag": "t"},
     )
     assert missing.status_code == 422
+
+
+def test_a_series_starts_each_step_when_the_one_before_is_done(
+    owner: Actor, api_rw: ApiClient
+) -> None:
+    first = _journey(owner, "customer_created", wait_minutes=0)
+    made = api_rw.post(
+        "/api/v1/journeys",
+        {"name": "ขั้นที่ 2", "trigger": "after_journey", "after_id": first.pk,
+         "wait_minutes": 3 * 24 * 60, "follow_up": "โทรถามว่าใช้เป็นไหม", "stop_if_purchased": True},
+    )  # fmt: skip
+    assert made.status_code == 201, made.json()
+    second = Journey.objects.get(pk=made.json()["id"])
+    third = _journey(owner, "after_journey", after_id=second.pk)
+    # A cycle, or following another shop's journey, is refused.
+    cycle = api_rw.request("PATCH", f"/api/v1/journeys/{first.pk}", {"after_id": third.pk})
+    assert cycle.status_code == 422  # customer_created does not follow anything
+    loop = api_rw.request("PATCH", f"/api/v1/journeys/{second.pk}", {"after_id": third.pk})
+    assert loop.status_code == 422 and loop.json()["error"]["code"] == "journey_cycle"
+    foreign = Journey.objects.create(
+        workspace=CustomerFactory().workspace, name="อื่น", trigger="low_score", tag="x"
+    )
+    elsewhere = api_rw.post(
+        "/api/v1/journeys",
+        {"name": "x", "trigger": "after_journey", "after_id": foreign.pk, "tag": "t"},
+    )
+    assert elsewhere.status_code == 422 and elsewhere.json()["error"]["code"] == (
+        "journey_not_found"
+    )
+    stays, buys = (CustomerFactory(workspace=owner.workspace) for _ in range(2))
+    now = timezone.now()
+    from samphan.automations.services import runs_start
+
+    runs_start(
+        workspace_id=owner.workspace.pk,
+        trigger="customer_created",
+        customers=[(stays.pk, "new"), (buys.pk, "new")],
+        now=now,
+    )
+    assert runs_due(now=now) == 2
+    assert _entered(second) == sorted([stays.pk, buys.pk]) and _entered(third) == []
+    OrderFactory(workspace=owner.workspace, customer=buys)
+    assert runs_due(now=now + dt.timedelta(days=3, minutes=1)) == 2
+    # The buyer's step 2 stopped at its condition: the series ends there for them.
+    assert _entered(third) == [stays.pk]
