@@ -15,6 +15,7 @@ from samphan.core.roles import Role
 from samphan.core.services import workspace_create
 from samphan.customers.models import Customer, DuplicateScan
 from samphan.customers.tasks import duplicates_scan_task
+from samphan.seeding.journeys_demo import journeys_seed
 from samphan.seeding.service_demo import service_feedback_seed
 from samphan.web.management.commands.serve import serve
 
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             self.stdout.write("Opening service tickets and collecting survey answers …")
             service = service_feedback_seed(workspace=workspace)
             self.stdout.write(f"  {service.tickets} tickets, {service.responses} survey answers")
+            made = journeys_seed(workspace=workspace)
+            self.stdout.write(f"  {made} automated journeys switched on")
         else:
             self.stdout.write(f"Reusing the demo shop “{workspace.name}”.")
         url = f"http://{opts['host']}:{opts['port']}/"
