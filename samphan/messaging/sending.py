@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from samphan.core.sink import RowSink
 from samphan.customers.models import ConsentEvent, ConsentPurpose, ContactKind, ContactPoint
 from samphan.messaging.campaigns import (
     Templates,
@@ -75,7 +76,7 @@ from samphan.messaging.models import (
 from samphan.messaging.personal import campaign_actor, personal_values
 from samphan.messaging.templating import Template, fields_used
 from samphan.messaging.tracking import Tracker, campaign_links
-from samphan.timeline.publish import publish
+from samphan.timeline.publish import publish, sink_writer
 
 log = logging.getLogger(__name__)
 
@@ -493,6 +494,8 @@ def _sent(
             ).values_list("pk", flat=True)
         )
         actor = campaign_actor(ctx.campaign.workspace)
+        # One timeline row per message, as tuples through the bulk sink (COPY on PostgreSQL),
+        # not a model instance each: a third of a sending task's time went to them.
         publish(
             [
                 CampaignMessageSent(
@@ -505,7 +508,8 @@ def _sent(
                 )
                 for r in rows
                 if r.pk in confirmed
-            ]
+            ],
+            write_rows=sink_writer(RowSink()),
         )
 
 
