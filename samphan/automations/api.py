@@ -38,6 +38,7 @@ class JourneyIn(Schema):
         None, max_length=services.MESSAGE_MAX, description="a LINE message; {{ first_name }} …"
     )
     tag: str | None = Field(None, max_length=50)
+    untag: str | None = Field(None, max_length=50, description="remove this tag")
     follow_up: str | None = Field(None, max_length=200, description="a task for staff")
     category_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="category_purchase: the category bought"
@@ -79,6 +80,7 @@ class JourneyChangeIn(Schema):
     wait_minutes: int | None = Field(None, ge=0, le=services.WAIT_MAX)
     message: str | None = Field(None, max_length=services.MESSAGE_MAX)
     tag: str | None = Field(None, max_length=50)
+    untag: str | None = Field(None, max_length=50, description="remove this tag")
     follow_up: str | None = Field(None, max_length=200)
     category_id: int | None = Field(
         None, ge=1, le=MAX_ID, description="category_purchase: the category bought"
@@ -123,6 +125,7 @@ class JourneyOut(Schema):
     wait_minutes: int
     message: str
     tag: str
+    untag: str
     follow_up: str
     category_id: int | None
     days: int | None

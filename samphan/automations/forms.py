@@ -71,6 +71,7 @@ class JourneyForm(forms.Form):
         help_text=_("Personal fields as in campaigns, e.g. {{ first_name }}, {{ shop_name }}."),
     )
     tag = forms.CharField(label=_("Add the tag"), max_length=50, required=False)
+    untag = forms.CharField(label=_("Remove the tag"), max_length=50, required=False)
     follow_up = forms.CharField(label=_("Follow-up task for staff"), max_length=200, required=False)
     is_active = forms.BooleanField(label=_("On"), required=False, initial=True)
 

@@ -75,6 +75,7 @@ class Journey(models.Model):
     # Actions, in order; empty = not done.
     message = models.TextField(_("LINE message"), blank=True)
     tag = models.CharField(_("add the tag"), max_length=50, blank=True)
+    untag = models.CharField(_("remove the tag"), max_length=50, blank=True)
     follow_up = models.CharField(_("follow-up task for staff"), max_length=200, blank=True)
     is_active = models.BooleanField(_("on"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -104,6 +104,11 @@ def _clean(fields: dict[str, object], *, partial: bool) -> dict[str, object]:
         if len(tag) > 50 or "," in tag:
             raise _invalid("invalid_tag", _("One tag, at most 50 characters."), "tag")
         out["tag"] = tag
+    if "untag" in fields:
+        untag = " ".join(str(fields.get("untag") or "").split())
+        if len(untag) > 50 or "," in untag:
+            raise _invalid("invalid_tag", _("One tag, at most 50 characters."), "untag")
+        out["untag"] = untag
     if "follow_up" in fields:
         task = " ".join(str(fields.get("follow_up") or "").split())
         if len(task) > 200:
@@ -192,7 +197,13 @@ def _check(journey: Journey) -> None:
         raise _invalid(
             "coupon_campaign_not_found", _("Coupon campaign not found."), "coupon_campaign_id"
         )
-    if not (journey.message or journey.tag or journey.follow_up or journey.coupon_campaign_id):
+    if not (
+        journey.message
+        or journey.tag
+        or journey.untag
+        or journey.follow_up
+        or journey.coupon_campaign_id
+    ):
         raise _invalid(
             "no_action",
             _("Give the journey something to do: a message, a coupon, a tag or a follow-up task."),
@@ -537,6 +548,18 @@ def _tag(actor: Actor, run: JourneyRun) -> None:
         _log(run, "tag", "done", run.journey.tag)
 
 
+def _untag(actor: Actor, run: JourneyRun) -> None:
+    with transaction.atomic():
+        if _logged(run, "untag"):
+            return
+        current = list(run.customer.tags.values_list("name", flat=True))
+        gone = run.journey.untag.casefold()
+        kept = [t for t in current if t.casefold() != gone]
+        if len(kept) != len(current):
+            tag_set(actor=actor, customer_id=run.customer_id, names=kept)
+        _log(run, "untag", "done", run.journey.untag)
+
+
 def _follow_up(actor: Actor, run: JourneyRun, now: dt.datetime) -> None:
     with transaction.atomic():
         if _logged(run, "follow_up"):
@@ -574,6 +597,8 @@ def run_execute(*, run_id: int, now: dt.datetime | None = None) -> str:
             _message(actor, run)
         if run.journey.tag:
             _tag(actor, run)
+        if run.journey.untag:
+            _untag(actor, run)
         if run.journey.follow_up:
             _follow_up(actor, run, now)
     with transaction.atomic():  # finished and handed to the series' next steps together

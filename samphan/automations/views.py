@@ -80,6 +80,7 @@ def journey_detail(request: HttpRequest, journey_id: int) -> HttpResponse:
             "coupon_campaign",
             "message",
             "tag",
+            "untag",
             "follow_up",
             "is_active",
         )

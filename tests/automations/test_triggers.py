@@ -327,3 +327,20 @@ def test_a_series_starts_each_step_when_the_one_before_is_done(
     assert runs_due(now=now + dt.timedelta(days=3, minutes=1)) == 2
     # The buyer's step 2 stopped at its condition: the series ends there for them.
     assert _entered(third) == [stays.pk]
+
+
+def test_remove_a_tag(owner: Actor, django_capture_on_commit_callbacks: Any) -> None:
+    from samphan.customers.services.tags import tag_set
+
+    journey = journey_create(
+        actor=owner,
+        fields={"name": "กลับมาแล้ว", "trigger": "first_purchase", "untag": "ลูกค้าหาย"},
+    )
+    customer = CustomerFactory(workspace=owner.workspace)
+    tag_set(actor=owner, customer_id=customer.pk, names=["ลูกค้าหาย", "VIP"])
+    with django_capture_on_commit_callbacks(execute=True):
+        OrderFactory(workspace=owner.workspace, customer=customer)
+    run = JourneyRun.objects.get(journey=journey)
+    assert run.status == RunStatus.DONE
+    assert list(customer.tags.values_list("name", flat=True)) == ["VIP"]
+    assert [(s.action, s.outcome) for s in run.log.all()] == [("untag", "done")]
