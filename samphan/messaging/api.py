@@ -171,6 +171,10 @@ class CampaignResultsOut(Schema):
     variants: list[VariantOut] = Field(description="an A/B test's arms (empty without one)")
     b_vs_a: UpliftOut | None = Field(description="B's conversion rate minus A's")
     money: CampaignMoneyOut
+    coupons_redeemed: int = Field(
+        description="the campaign's coupon used by those sent, within the attribution window"
+    )
+    coupon_discount_satang: int
 
 
 class CampaignOut(Schema):
@@ -276,6 +280,8 @@ def _campaign_out(
             ],
             "b_vs_a": _uplift_out(results.b_vs_a),
             "money": dataclasses.asdict(results.money),
+            "coupons_redeemed": results.coupons_redeemed,
+            "coupon_discount_satang": results.coupon_discount_satang,
         }
     return data
 

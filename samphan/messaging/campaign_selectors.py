@@ -17,6 +17,7 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
+from samphan.loyalty.coupons.models import CouponRedemption
 from samphan.messaging.campaigns import campaign_templates
 from samphan.messaging.channels.sms import sms_length
 from samphan.messaging.models import REACHED, Campaign, Delivery, DeliveryStatus
@@ -131,6 +132,8 @@ class Results:
     variants: list[VariantResult]  # empty without an A/B test
     b_vs_a: Uplift | None  # B's conversion rate minus A's, with its 95 % interval
     money: Money
+    coupons_redeemed: int = 0  # the campaign's coupon used by those sent, within the window
+    coupon_discount_satang: int = 0
 
 
 def _group(
@@ -203,7 +206,31 @@ def campaign_results(*, actor: Actor, campaign_id: int) -> Results:
         variants=variants,
         b_vs_a=uplift(b.converted, b.customers, a.converted, a.customers) if a and b else None,
         money=_money(campaign, treated, control),
+        **_coupons(campaign, window),
     )
+
+
+def _coupons(campaign: Campaign, window: dt.timedelta) -> dict[str, int]:
+    """Redemptions of the campaign's coupon by customers who were sent the message, on orders
+    placed within the attribution window of their message."""
+    if campaign.coupon_campaign_id is None:
+        return {}
+    starts = dict(
+        Delivery.objects.filter(campaign=campaign, status__in=REACHED).values_list(
+            "customer_id", "sent_at"
+        )
+    )
+    used = discount = 0
+    ids = list(starts)
+    for i in range(0, len(ids), 5000):
+        for customer_id, placed_at, value in CouponRedemption.objects.filter(
+            campaign_id=campaign.coupon_campaign_id, customer_id__in=ids[i : i + 5000]
+        ).values_list("customer_id", "order__placed_at", "discount_satang"):
+            start = starts.get(customer_id)
+            if start is not None and start <= placed_at < start + window:
+                used += 1
+                discount += int(value)
+    return {"coupons_redeemed": used, "coupon_discount_satang": discount}
 
 
 def _variants(

@@ -184,3 +184,43 @@ def test_api_and_pages(
     )
     assert too_much.status_code == 200  # the form says what is wrong; nothing saved
     assert MessagingSettings.objects.get(workspace=owner.workspace).cost_line_satang == 15
+
+
+def test_coupon_redemptions_of_those_sent_within_the_window(
+    owner: Actor, channel: LineChannel, line_stub: LineStub, run: Any
+) -> None:
+    from samphan.loyalty.coupons.services import campaign_create as coupon_campaign_create
+    from samphan.loyalty.coupons.services import coupon_redeem
+
+    _priced(owner, line_satang=0)
+    coupon = coupon_campaign_create(
+        actor=owner,
+        name="ลด 50",
+        kind="value",
+        code_mode="shared",
+        value_satang=5_000,
+        code="MOM50",
+    )
+    people = [member(owner) for _ in range(3)]
+    campaign = campaign_create(
+        actor=owner,
+        name="วันแม่",
+        channel="line",
+        text="ใช้โค้ด {{ coupon_code }}",
+        customer_ids=[c.pk for c in people],
+        coupon_campaign_id=coupon.pk,
+        control_percent=0,
+    )
+    run(campaign_send, actor=owner, campaign_id=campaign.pk)
+    assert "MOM50" in bodies(line_stub, MULTICAST)[0]["messages"][0]["text"]
+    now = timezone.now()
+    for customer, days in ((people[0], 1), (people[1], 9)):  # the second is after the 7 days
+        order = OrderFactory(
+            workspace=owner.workspace,
+            customer=customer,
+            total_satang=20_000,
+            placed_at=now + dt.timedelta(days=days),
+        )
+        coupon_redeem(actor=owner, code="mom50", order_id=order.pk)
+    results = campaign_results(actor=owner, campaign_id=campaign.pk)
+    assert (results.coupons_redeemed, results.coupon_discount_satang) == (1, 5_000)
