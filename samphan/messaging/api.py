@@ -90,6 +90,9 @@ class AudienceIn(Schema):
         max_length=campaigns.AUDIENCE_MAX,
         description="up to 100,000 customers of this workspace",
     )
+    snapshot: bool = Field(
+        False, description="with segment_id: freeze its members now instead of when sending"
+    )
 
 
 class TemplateIn(Schema):
@@ -183,7 +186,10 @@ class CampaignOut(Schema):
     status: str
     channel: str
     segment_id: int | None
-    audience_customers: int | None = Field(description="the list's size (None for a segment)")
+    audience_customers: int | None = Field(
+        description="the list's (or frozen segment's) size (None for a live segment)"
+    )
+    audience_frozen: bool
     text: str
     text_en: str
     text_b: str
@@ -243,7 +249,10 @@ def _campaign_out(
         "status": campaign.status,
         "channel": campaign.channel,
         "segment_id": campaign.segment_id,
-        "audience_customers": None if campaign.segment_id else len(campaign.customer_ids),
+        "audience_customers": None
+        if campaign.segment_id and not campaign.audience_frozen
+        else len(campaign.customer_ids),
+        "audience_frozen": campaign.audience_frozen,
         "text": campaign.text,
         "text_en": campaign.text_en,
         "text_b": campaign.text_b,
@@ -321,6 +330,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> object:
         subject=payload.template.subject,
         segment_id=payload.audience.segment_id,
         customer_ids=payload.audience.customer_ids,
+        snapshot=payload.audience.snapshot,
         coupon_campaign_id=payload.coupon_campaign_id,
         control_percent=payload.control_percent,
         attribution_days=payload.attribution_days,

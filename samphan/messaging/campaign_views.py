@@ -58,6 +58,10 @@ PROGRESS = (
 class CampaignForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Campaign name"), max_length=campaigns.NAME_MAX)
     segment = forms.TypedChoiceField(label=gettext_lazy("Audience (segment)"), coerce=int)
+    snapshot = forms.BooleanField(
+        label=gettext_lazy("Freeze the audience now (otherwise: who is in the segment at sending)"),
+        required=False,
+    )
     channel = forms.ChoiceField(
         label=gettext_lazy("Send by"),
         choices=CampaignChannel.choices,
@@ -152,6 +156,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 channel=data["channel"],
                 segment_id=data["segment"],
+                snapshot=data["snapshot"],
                 text=data["text"],
                 text_en=data["text_en"],
                 text_b=data["text_b"],
@@ -169,6 +174,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 "template.subject": "subject",
                 "coupon_campaign_id": "coupon_campaign",
                 "audience": "segment",
+                "audience.snapshot": "snapshot",
             }.get(field, field)
             add_application_error(form, exc)
         else:

@@ -202,6 +202,7 @@ def campaign_create(
     attribution_days: int = 7,
     schedule_at: dt.datetime | None = None,
     link_base: str = "",
+    snapshot: bool = False,
 ) -> Campaign:
     """A draft campaign. Everything that can be checked before sending is checked here: the
     template's fields (an unknown one is named), the audience (a segment of this workspace, or
@@ -267,6 +268,19 @@ def campaign_create(
         if segment is None:
             raise NotFound("segment_not_found", _("Segment not found."))
         campaign.segment = segment
+        if snapshot:  # the segment's members now, not when sending starts
+            members = list(
+                segment_live_queryset(workspace=actor.workspace, rules=segment.rules)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: AUDIENCE_MAX + 1]
+            )
+            if not 1 <= len(members) <= AUDIENCE_MAX:
+                raise _invalid(
+                    "audience_size",
+                    _("A frozen audience has 1–100,000 customers."),
+                    "audience.snapshot",
+                )
+            campaign.customer_ids, campaign.audience_frozen = members, True
     else:
         ids = list(dict.fromkeys(customer_ids or []))
         if not 1 <= len(ids) <= AUDIENCE_MAX:
@@ -434,9 +448,10 @@ def campaign_cancel(*, actor: Actor, campaign_id: int) -> Campaign:
 
 def _audience(campaign: Campaign) -> list[int]:
     """The customers to reach, fixed now: the segment's rules evaluated at this moment, or the
-    list (a customer merged since into another record is reached on the surviving record)."""
+    list (or the segment's members frozen when the campaign was made; a customer merged since
+    into another record is reached on the surviving record)."""
     workspace = campaign.workspace
-    if campaign.segment_id is not None:
+    if campaign.segment_id is not None and not campaign.audience_frozen:
         if campaign.segment is None:
             return []
         return list(

@@ -168,6 +168,9 @@ class Campaign(models.Model):
         "segments.Segment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     customer_ids = models.JSONField(default=list, blank=True)  # the audience when no segment
+    # The segment's members fixed when the campaign was made (in ``customer_ids``), instead of
+    # the segment evaluated when sending starts.
+    audience_frozen = models.BooleanField(default=False)
     text = models.TextField(_("message"))
     text_en = models.TextField(_("message in English"), blank=True, default="")
     # An A/B test: half of those sent (at random) get this text instead (in every language).

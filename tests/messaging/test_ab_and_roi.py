@@ -224,3 +224,26 @@ def test_coupon_redemptions_of_those_sent_within_the_window(
         coupon_redeem(actor=owner, code="mom50", order_id=order.pk)
     results = campaign_results(actor=owner, campaign_id=campaign.pk)
     assert (results.coupons_redeemed, results.coupon_discount_satang) == (1, 5_000)
+
+
+def test_a_frozen_segment_audience_is_who_was_in_it_when_made(
+    owner: Actor, api_rw: ApiClient, channel: LineChannel, line_stub: LineStub, run: Any
+) -> None:
+    from samphan.segments.models import Segment
+
+    no_quiet_hours(owner, cap=0)
+    segment = Segment.objects.create(
+        workspace=owner.workspace, name="ทุกคน", rules={"op": "and", "items": []}
+    )
+    early = member(owner)
+    made = api_rw.post(
+        "/api/v1/campaigns",
+        {"name": "ล็อกผู้รับ", "audience": {"segment_id": segment.pk, "snapshot": True},
+         "channel": "line", "control_percent": 0, "template": {"text": "สวัสดี"}},
+    )  # fmt: skip
+    assert made.status_code == 201, made.json()
+    assert made.json()["audience_frozen"] is True and made.json()["audience_customers"] == 1
+    member(owner)  # joins the segment after the campaign was made
+    run(campaign_send, actor=owner, campaign_id=made.json()["id"])
+    sent = Delivery.objects.filter(campaign_id=made.json()["id"])
+    assert list(sent.values_list("customer_id", flat=True)) == [early.pk]
