@@ -118,6 +118,11 @@ class CampaignIn(Schema):
     control_percent: int = Field(10, ge=0, le=campaigns.CONTROL_MAX, description="held out")
     attribution_days: int = Field(7, ge=1, le=campaigns.ATTRIBUTION_MAX)
     coupon_campaign_id: Id | None = Field(None, description="where {{ coupon_code }} comes from")
+    track_links: bool = Field(
+        False,
+        description="short tracked links per recipient in LINE and SMS too (email's always "
+        "are); a LINE campaign then goes one push per recipient",
+    )
 
     model_config = {
         "json_schema_extra": {
@@ -193,6 +198,7 @@ class CampaignOut(Schema):
     text: str
     text_en: str
     text_b: str
+    track_links: bool
     subject: str
     schedule_at: dt.datetime | None
     send_after: dt.datetime | None = Field(description="when sending starts (after quiet hours)")
@@ -256,6 +262,7 @@ def _campaign_out(
         "text": campaign.text,
         "text_en": campaign.text_en,
         "text_b": campaign.text_b,
+        "track_links": campaign.track_links,
         "subject": campaign.subject,
         "schedule_at": campaign.schedule_at,
         "send_after": campaign.send_after,
@@ -331,6 +338,7 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> object:
         segment_id=payload.audience.segment_id,
         customer_ids=payload.audience.customer_ids,
         snapshot=payload.audience.snapshot,
+        track_links=payload.track_links,
         coupon_campaign_id=payload.coupon_campaign_id,
         control_percent=payload.control_percent,
         attribution_days=payload.attribution_days,

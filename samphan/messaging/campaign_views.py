@@ -99,6 +99,14 @@ class CampaignForm(forms.Form):
         required=False,
         empty_value=None,
     )
+    track_links = forms.BooleanField(
+        label=gettext_lazy("Track link clicks in LINE and SMS too"),
+        required=False,
+        help_text=gettext_lazy(
+            "Each recipient gets their own short link; a LINE campaign then goes one message "
+            "per call instead of 500."
+        ),
+    )
     control_percent = forms.IntegerField(
         label=gettext_lazy("Control group (percentage held out to measure uplift)"),
         min_value=0,
@@ -157,6 +165,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                 channel=data["channel"],
                 segment_id=data["segment"],
                 snapshot=data["snapshot"],
+                track_links=data["track_links"],
                 text=data["text"],
                 text_en=data["text_en"],
                 text_b=data["text_b"],

@@ -203,6 +203,7 @@ def campaign_create(
     schedule_at: dt.datetime | None = None,
     link_base: str = "",
     snapshot: bool = False,
+    track_links: bool = False,
 ) -> Campaign:
     """A draft campaign. Everything that can be checked before sending is checked here: the
     template's fields (an unknown one is named), the audience (a segment of this workspace, or
@@ -225,6 +226,7 @@ def campaign_create(
         text=(text or "").replace("\r\n", "\n"),
         text_en=(text_en or "").replace("\r\n", "\n"),
         text_b=(text_b or "").replace("\r\n", "\n"),
+        track_links=track_links,
         subject=subject,
         created_by=actor.user,
         link_base=(link_base or settings.SAMPHAN_PUBLIC_URL).rstrip("/")[:200],

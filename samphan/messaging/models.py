@@ -175,6 +175,8 @@ class Campaign(models.Model):
     text_en = models.TextField(_("message in English"), blank=True, default="")
     # An A/B test: half of those sent (at random) get this text instead (in every language).
     text_b = models.TextField(_("variant B message"), blank=True, default="")
+    # Short tracked links per recipient in LINE and SMS too (email's are always tracked).
+    track_links = models.BooleanField(_("track link clicks"), default=False)
     subject = models.CharField(_("email subject"), max_length=150, blank=True, default="")
     coupon_campaign = models.ForeignKey(
         "coupons.CouponCampaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -180,7 +180,8 @@ DELIVERY_KEPT = (
     "reserved_at", "variant", "cost_satang",
 )  # fmt: skip
 CAMPAIGN_KEPT = (
-    "name", "channel", "segment", "audience_frozen", "text", "text_en", "text_b", "subject",
+    "name", "channel", "segment", "audience_frozen", "text", "text_en", "text_b", "track_links",
+    "subject",
     "coupon_campaign",
     "control_percent", "attribution_days", "status", "schedule_at", "send_after",
     "ignore_quiet_hours", "link_base", "audience_size", "created_by", "created_at",

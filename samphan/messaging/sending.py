@@ -230,8 +230,11 @@ def deliveries_send(
         costs=rules_of(campaign.workspace_id).costs,
     )
     templates = campaign_templates(campaign)
-    shared_line = campaign.channel == CampaignChannel.LINE and not any(
-        t.personal for t in templates.all()
+    tracked = campaign.track_links and bool(ctx.tracker and ctx.tracker.links)
+    shared_line = (
+        campaign.channel == CampaignChannel.LINE
+        and not tracked
+        and not any(t.personal for t in templates.all())
     )
     size = MULTICAST_MAX_RECIPIENTS if shared_line else CALL_ROWS_PERSONAL
     # Rows that already carry a retry key were in a call that may have reached the provider:
@@ -422,8 +425,11 @@ def _send_group(
             unsubscribe[row.pk] = ctx.campaign.link_base + unsubscribe_path(row.pk)
             row_values["unsubscribe_link"] = unsubscribe[row.pk]
         texts[row.pk] = _template_for(templates, row, language[row.pk]).render(row_values)
-        if row.channel == "email" and ctx.tracker is not None:
-            texts[row.pk] = ctx.tracker.links_track(texts[row.pk], row.pk)
+        if ctx.tracker is not None and (row.channel == "email" or ctx.campaign.track_links):
+            # Email's full links; LINE's and SMS's short ones, when the campaign tracks them.
+            texts[row.pk] = ctx.tracker.links_track(
+                texts[row.pk], row.pk, short=row.channel != "email"
+            )
         subjects[row.pk] = (
             templates.subject.render(row_values) if templates.subject else ctx.campaign.name
         )

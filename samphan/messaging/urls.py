@@ -34,5 +34,6 @@ urlpatterns = [
     path("u/<str:token>/", campaign_views.unsubscribe, name="unsubscribe"),
     path("m/o/<str:token>.gif", campaign_views.track_open, name="track_open"),
     path("m/c/<str:token>/", campaign_views.track_click, name="track_click"),
+    path("l/<str:token>", campaign_views.track_click, name="track_short"),
     path("hooks/sms/<str:token>/", campaign_views.sms_callback, name="sms_callback"),
 ]
