@@ -20,19 +20,10 @@ from samphan.core.limits import MAX_ID
 router = ApiRouter(tags=["automations"])
 
 
-class JourneyIn(Schema):
-    model_config = {
-        "json_schema_extra": {"example": {"recipe": "low_score"}},
-    }
+class JourneyChangeIn(Schema):
+    """What can be changed in a journey (and given when one is made)."""
 
-    recipe: str = Field(
-        "",
-        max_length=32,
-        description="start from a ready-made journey: welcome, thank_you, after_ticket, "
-        "low_score, win_back, birthday, points_expiry (the fields given override it)",
-    )
     name: str | None = Field(None, max_length=120)
-    trigger: str | None = Field(None, json_schema_extra={"enum": list(Trigger.values)})
     wait_minutes: int | None = Field(None, ge=0, le=services.WAIT_MAX)
     message: str | None = Field(
         None, max_length=services.MESSAGE_MAX, description="a LINE message; {{ first_name }} …"
@@ -75,46 +66,18 @@ class JourneyIn(Schema):
     is_active: bool | None = None
 
 
-class JourneyChangeIn(Schema):
-    name: str | None = Field(None, max_length=120)
-    wait_minutes: int | None = Field(None, ge=0, le=services.WAIT_MAX)
-    message: str | None = Field(None, max_length=services.MESSAGE_MAX)
-    tag: str | None = Field(None, max_length=50)
-    untag: str | None = Field(None, max_length=50, description="remove this tag")
-    follow_up: str | None = Field(None, max_length=200)
-    category_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="category_purchase: the category bought"
+class JourneyIn(JourneyChangeIn):
+    model_config = {
+        "json_schema_extra": {"example": {"recipe": "low_score"}},
+    }
+
+    recipe: str = Field(
+        "",
+        max_length=32,
+        description="start from a ready-made journey: welcome, thank_you, after_ticket, "
+        "low_score, win_back, birthday, points_expiry (the fields given override it)",
     )
-    days: int | None = Field(
-        None,
-        ge=0,
-        le=services.DAYS_MAX,
-        description="no_purchase: days without a purchase; birthday: days ahead (0 = on the day)",
-    )
-    threshold: float | None = Field(
-        None, gt=0, lt=1, description="p_alive_below: the chance of being active, e.g. 0.3"
-    )
-    match: str | None = Field(
-        None,
-        max_length=100,
-        description="tier_changed: the new tier; line_postback: the postback data (empty = any)",
-    )
-    stop_if_purchased: bool | None = Field(
-        None, description="a condition: a purchase during the wait ends the run"
-    )
-    coupon_campaign_id: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_ID,
-        description="issue a code of this coupon campaign ({{ coupon_code }})",
-    )
-    after_id: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_ID,
-        description="after_journey: the journey whose finished runs start this one (a series)",
-    )
-    is_active: bool | None = None
+    trigger: str | None = Field(None, json_schema_extra={"enum": list(Trigger.values)})
 
 
 class JourneyOut(Schema):
