@@ -5,7 +5,8 @@ are recent: a file of last year's orders, or the demo's, thanks no one."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 from django.db.models import Count
 from django.utils import timezone
@@ -23,6 +24,7 @@ from samphan.service.events import TicketResolved
 from samphan.timeline.registry import DomainEvent, Phase, subscriber
 
 RECENT = dt.timedelta(days=3)
+E = TypeVar("E", bound=DomainEvent)
 
 
 def _start(events: Sequence[DomainEvent], trigger: str, entries: Sequence[Entry]) -> None:
@@ -30,6 +32,13 @@ def _start(events: Sequence[DomainEvent], trigger: str, entries: Sequence[Entry]
         workspace_id=events[0].workspace_id, trigger=trigger, customers=entries
     ):
         runs_due_task.delay()  # a journey without a wait acts at once
+
+
+def _each(events: Sequence[DomainEvent], kind: type[E]) -> Iterator[tuple[int, E]]:
+    """The events of ``kind`` about a customer, with the customer's id."""
+    for e in events:
+        if isinstance(e, kind) and e.customer_id is not None:
+            yield e.customer_id, e
 
 
 def _paid_now(events: Sequence[DomainEvent], trigger: str) -> dict[int, int]:
@@ -52,11 +61,9 @@ def _paid_now(events: Sequence[DomainEvent], trigger: str) -> dict[int, int]:
 @subscriber(CustomerCreated, phase=Phase.AFTER_COMMIT)
 def new_customer(events: Sequence[DomainEvent]) -> None:
     entries = [
-        Entry(e.customer_id, "new customer")
-        for e in events
-        if isinstance(e, CustomerCreated)
-        and e.customer_id is not None
-        and e.source not in ("import", "seed")  # a file's or the demo's old customers
+        Entry(c, "new customer")
+        for c, e in _each(events, CustomerCreated)
+        if e.source not in ("import", "seed")  # a file's or the demo's old customers
     ]
     _start(events, Trigger.CUSTOMER_CREATED, entries)
 
@@ -98,9 +105,8 @@ def category_purchase(events: Sequence[DomainEvent]) -> None:
 @subscriber(TierChanged, phase=Phase.AFTER_COMMIT)
 def tier_changed(events: Sequence[DomainEvent]) -> None:
     entries = [
-        Entry(e.customer_id, f"tier {e.old_tier or '-'} → {e.new_tier or '-'}", value=e.new_tier)
-        for e in events
-        if isinstance(e, TierChanged) and e.customer_id is not None
+        Entry(c, f"tier {e.old_tier or '-'} → {e.new_tier or '-'}", value=e.new_tier)
+        for c, e in _each(events, TierChanged)
     ]
     _start(events, Trigger.TIER_CHANGED, entries)
 
@@ -108,48 +114,33 @@ def tier_changed(events: Sequence[DomainEvent]) -> None:
 @subscriber(PointsExpiring, phase=Phase.AFTER_COMMIT)
 def points_expiring(events: Sequence[DomainEvent]) -> None:
     entries = [
-        Entry(e.customer_id, f"{e.points} points expire {e.expires_on}", f"expiring-{e.expires_on}")
-        for e in events
-        if isinstance(e, PointsExpiring) and e.customer_id is not None
+        Entry(c, f"{e.points} points expire {e.expires_on}", f"expiring-{e.expires_on}")
+        for c, e in _each(events, PointsExpiring)
     ]
     _start(events, Trigger.POINTS_EXPIRING, entries)
 
 
 @subscriber(LineFollowed, phase=Phase.AFTER_COMMIT)
 def line_follow(events: Sequence[DomainEvent]) -> None:
-    entries = [
-        Entry(e.customer_id, "LINE follow")
-        for e in events
-        if isinstance(e, LineFollowed) and e.customer_id is not None
-    ]
+    entries = [Entry(c, "LINE follow") for c, e in _each(events, LineFollowed)]
     _start(events, Trigger.LINE_FOLLOW, entries)
 
 
 @subscriber(LinePostback, phase=Phase.AFTER_COMMIT)
 def line_postback(events: Sequence[DomainEvent]) -> None:
-    entries = [
-        Entry(e.customer_id, f"postback {e.data}", value=e.data)
-        for e in events
-        if isinstance(e, LinePostback) and e.customer_id is not None
-    ]
+    entries = [Entry(c, f"postback {e.data}", value=e.data) for c, e in _each(events, LinePostback)]
     _start(events, Trigger.LINE_POSTBACK, entries)
 
 
 @subscriber(TicketResolved, phase=Phase.AFTER_COMMIT)
 def ticket_resolved(events: Sequence[DomainEvent]) -> None:
-    entries = [
-        Entry(e.customer_id, f"ticket {e.ticket_id}")
-        for e in events
-        if isinstance(e, TicketResolved) and e.customer_id is not None
-    ]
+    entries = [Entry(c, f"ticket {e.ticket_id}") for c, e in _each(events, TicketResolved)]
     _start(events, Trigger.TICKET_RESOLVED, entries)
 
 
 @subscriber(SurveyAnswered, phase=Phase.AFTER_COMMIT)
 def low_score(events: Sequence[DomainEvent]) -> None:
     entries = [
-        Entry(e.customer_id, f"survey {e.survey_id}")
-        for e in events
-        if isinstance(e, SurveyAnswered) and e.low_score and e.customer_id is not None
+        Entry(c, f"survey {e.survey_id}") for c, e in _each(events, SurveyAnswered) if e.low_score
     ]
     _start(events, Trigger.LOW_SCORE, entries)
