@@ -99,16 +99,12 @@ def _clean(fields: dict[str, object], *, partial: bool) -> dict[str, object]:
         if message:
             template_parse(message, field="message")  # an unknown field is named now
         out["message"] = message
-    if "tag" in fields:
-        tag = " ".join(str(fields.get("tag") or "").split())
-        if len(tag) > 50 or "," in tag:
-            raise _invalid("invalid_tag", _("One tag, at most 50 characters."), "tag")
-        out["tag"] = tag
-    if "untag" in fields:
-        untag = " ".join(str(fields.get("untag") or "").split())
-        if len(untag) > 50 or "," in untag:
-            raise _invalid("invalid_tag", _("One tag, at most 50 characters."), "untag")
-        out["untag"] = untag
+    for key in ("tag", "untag"):  # one tag to add, one to remove
+        if key in fields:
+            tag = " ".join(str(fields.get(key) or "").split())
+            if len(tag) > 50 or "," in tag:
+                raise _invalid("invalid_tag", _("One tag, at most 50 characters."), key)
+            out[key] = tag
     if "follow_up" in fields:
         task = " ".join(str(fields.get("follow_up") or "").split())
         if len(task) > 200:
@@ -350,21 +346,27 @@ def runs_start(
         for entry in entries:
             if entry.customer_id not in live or not _matches(journey, entry.value):
                 continue
-            try:
-                with transaction.atomic():
-                    JourneyRun.objects.create(
-                        workspace_id=workspace_id,
-                        journey=journey,
-                        customer_id=entry.customer_id,
-                        reason=entry.reason[:60],
-                        key=entry.key[:40],
-                        started_at=now,
-                        due_at=due,
-                    )
-            except IntegrityError:  # in this journey now, or already for this occasion
-                continue
-            started += 1
+            started += _run_start(journey, entry, now, due)
     return started
+
+
+def _run_start(journey: Journey, entry: Entry, now: dt.datetime, due: dt.datetime) -> bool:
+    """One run of ``journey`` for the entry's customer; False when they are in it now, or
+    were already for this occasion."""
+    try:
+        with transaction.atomic():
+            JourneyRun.objects.create(
+                workspace_id=journey.workspace_id,
+                journey=journey,
+                customer_id=entry.customer_id,
+                reason=entry.reason[:60],
+                key=entry.key[:40],
+                started_at=now,
+                due_at=due,
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- sweeps: triggers found by time rather than by an event ------------------------------------
@@ -614,18 +616,7 @@ def _next_steps(run: JourneyRun, now: dt.datetime) -> None:
     """Start the journeys that follow this one (a series) for the same customer."""
     steps = Journey.objects.filter(after=run.journey, trigger=Trigger.AFTER_JOURNEY, is_active=True)
     for step in steps:
-        try:
-            with transaction.atomic():
-                JourneyRun.objects.create(
-                    workspace_id=run.workspace_id,
-                    journey=step,
-                    customer_id=run.customer_id,
-                    reason=f"after {run.journey.name}"[:60],
-                    started_at=now,
-                    due_at=_due(step, now),
-                )
-        except IntegrityError:  # already in that step
-            continue
+        _run_start(step, Entry(run.customer_id, f"after {run.journey.name}"), now, _due(step, now))
 
 
 def runs_due(*, now: dt.datetime | None = None, limit: int = DUE_BATCH) -> int:

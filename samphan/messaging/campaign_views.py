@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from samphan.core.errors import ApplicationError
+from samphan.core.money import baht_to_satang, satang_to_baht
 from samphan.core.roles import Perm, Role
 from samphan.core.web import add_application_error, current_actor, member_required
 from samphan.customers.selectors import customer_search
@@ -399,10 +399,6 @@ class RulesForm(forms.Form):
     )
 
 
-def _satang(baht: Decimal | None) -> int:
-    return int((baht or 0) * 100)
-
-
 @member_required(Perm.CAMPAIGN_MANAGE)
 @require_http_methods(["GET", "POST"])
 def campaign_rules(request: HttpRequest) -> HttpResponse:
@@ -414,7 +410,7 @@ def campaign_rules(request: HttpRequest) -> HttpResponse:
             "quiet_start": rules.quiet_start,
             "quiet_end": rules.quiet_end,
             "weekly_cap": rules.weekly_cap,
-            **{f"cost_{k}": Decimal(v) / 100 for k, v in rules.costs.items()},
+            **{f"cost_{k}": satang_to_baht(v) for k, v in rules.costs.items()},
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -425,9 +421,9 @@ def campaign_rules(request: HttpRequest) -> HttpResponse:
                 quiet_start=data["quiet_start"],
                 quiet_end=data["quiet_end"],
                 weekly_cap=data["weekly_cap"],
-                cost_line_satang=_satang(data["cost_line"]),
-                cost_sms_satang=_satang(data["cost_sms"]),
-                cost_email_satang=_satang(data["cost_email"]),
+                cost_line_satang=baht_to_satang(data["cost_line"] or 0),
+                cost_sms_satang=baht_to_satang(data["cost_sms"] or 0),
+                cost_email_satang=baht_to_satang(data["cost_email"] or 0),
             )
         except ApplicationError as exc:
             add_application_error(form, exc)

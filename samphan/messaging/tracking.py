@@ -28,6 +28,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.http import base36_to_int, int_to_base36
 
 from samphan.messaging.models import Campaign, Delivery
 
@@ -81,30 +82,20 @@ def _unsign(token: str, salt: str) -> object:
         return None
 
 
-def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if not n:
-            return out
-
-
 def _short_sig(delivery_id: int, index: int) -> str:
     digest = salted_hmac(SHORT_SALT, f"{delivery_id}:{index}", algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest).decode()[:10]
 
 
 def short_token(delivery_id: int, index: int) -> str:
-    return f"{_b36(delivery_id)}.{_b36(index)}.{_short_sig(delivery_id, index)}"
+    return f"{int_to_base36(delivery_id)}.{int_to_base36(index)}.{_short_sig(delivery_id, index)}"
 
 
 def _short_value(token: str) -> list[int] | None:
     match = _SHORT.match(token or "")
     if match is None:
         return None
-    pk, i = int(match.group(1), 36), int(match.group(2), 36)
+    pk, i = base36_to_int(match.group(1)), base36_to_int(match.group(2))
     if not constant_time_compare(match.group(3), _short_sig(pk, i)):
         return None
     return [pk, i]
