@@ -12,11 +12,11 @@ expires first (then the oldest).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, Sum
 
 from samphan.core.models import Workspace
 from samphan.loyalty.models import (
@@ -209,72 +209,66 @@ class Expired:
     balance: int
 
 
-def expire_accounts(*, account_ids: Sequence[int], now: dt.datetime) -> list[Expired]:
-    """``expire_due`` for many accounts in a few statements (the nightly run over a million
-    accounts): lock the accounts, append one ``expire`` entry per expired lot, take the sums
-    off the cached balances (version + 1) and empty the lots. Call inside a transaction."""
+def expire_accounts(*, workspace_id: int, first: int, last: int, now: dt.datetime) -> list[Expired]:
+    """``expire_due`` for every account of the workspace with ids ``first``..``last`` in a few
+    set-based statements (the nightly run over a million accounts): lock the accounts with
+    points to expire, append one ``expire`` entry per expired lot (written by the database,
+    earliest first), take the sums off the cached balances (version + 1) and empty the lots.
+    Call inside a transaction."""
     assert transaction.get_connection().in_atomic_block, "lock inside a transaction"
-    locked = list(
-        Account.objects.select_for_update()
-        .filter(pk__in=account_ids)
+    due = PointLot.objects.filter(
+        workspace_id=workspace_id,
+        account_id__gte=first,
+        account_id__lte=last,
+        is_pending=False,
+        remaining__gt=0,
+        expires_at__lte=now,
+    )
+    locked = {
+        pk: (customer_id, balance)
+        for pk, customer_id, balance in Account.objects.select_for_update()
+        .filter(pk__in=due.values("account_id"))
         .order_by("pk")
-        .values_list("pk", "workspace_id", "customer_id", "balance")
-    )
-    lots = list(
-        PointLot.objects.filter(
-            account_id__in=[pk for pk, *_rest in locked],
-            is_pending=False,
-            remaining__gt=0,
-            expires_at__lte=now,
-        )
-        .order_by("account_id", "expires_at", "available_at", "pk")
-        .values_list("pk", "account_id", "remaining")
-    )
-    if not lots:
-        return []
-    info = {
-        pk: (workspace_id, customer_id, balance)
-        for pk, workspace_id, customer_id, balance in locked
+        .values_list("pk", "customer_id", "balance")
     }
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(
-                workspace_id=info[account_id][0],
-                account_id=account_id,
-                kind=EntryKind.EXPIRE,
-                points=-remaining,
-                lot_id=lot_id,
-                created_at=now,
-            )
-            for lot_id, account_id, remaining in lots
-        ],
-        batch_size=2000,
-    )
-    totals: dict[int, int] = {}
-    for _lot, account_id, remaining in lots:
-        totals[account_id] = totals.get(account_id, 0) + remaining
-    expiring = (
-        PointLot.objects.filter(
-            account_id=OuterRef("pk"), is_pending=False, remaining__gt=0, expires_at__lte=now
-        )
+    totals = dict(
+        due.order_by()
         .values("account_id")
         .annotate(total=Sum("remaining"))
-        .values("total")[:1]
+        .values_list("account_id", "total")
     )
-    Account.objects.filter(pk__in=list(totals)).update(
-        balance=F("balance") - Subquery(expiring),
-        version=F("version") + 1,
-        updated_at=now,
+    if not totals:
+        return []
+    lots, entries = PointLot._meta.db_table, LedgerEntry._meta.db_table
+    accounts = Account._meta.db_table
+    where = (
+        f"FROM {lots} WHERE workspace_id = %s AND account_id >= %s AND account_id <= %s"
+        " AND is_pending = %s AND remaining > 0 AND expires_at <= %s"
     )
-    PointLot.objects.filter(pk__in=[lot_id for lot_id, _a, _r in lots]).update(remaining=0)
+    params = [workspace_id, first, last, False, now]
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entries} (workspace_id, account_id, kind, points, pending_points,"
+            " lot_id, reason, created_at, created_by)"
+            f" SELECT workspace_id, account_id, %s, -remaining, 0, id, '', %s, '' {where}"
+            " ORDER BY account_id, expires_at, available_at, id",
+            [EntryKind.EXPIRE.value, now, *params],
+        )
+        cursor.execute(
+            f"UPDATE {accounts} SET balance = balance - due.total, version = version + 1,"
+            f" updated_at = %s FROM (SELECT account_id, SUM(remaining) AS total {where}"
+            f" GROUP BY account_id) AS due WHERE {accounts}.id = due.account_id",
+            [now, *params],
+        )
+    due.update(remaining=0)
     return [
         Expired(
             account_id=account_id,
-            customer_id=info[account_id][1],
+            customer_id=locked[account_id][0],
             points=points,
-            balance=info[account_id][2] - points,
+            balance=locked[account_id][1] - points,
         )
-        for account_id, points in totals.items()
+        for account_id, points in sorted(totals.items())
     ]
 
 

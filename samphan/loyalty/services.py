@@ -23,6 +23,7 @@ from samphan.core.audit import audit_record
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
+from samphan.core.sink import RowSink
 from samphan.customers.models import Customer
 from samphan.loyalty import ledger
 from samphan.loyalty.events import (
@@ -55,14 +56,14 @@ from samphan.loyalty.programme import (
     programme_get,
 )
 from samphan.loyalty.tiers import tier_evaluate, tiers_of, tiers_review
-from samphan.timeline.publish import publish
+from samphan.timeline.publish import publish, sink_writer
 
 IDEMPOTENCY_KEY_MAX = 200
 REASON_MAX = 500
 EXPIRY_NOTICE_DAYS = 30
 NIGHTLY_BATCH = 500
 # Expiry is set-based (a few statements per batch): larger batches, fewer round trips.
-EXPIRY_BATCH = 5000
+EXPIRY_BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -642,7 +643,9 @@ def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> 
     ids = expired.order_by("account_id").values_list("account_id", flat=True).distinct()
     for batch in _account_batches(list(ids), size=EXPIRY_BATCH):
         with transaction.atomic():
-            done = ledger.expire_accounts(account_ids=batch, now=now)
+            done = ledger.expire_accounts(
+                workspace_id=workspace.pk, first=batch[0], last=batch[-1], now=now
+            )
             result.expired += sum(e.points for e in done)
             publish(
                 [
@@ -654,7 +657,8 @@ def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> 
                         occurred_at=now,
                     )
                     for e in done
-                ]
+                ],
+                write_rows=sink_writer(RowSink()),
             )
     lap("expire")
     result.warned = _expiry_notices(workspace, now)
@@ -669,30 +673,40 @@ def loyalty_nightly(*, workspace: Workspace, now: dt.datetime | None = None) -> 
 
 
 def _expiry_notices(workspace: Workspace, now: dt.datetime) -> int:
+    """One ``points.expiring`` per member and last day, for the points that expire within
+    ``EXPIRY_NOTICE_DAYS`` and were not warned of before; a ``Notice`` per lot remembers it."""
     horizon = now + dt.timedelta(days=EXPIRY_NOTICE_DAYS)
-    lots = (
-        PointLot.objects.filter(
-            workspace=workspace,
-            is_pending=False,
-            remaining__gt=0,
-            expires_at__gt=now,
-            expires_at__lte=horizon,
-            notice__isnull=True,
-        )
-        .select_related("account")
-        .order_by("account_id", "expires_at")
+    lots = PointLot.objects.filter(
+        workspace=workspace,
+        is_pending=False,
+        remaining__gt=0,
+        expires_at__gt=now,
+        expires_at__lte=horizon,
+        notice__isnull=True,
     )
-    warned = 0
     with transaction.atomic():
-        grouped: dict[tuple[int, int, dt.date], int] = defaultdict(int)
-        notices = []
-        for lot in lots.iterator(chunk_size=2000):
-            assert lot.expires_at is not None
+        due = list(
+            lots.values_list("pk", "account__customer_id", "expires_at", "remaining").iterator(
+                chunk_size=5000
+            )
+        )
+        if not due:
+            return 0
+        grouped: dict[tuple[int, dt.date], int] = defaultdict(int)
+        for _lot, customer_id, expires_at, points in due:
             # A lot expires at the start of a Bangkok day: the last day to use it is the one before.
-            last_day = (lot.expires_at.astimezone(BANGKOK) - dt.timedelta(seconds=1)).date()
-            grouped[(lot.account_id, lot.account.customer_id, last_day)] += lot.remaining
-            notices.append(Notice(workspace=workspace, lot=lot))
-        Notice.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+            assert expires_at is not None
+            last_day = (expires_at.astimezone(BANGKOK) - dt.timedelta(seconds=1)).date()
+            grouped[(customer_id, last_day)] += points
+        # COPY on PostgreSQL. (An INSERT … SELECT … WHERE NOT EXISTS (a notice of the lot) read
+        # the table it was writing once per row: 276 s for 250,000 lots.)
+        sink = RowSink()
+        sent_at = sink.datetime(now)
+        sink.insert(
+            Notice,
+            ("workspace_id", "lot_id", "sent_at"),
+            ((workspace.pk, lot, sent_at) for lot, *_ in due),
+        )
         publish(
             [
                 PointsExpiring(
@@ -701,11 +715,11 @@ def _expiry_notices(workspace: Workspace, now: dt.datetime) -> int:
                     points=points,
                     expires_on=day.isoformat(),
                 )
-                for (_account, customer_id, day), points in sorted(grouped.items())
-            ]
+                for (customer_id, day), points in sorted(grouped.items())
+            ],
+            write_rows=sink_writer(RowSink()),
         )
-        warned = len(grouped)
-    return warned
+    return len(grouped)
 
 
 def _birthdays(workspace: Workspace, now: dt.datetime) -> int:
