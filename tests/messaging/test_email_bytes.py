@@ -40,9 +40,7 @@ def _parts(message: EmailMessage) -> dict[str, str]:
 
 
 def test_the_smtp_bytes_are_the_message_django_builds() -> None:
-    django_built = _parse(
-        _message(MAIL, from_email=SENDER, footer=FOOTER).message().as_bytes(linesep="\r\n")
-    )
+    django_built = _parse(_message(MAIL, from_email=SENDER, footer=FOOTER).message().as_bytes())
     data = _raw(MAIL, sender=FROM, to=MAIL.to, footer=FOOTER, boundary="=_samphan_test")
     written = _parse(data)
     for name in (
@@ -55,6 +53,9 @@ def test_the_smtp_bytes_are_the_message_django_builds() -> None:
     assert written.get_content_type() == django_built.get_content_type() == "multipart/alternative"
     ours, theirs = _parts(written), _parts(django_built)
     assert list(ours) == list(theirs) == ["text/plain", "text/html"]
+    # A line longer than SMTP allows (998 bytes): base64.
+    encodings = [p["Content-Transfer-Encoding"] for p in written.iter_parts()]
+    assert encodings == ["base64", "base64"]
     assert ours["text/plain"].replace("\r\n", "\n") == theirs["text/plain"].replace("\r\n", "\n")
     assert ours["text/html"].strip() == theirs["text/html"].strip()
     assert "&lt;b&gt;" in ours["text/html"] and MAIL.open_pixel_url in ours["text/html"]
@@ -72,6 +73,8 @@ def test_a_subject_cannot_add_headers() -> None:
     )
     written = _parse(_raw(sneaky, sender=FROM, to=sneaky.to, footer=FOOTER, boundary="=_x"))
     assert written["Bcc"] is None and written["Subject"] == "Hello Bcc: everyone@example.com"
+    encodings = [p["Content-Transfer-Encoding"] for p in written.iter_parts()]
+    assert encodings == ["8bit", "8bit"]  # short lines go as they are
 
 
 def test_long_subjects_split_between_characters() -> None:
