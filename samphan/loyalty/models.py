@@ -102,7 +102,11 @@ class Account(models.Model):
     """A member's cached balances. ``balance`` is the available balance and may be negative
     (owed) after a reversal of points already spent, never after a redemption."""
 
-    workspace = models.ForeignKey("core.Workspace", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the composite indexes below, which start with it. (Every index is written
+    # again when a balance changes: the nightly expiry changes a million.)
+    workspace = models.ForeignKey(
+        "core.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     customer = models.OneToOneField(
         "customers.Customer", on_delete=models.CASCADE, related_name="loyalty_account"
     )
@@ -110,7 +114,12 @@ class Account(models.Model):
     pending = models.BigIntegerField(default=0)
     version = models.PositiveBigIntegerField(default=0)
     tier = models.ForeignKey(
-        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+        Tier,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        db_index=False,  # loyalty_account_tier: members with a tier only
     )
     tier_since = models.DateTimeField(null=True, blank=True)
     # The earliest moment the tier may go down (reviewed nightly from then on).
@@ -122,6 +131,9 @@ class Account(models.Model):
         indexes = [
             models.Index(fields=["workspace", "balance"], name="loyalty_account_ws_bal"),
             models.Index(fields=["workspace", "tier_review_at"], name="loyalty_account_review"),
+            models.Index(
+                fields=["tier"], condition=models.Q(tier__isnull=False), name="loyalty_account_tier"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,11 +185,22 @@ class LedgerEntry(models.Model):
     # Signed change of the available balance (debits negative) and of the pending balance.
     points = models.BigIntegerField(default=0)
     pending_points = models.BigIntegerField(default=0)
+    # Most entries have neither (expiry, bonuses, adjustments): indexed where they are set.
     order = models.ForeignKey(
-        "commerce.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "commerce.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     redemption = models.ForeignKey(
-        Redemption, null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
+        Redemption,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entries",
+        db_index=False,
     )
     lot = models.ForeignKey(
         "PointLot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -188,7 +211,17 @@ class LedgerEntry(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["account", "-created_at", "-id"], name="loyalty_entry_account")
+            models.Index(fields=["account", "-created_at", "-id"], name="loyalty_entry_account"),
+            models.Index(
+                fields=["order"],
+                condition=models.Q(order__isnull=False),
+                name="loyalty_entry_order",
+            ),
+            models.Index(
+                fields=["redemption"],
+                condition=models.Q(redemption__isnull=False),
+                name="loyalty_entry_redemption",
+            ),
         ]
 
     def __str__(self) -> str:

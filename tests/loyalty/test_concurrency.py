@@ -5,6 +5,7 @@ service tests."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -12,11 +13,14 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from samphan.core.access import actor_for_membership
 from samphan.core.models import ApiKey
 from samphan.core.services import api_key_create
+from samphan.loyalty import services
 from samphan.loyalty.models import Account, LedgerEntry, Programme, Redemption
+from samphan.timeline.models import TimelineEvent
 from tests.factories import CustomerFactory, MembershipFactory, OrderFactory
 from tests.loyalty.helpers import assert_consistent
 
@@ -66,3 +70,31 @@ def test_fifty_concurrent_redemptions_never_overdraw() -> None:
     assert Redemption.objects.filter(account=account).count() == accepted
     assert LedgerEntry.objects.filter(account=account, kind="redeem").count() == accepted
     assert_consistent(account)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_expiry_in_threads_expires_each_range_once(monkeypatch: Any) -> None:
+    """On PostgreSQL the nightly expiry works on ranges of accounts in threads, each with its
+    own connection and transaction: every member's points expire once, with one timeline row,
+    and the cached balances still equal the ledger."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the threaded expiry runs on PostgreSQL only")
+    monkeypatch.setattr(services, "EXPIRY_BATCH", 2)  # 7 members: 4 ranges, 2 threads
+    actor = actor_for_membership(MembershipFactory())
+    Programme.objects.create(workspace=actor.workspace, pending_days=0)
+    customers = [CustomerFactory(workspace=actor.workspace) for _ in range(7)]
+    for customer in customers:  # ฿2,500: 100 points each, expiring 12 months on
+        OrderFactory(workspace=actor.workspace, customer=customer, total_satang=250_000)
+    later = timezone.now() + dt.timedelta(days=800)
+
+    result = services.loyalty_nightly(workspace=actor.workspace, now=later)
+    again = services.loyalty_nightly(workspace=actor.workspace, now=later)
+
+    assert (result.expired, again.expired) == (700, 0)
+    for customer in customers:
+        account = Account.objects.get(customer=customer)
+        assert account.balance == 0
+        assert LedgerEntry.objects.filter(account=account, kind="expire").count() == 1
+        assert_consistent(account)
+    rows = TimelineEvent.objects.filter(workspace=actor.workspace, type="points.expired")
+    assert sorted(rows.values_list("customer_id", flat=True)) == sorted(c.pk for c in customers)
