@@ -50,11 +50,12 @@ def _bodies(email: Email, footer: str) -> tuple[str, str]:
         if email.open_pixel_url
         else ""
     )
+    # One line per piece: lines stay under SMTP's limit, so the part can go as 8-bit text.
     html = (
-        '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">'
-        f"{body}"
+        '<!doctype html>\n<html><body style="font-family:sans-serif;line-height:1.5">\n'
+        f"{body}\n"
         f'<hr><p style="color:#666;font-size:12px"><a href="{escape(email.unsubscribe_url)}">'
-        f"{escape(footer)}</a></p>{pixel}</body></html>"
+        f"{escape(footer)}</a></p>\n{pixel}</body></html>\n"
     )
     return text, html
 
