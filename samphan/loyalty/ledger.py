@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import DateTimeField, F, Sum, Value
 
+from samphan.core.bulk import insert_select
 from samphan.core.models import Workspace
 from samphan.loyalty.models import (
     Account,
@@ -209,6 +210,12 @@ class Expired:
     balance: int
 
 
+_EXPIRE_COLUMNS = (
+    "workspace_id", "account_id", "kind", "points", "pending_points", "lot_id", "reason",
+    "created_at", "created_by",
+)  # fmt: skip
+
+
 def expire_accounts(*, workspace_id: int, first: int, last: int, now: dt.datetime) -> list[Expired]:
     """``expire_due`` for every account of the workspace with ids ``first``..``last`` in a few
     set-based statements (the nightly run over a million accounts): lock the accounts with
@@ -231,33 +238,41 @@ def expire_accounts(*, workspace_id: int, first: int, last: int, now: dt.datetim
         .order_by("pk")
         .values_list("pk", "customer_id", "balance")
     }
-    totals = dict(
-        due.order_by()
-        .values("account_id")
-        .annotate(total=Sum("remaining"))
-        .values_list("account_id", "total")
-    )
+    sums = due.order_by().values("account_id").annotate(total=Sum("remaining"))
+    totals = dict(sums.values_list("account_id", "total"))
     if not totals:
         return []
-    lots, entries = PointLot._meta.db_table, LedgerEntry._meta.db_table
-    accounts = Account._meta.db_table
-    where = (
-        f"FROM {lots} WHERE workspace_id = %s AND account_id >= %s AND account_id <= %s"
-        " AND is_pending = %s AND remaining > 0 AND expires_at <= %s"
+    insert_select(
+        LedgerEntry,
+        _EXPIRE_COLUMNS,
+        due.order_by("account_id", "expires_at", "available_at", "pk").values(
+            "workspace_id",
+            "account_id",
+            "id",
+            e_kind=Value(EntryKind.EXPIRE.value),
+            e_points=-F("remaining"),
+            e_zero=Value(0),
+            e_blank=Value(""),
+            e_at=Value(now, output_field=DateTimeField()),
+        ),
+        (
+            "workspace_id",
+            "account_id",
+            "e_kind",
+            "e_points",
+            "e_zero",
+            "id",
+            "e_blank",
+            "e_at",
+            "e_blank",
+        ),
     )
-    params = [workspace_id, first, last, False, now]
+    accounts = Account._meta.db_table
+    sums_sql, params = sums.query.sql_with_params()
     with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {entries} (workspace_id, account_id, kind, points, pending_points,"
-            " lot_id, reason, created_at, created_by)"
-            f" SELECT workspace_id, account_id, %s, -remaining, 0, id, '', %s, '' {where}"
-            " ORDER BY account_id, expires_at, available_at, id",
-            [EntryKind.EXPIRE.value, now, *params],
-        )
-        cursor.execute(
+        cursor.execute(  # one UPDATE … FROM, not a correlated sum per account
             f"UPDATE {accounts} SET balance = balance - due.total, version = version + 1,"
-            f" updated_at = %s FROM (SELECT account_id, SUM(remaining) AS total {where}"
-            f" GROUP BY account_id) AS due WHERE {accounts}.id = due.account_id",
+            f" updated_at = %s FROM ({sums_sql}) AS due WHERE {accounts}.id = due.account_id",
             [now, *params],
         )
     due.update(remaining=0)
