@@ -350,20 +350,24 @@ def runs_start(
     return started
 
 
+def _new_run(journey: Journey, entry: Entry, now: dt.datetime, due: dt.datetime) -> JourneyRun:
+    return JourneyRun(
+        workspace_id=journey.workspace_id,
+        journey=journey,
+        customer_id=entry.customer_id,
+        reason=entry.reason[:60],
+        key=entry.key[:40],
+        started_at=now,
+        due_at=due,
+    )
+
+
 def _run_start(journey: Journey, entry: Entry, now: dt.datetime, due: dt.datetime) -> bool:
     """One run of ``journey`` for the entry's customer; False when they are in it now, or
     were already for this occasion."""
     try:
         with transaction.atomic():
-            JourneyRun.objects.create(
-                workspace_id=journey.workspace_id,
-                journey=journey,
-                customer_id=entry.customer_id,
-                reason=entry.reason[:60],
-                key=entry.key[:40],
-                started_at=now,
-                due_at=due,
-            )
+            _new_run(journey, entry, now, due).save(force_insert=True)
     except IntegrityError:
         return False
     return True
@@ -449,15 +453,7 @@ def runs_sweep(*, workspace_id: int | None = None, now: dt.datetime | None = Non
             busy = {c for c, _k, status in had if status in OPEN}
             seen = {(c, k) for c, k, _s in had}
             fresh = [
-                JourneyRun(
-                    workspace_id=journey.workspace_id,
-                    journey=journey,
-                    customer_id=e.customer_id,
-                    reason=e.reason[:60],
-                    key=e.key[:40],
-                    started_at=now,
-                    due_at=due,
-                )
+                _new_run(journey, e, now, due)
                 for e in chunk
                 if e.customer_id not in busy and (e.customer_id, e.key) not in seen
             ]

@@ -29,9 +29,9 @@ from samphan.loyalty.services import (
     Answer,
     _fingerprint,
     _idempotent,
-    _insufficient,
     balances,
     customer_of,
+    insufficient_error,
 )
 from samphan.timeline.publish import publish
 
@@ -299,7 +299,7 @@ def reward_claim(
                 by=actor.label,
             )
         except ledger.Insufficient as exc:
-            raise _insufficient(exc) from None
+            raise insufficient_error(exc) from None
         if reward.stock is not None:
             Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - 1)
             reward.stock -= 1

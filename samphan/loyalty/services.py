@@ -151,7 +151,7 @@ def _check_key(key: str | None) -> str | None:
     return key
 
 
-def _insufficient(exc: ledger.Insufficient) -> ApplicationError:
+def insufficient_error(exc: ledger.Insufficient) -> ApplicationError:
     return ApplicationError(
         "insufficient_points",
         _("Only %(available)s points are available; %(asked)s were asked for.")
@@ -239,7 +239,7 @@ def points_redeem(
                 by=actor.label,
             )
         except ledger.Insufficient as exc:
-            raise _insufficient(exc) from None
+            raise insufficient_error(exc) from None
         publish(
             PointsRedeemed(
                 workspace_id=actor.workspace.pk,
@@ -315,7 +315,7 @@ def points_adjust(
             try:
                 ledger.debit(account, points=-points, now=now, by=actor.label, reason=reason)
             except ledger.Insufficient as exc:
-                raise _insufficient(exc) from None
+                raise insufficient_error(exc) from None
             entry = LedgerEntry.objects.filter(account=account).latest("pk")
         publish(
             PointsAdjusted(
@@ -755,7 +755,7 @@ def _expiry_notices(workspace: Workspace, now: dt.datetime) -> int:
                 )
                 for (customer_id, day), points in sorted(grouped.items())
             ],
-            write_rows=sink_writer(RowSink()),
+            write_rows=sink_writer(sink),
         )
     return len(grouped)
 

@@ -29,7 +29,7 @@ from samphan.loyalty.ledger import Insufficient
 from samphan.loyalty.models import OrderPoints, Redemption
 from samphan.loyalty.programme import points_value_satang, programme_get
 from samphan.loyalty.selectors import AccountView, account_view
-from samphan.loyalty.services import _insufficient, customer_of, points_redeem
+from samphan.loyalty.services import customer_of, insufficient_error, points_redeem
 
 AMOUNT_MAX = 10_000_000_00  # ฿10 million: a typo, not a sale
 NOTE_MAX = 200
@@ -89,7 +89,7 @@ def till_sale(
     # What the member has before this sale: the points it earns can't pay for it.
     available = account_view(actor=actor, customer_id=customer.pk).available
     if points > available:
-        raise _insufficient(Insufficient(available=available, asked=points))
+        raise insufficient_error(Insufficient(available=available, asked=points))
     if coupon_discount + value > amount_satang:
         raise _invalid(
             "discount_over_bill",
