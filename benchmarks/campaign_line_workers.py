@@ -164,6 +164,17 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             os.killpg(worker.pid, signal.SIGKILL)
 
 
+def print_profiles(logs: Path) -> None:
+    """The workers' cProfile files (``--profile``), merged: the top by cumulative and own time."""
+    import pstats
+
+    profiles = [str(p) for p in sorted(logs.glob("worker*.prof"))]
+    if profiles:
+        stats = pstats.Stats(*profiles)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(25)
+
+
 def main(args: argparse.Namespace) -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("the workers need a shared database: DATABASE_URL=postgres://…")
@@ -250,13 +261,7 @@ def main(args: argparse.Namespace) -> None:
           f"process (stub, polling) {cpu_self:.1f} s")  # fmt: skip
     print(f"- worker logs: {logs}")
     if args.profile:
-        import pstats
-
-        profiles = [str(p) for p in sorted(logs.glob("worker*.prof"))]
-        if profiles:
-            stats = pstats.Stats(*profiles)
-            stats.sort_stats("cumulative").print_stats(45)
-            stats.sort_stats("tottime").print_stats(25)
+        print_profiles(logs)
     assert status == "done", status
 
 

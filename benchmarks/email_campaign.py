@@ -201,7 +201,13 @@ def main(args: argparse.Namespace) -> None:
         import redis
 
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from campaign_line_workers import cpu_seconds, cpu_spent, start_workers, stop_workers
+        from campaign_line_workers import (
+            cpu_seconds,
+            cpu_spent,
+            print_profiles,
+            start_workers,
+            stop_workers,
+        )
 
         broker = redis.Redis.from_url(args.broker)
         broker.flushdb()
@@ -275,13 +281,7 @@ def main(args: argparse.Namespace) -> None:
               f"({cpu_workers / elapsed:.2f} of a core on average); messages left in the "
               f"queue: {left}; worker logs: {logs}")  # fmt: skip
         if args.profile:
-            import pstats
-
-            profiles = [str(p) for p in sorted(logs.glob("worker*.prof"))]
-            if profiles:
-                stats = pstats.Stats(*profiles)
-                stats.sort_stats("cumulative").print_stats(45)
-                stats.sort_stats("tottime").print_stats(25)
+            print_profiles(logs)
     assert received == args.n, f"{received} received, {args.n} expected"
     assert once and personal, at_server
     assert Campaign.objects.filter(pk=campaign.pk, status="done").exists()
