@@ -12,14 +12,15 @@ expires first (then the oldest).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import DateTimeField, F, Sum, Value
 
-from samphan.core.bulk import insert_select
+from samphan.core.bulk import BulkTable, insert_select
 from samphan.core.models import Workspace
+from samphan.core.sink import RowSink
 from samphan.loyalty.models import (
     Account,
     EntryKind,
@@ -33,16 +34,30 @@ from samphan.loyalty.models import (
 def account_lock(*, workspace: Workspace, customer_id: int) -> Account:
     """The customer's account, created if needed, locked for the rest of the transaction
     (PostgreSQL: a row lock; SQLite: the write lock ``BEGIN IMMEDIATE`` took)."""
+    return accounts_lock(workspace=workspace, customer_ids=[customer_id])[customer_id]
+
+
+def accounts_lock(*, workspace: Workspace, customer_ids: Iterable[int]) -> dict[int, Account]:
+    """The customers' accounts by customer id, created where missing, locked in id order for
+    the rest of the transaction (one statement for those that exist)."""
     assert transaction.get_connection().in_atomic_block, "lock inside a transaction"
-    found = Account.objects.select_for_update().filter(customer_id=customer_id).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            Account.objects.create(workspace=workspace, customer_id=customer_id)
-    except IntegrityError:  # created at the same moment by another transaction
-        pass
-    return Account.objects.select_for_update().get(customer_id=customer_id)
+    wanted = set(customer_ids)
+
+    def locked(ids: Iterable[int]) -> dict[int, Account]:
+        rows = Account.objects.select_for_update().filter(customer_id__in=sorted(ids))
+        return {a.customer_id: a for a in rows.order_by("pk")}
+
+    found = locked(wanted)
+    missing = sorted(wanted - found.keys())
+    if missing:
+        # ignore_conflicts: one created at the same moment by another transaction is kept.
+        Account.objects.bulk_create(
+            [Account(workspace=workspace, customer_id=c) for c in missing],
+            batch_size=BALANCE_BATCH,
+            ignore_conflicts=True,
+        )
+        found.update(locked(missing))
+    return found
 
 
 def _fifo(lots: Iterable[PointLot]) -> list[PointLot]:
@@ -121,6 +136,21 @@ def _fill(before: int, credit: int, lots: list[tuple[PointLot, int]]) -> None:
         into -= n
 
 
+@dataclass
+class Credit:
+    """One lot to credit to a locked account (``credit_many``); ``points`` > 0."""
+
+    account: Account
+    kind: str
+    points: int
+    at: dt.datetime
+    available_at: dt.datetime
+    expires_at: dt.datetime | None
+    order_id: int | None = None
+    by: str = ""
+    reason: str = ""
+
+
 def credit(
     account: Account,
     *,
@@ -136,35 +166,87 @@ def credit(
 ) -> PointLot:
     """Credit ``points`` (> 0) as one lot: pending until ``available_at`` if that is after
     ``now``, else available at once (paying off points owed first)."""
-    assert points > 0
-    pending = available_at > now
-    lot = PointLot.objects.create(
-        workspace_id=account.workspace_id,
-        account=account,
-        order_id=order_id,
-        points=points,
-        remaining=points if pending else 0,
-        is_pending=pending,
-        available_at=available_at,
-        expires_at=expires_at,
-        created_at=at,
-    )
-    before = account.balance
-    _append(
-        account,
-        kind,
-        points=0 if pending else points,
-        pending_points=points if pending else 0,
-        at=at,
-        by=by,
-        order_id=order_id,
-        lot=lot,
-        reason=reason,
-    )
-    if not pending:
-        lot.remaining = min(points, max(before + points, 0))
-        PointLot.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
-    return lot
+    credit_args = Credit(account, kind, points, at, available_at, expires_at, order_id, by, reason)
+    return credit_many([credit_args], now=now)[0]
+
+
+# Rows of one statement when many accounts' balances move at once.
+BALANCE_BATCH = 1000
+
+
+def credit_many(credits: Sequence[Credit], *, now: dt.datetime) -> list[PointLot]:
+    """``credit`` for many lots at once (an import's or a seed's orders): the lots in one
+    insert, their entries through the row sink, and one balance update per account, so a
+    thousand orders cost a handful of statements rather than four each. An account's credits
+    are applied in the order given (each pays off what is still owed before it). Returns the
+    lots, in the order of ``credits``."""
+    lots: list[PointLot] = []
+    for c in credits:
+        assert c.points > 0
+        pending = c.available_at > now
+        before = c.account.balance
+        lots.append(
+            PointLot(
+                workspace_id=c.account.workspace_id,
+                account=c.account,
+                order_id=c.order_id,
+                points=c.points,
+                # Released at once: what is not paying off points owed is left to spend.
+                remaining=c.points if pending else min(c.points, max(before + c.points, 0)),
+                is_pending=pending,
+                available_at=c.available_at,
+                expires_at=c.expires_at,
+                created_at=c.at,
+            )
+        )
+        c.account.balance += 0 if pending else c.points
+        c.account.pending += c.points if pending else 0
+        c.account.version += 1
+    PointLot.objects.bulk_create(lots, batch_size=BALANCE_BATCH)
+    sink = RowSink()
+    entries = BulkTable(sink, LedgerEntry, _CREDIT_COLUMNS)
+    for c, lot in zip(credits, lots, strict=True):
+        entries.add(
+            c.account.workspace_id, c.account.pk, c.kind,
+            0 if lot.is_pending else c.points, c.points if lot.is_pending else 0,
+            c.order_id, lot.pk, c.reason[:500], sink.datetime(c.at), c.by[:200],
+        )  # fmt: skip
+    entries.flush()
+    _balances_add(zip(credits, lots, strict=True), now=now)
+    return lots
+
+
+_CREDIT_COLUMNS = (
+    "workspace_id", "account_id", "kind", "points", "pending_points", "order_id", "lot_id",
+    "reason", "created_at", "created_by",
+)  # fmt: skip
+
+
+def _balances_add(credited: Iterable[tuple[Credit, PointLot]], *, now: dt.datetime) -> None:
+    """Add the credited lots to their accounts' cached balances: one ``UPDATE … FROM`` a list
+    of (account, points, pending, entries) per batch of accounts."""
+    moved: dict[int, list[int]] = {}
+    for c, lot in credited:
+        row = moved.setdefault(c.account.pk, [0, 0, 0])
+        row[1 if lot.is_pending else 0] += c.points
+        row[2] += 1
+    table = connection.ops.quote_name(Account._meta.db_table)
+    rows = list(moved.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BALANCE_BATCH):
+            batch = rows[start : start + BALANCE_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"WITH v (id, points, pending, entries) AS (VALUES {values}) "
+                f"UPDATE {table} SET balance = {table}.balance + v.points, "
+                f"pending = {table}.pending + v.pending, "
+                f"version = {table}.version + v.entries, updated_at = %s "
+                f"FROM v WHERE {table}.id = v.id",
+                [
+                    *(x for pk, (p, q, n) in batch for x in (pk, p, q, n)),
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
+            )
 
 
 def release_due(account: Account, *, now: dt.datetime) -> int:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from samphan.commerce.models import PAID_STATUS, Order, OrderLine
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
+from samphan.core.bulk import BulkTable
 from samphan.core.errors import ApplicationError, NotFound
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm
@@ -35,6 +36,7 @@ from samphan.loyalty.events import (
     PointsExpiring,
     PointsRedeemed,
     PointsReversed,
+    TierChanged,
 )
 from samphan.loyalty.models import (
     Account,
@@ -45,11 +47,15 @@ from samphan.loyalty.models import (
     Notice,
     OrderPoints,
     PointLot,
+    Programme,
     Redemption,
+    Tier,
+    TierBasis,
 )
 from samphan.loyalty.programme import (
     BANGKOK,
     MAX_POINTS,
+    Earning,
     LineBasis,
     available_at,
     expires_at,
@@ -57,8 +63,15 @@ from samphan.loyalty.programme import (
     points_value_satang,
     programme_get,
 )
-from samphan.loyalty.tiers import tier_evaluate, tiers_of, tiers_review
+from samphan.loyalty.tiers import (
+    TIER_FIELDS,
+    qualifying_values,
+    tier_raise,
+    tiers_of,
+    tiers_review,
+)
 from samphan.timeline.publish import publish, sink_writer
+from samphan.timeline.registry import DomainEvent
 
 IDEMPOTENCY_KEY_MAX = 200
 REASON_MAX = 500
@@ -353,26 +366,55 @@ def points_adjust(
 # --- orders: earning and reversal (from commerce's events) -----------------------------------
 
 
+# Orders earned together: one account lock, one insert of lots, one balance update each.
+EARN_BATCH = 5_000
+
+
 def orders_earn(
     *, workspace_id: int, order_ids: Sequence[int], now: dt.datetime | None = None
 ) -> int:
     """Credit the points of paid orders with a customer that have not earned yet (idempotent
     per order: an order earns once, whatever replays its event). Points that would already
-    have expired (an old order imported) are not credited. Returns the points credited."""
+    have expired (an old order imported) are not credited. Set-based, for an import's or a
+    seed's many orders as for one: batches of ``EARN_BATCH`` orders, each with its accounts
+    locked at once. Returns the points credited."""
     now = now or timezone.now()
     workspace = Workspace.objects.get(pk=workspace_id)
     programme = programme_get(workspace=workspace)
     if not programme.is_active or not order_ids:
         return 0
-    orders = list(
-        Order.objects.filter(
-            workspace_id=workspace_id,
+    ids = sorted(set(order_ids))
+    tiers = tiers_of(workspace)
+    return sum(
+        _earn_batch(workspace, programme, tiers, ids[start : start + EARN_BATCH], now)
+        for start in range(0, len(ids), EARN_BATCH)
+    )
+
+
+def _earn_batch(
+    workspace: Workspace,
+    programme: Programme,
+    tiers: list[Tier],
+    order_ids: Sequence[int],
+    now: dt.datetime,
+) -> int:
+    """Earn a batch of orders, each with its member's tier multiplier at that point: moving
+    up a tier happens at once (the multiplier counts from the member's next order)."""
+    orders = [
+        o
+        for o in Order.objects.filter(
+            workspace=workspace,
             pk__in=order_ids,
             status=PAID_STATUS,
             customer__isnull=False,
             loyalty_points__isnull=True,
-        ).order_by("pk")
-    )
+        )
+        .only(
+            "pk", "customer_id", "number", "placed_at", "discount_satang", "channel_id", "branch_id"
+        )
+        .order_by("pk")
+        if (expiry := expires_at(programme, o.placed_at)) is None or expiry > now
+    ]
     if not orders:
         return 0
     lines_by_order: dict[int, list[LineBasis]] = defaultdict(list)
@@ -388,16 +430,21 @@ def orders_earn(
                 category_id=row["product__category_id"],
             )
         )
-    total = 0
-    events: list[PointsEarned] = []
-    tiers = tiers_of(workspace)
+    accounts = ledger.accounts_lock(
+        workspace=workspace, customer_ids=[o.customer_id for o in orders if o.customer_id]
+    )
+    values = (
+        qualifying_values(programme=programme, accounts=list(accounts.values()), now=now)
+        if tiers
+        else {}
+    )
     percents = {t.pk: t.multiplier_percent for t in tiers}
+    credits: list[tuple[Order, ledger.Credit, Earning]] = []
+    moves: list[TierChanged] = []
+    raised: dict[int, Account] = {}
     for order in orders:
         assert order.customer_id is not None
-        expiry = expires_at(programme, order.placed_at)
-        if expiry is not None and expiry <= now:
-            continue
-        account = ledger.account_lock(workspace=workspace, customer_id=order.customer_id)
+        account = accounts[order.customer_id]
         earning = order_earning(
             programme,
             lines=lines_by_order.get(order.pk, []),
@@ -407,47 +454,64 @@ def orders_earn(
             at=order.placed_at,
             extra_percent=percents.get(account.tier_id, 100) if account.tier_id else 100,
         )
-        if earning.points <= 0:
-            tier_evaluate(account, programme=programme, tiers=tiers, now=now)
-            continue
-        ready = available_at(programme, order.placed_at)
-        lot = ledger.credit(
-            account,
-            kind=EntryKind.EARN,
-            points=earning.points,
-            at=now,
-            available_at=ready,
-            expires_at=expiry,
-            now=now,
-            order_id=order.pk,
-        )
-        OrderPoints.objects.create(
-            workspace_id=workspace_id,
-            order=order,
-            account=account,
-            lot=lot,
-            earned=earning.points,
-            base_satang=earning.base_satang,
-            lines=earning.lines,
-        )
-        total += earning.points
+        if earning.points > 0:
+            credit = ledger.Credit(
+                account,
+                kind=EntryKind.EARN,
+                points=earning.points,
+                at=now,
+                available_at=available_at(programme, order.placed_at),
+                expires_at=expires_at(programme, order.placed_at),
+                order_id=order.pk,
+            )
+            credits.append((order, credit, earning))
+            if programme.tier_basis == TierBasis.POINTS:
+                values[account.pk] = values.get(account.pk, 0) + earning.points
+        if tiers and (
+            move := tier_raise(
+                account, values[account.pk], programme=programme, tiers=tiers, now=now
+            )
+        ):
+            moves.append(move)
+            raised[account.pk] = account
+    balance = {a.pk: a.balance for a in accounts.values()}
+    lots = ledger.credit_many([c for _o, c, _e in credits], now=now)
+    Account.objects.bulk_update(list(raised.values()), TIER_FIELDS, batch_size=500)
+    sink = RowSink()
+    rows = BulkTable(sink, OrderPoints, _ORDER_POINTS_COLUMNS)
+    events: list[DomainEvent] = []
+    for (order, credit, earning), lot in zip(credits, lots, strict=True):
+        account = credit.account
+        rows.add(
+            workspace.pk, order.pk, account.pk, lot.pk, earning.points, earning.base_satang,
+            sink.json(earning.lines),
+        )  # fmt: skip
+        balance[account.pk] += 0 if lot.is_pending else earning.points
         events.append(
             PointsEarned(
-                workspace_id=workspace_id,
-                customer_id=order.customer_id,
+                workspace_id=workspace.pk,
+                customer_id=account.customer_id,
                 order_id=order.pk,
                 points=earning.points,
                 number=order.number,
-                available_on=ready.astimezone(BANGKOK).date().isoformat() if lot.is_pending else "",
-                balance=account.balance,
+                available_on=(
+                    lot.available_at.astimezone(BANGKOK).date().isoformat()
+                    if lot.is_pending
+                    else ""
+                ),
+                balance=balance[account.pk],
                 # Beside its order on the timeline (an imported order's points too).
                 occurred_at=order.placed_at,
             )
         )
-        # Moving up a tier happens at once (the multiplier counts from the next order).
-        tier_evaluate(account, programme=programme, tiers=tiers, now=now)
-    publish(events)
-    return total
+    rows.flush()
+    publish([*events, *moves])
+    return sum(earning.points for _o, _c, earning in credits)
+
+
+_ORDER_POINTS_COLUMNS = (
+    "workspace_id", "order_id", "account_id", "lot_id", "earned", "base_satang", "lines",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -98,18 +98,39 @@ def tiers_replace(*, actor: Actor, tiers: Sequence[Mapping[str, Any]]) -> list[T
 def qualifying_value(*, programme: Programme, account: Account, now: dt.datetime) -> int:
     """What counts towards a tier: satang of paid orders, or points earned (orders and
     bonuses, less what was reversed), over the programme's window."""
+    return qualifying_values(programme=programme, accounts=[account], now=now)[account.pk]
+
+
+def qualifying_values(
+    *, programme: Programme, accounts: Sequence[Account], now: dt.datetime
+) -> dict[int, int]:
+    """``qualifying_value`` of many accounts in one query, by account id."""
     since = months_before(now, programme.tier_window_months)
+    values = dict.fromkeys((a.pk for a in accounts), 0)
     if programme.tier_basis == TierBasis.POINTS:
-        entries = LedgerEntry.objects.filter(
-            account=account,
-            created_at__gte=since,
-            kind__in=[EntryKind.EARN, EntryKind.BONUS, EntryKind.REVERSE],
-        ).aggregate(points=Sum("points"), pending=Sum("pending_points"))
-        return int((entries["points"] or 0) + (entries["pending"] or 0))
-    spent = Order.objects.filter(
-        customer_id=account.customer_id, status=PAID_STATUS, placed_at__gte=since
-    ).aggregate(total=Sum("total_satang"))["total"]
-    return int(spent or 0)
+        entries = (
+            LedgerEntry.objects.filter(
+                account_id__in=list(values),
+                created_at__gte=since,
+                kind__in=[EntryKind.EARN, EntryKind.BONUS, EntryKind.REVERSE],
+            )
+            .values("account_id")
+            .annotate(points=Sum("points"), pending=Sum("pending_points"))
+        )
+        for entry in entries:
+            values[entry["account_id"]] = int((entry["points"] or 0) + (entry["pending"] or 0))
+        return values
+    by_customer = {a.customer_id: a.pk for a in accounts}
+    spent = (
+        Order.objects.filter(
+            customer_id__in=list(by_customer), status=PAID_STATUS, placed_at__gte=since
+        )
+        .values("customer_id")
+        .annotate(total=Sum("total_satang"))
+    )
+    for row in spent:
+        values[by_customer[row["customer_id"]]] = int(row["total"] or 0)
+    return values
 
 
 def _qualified(tiers: Sequence[Tier], value: int) -> Tier | None:
@@ -118,6 +139,50 @@ def _qualified(tiers: Sequence[Tier], value: int) -> Tier | None:
         if value >= tier.threshold:
             found = tier
     return found
+
+
+def _rank(tier: Tier | None) -> int:
+    return tier.rank if tier is not None else -1
+
+
+def _move(
+    account: Account,
+    current: Tier | None,
+    target: Tier | None,
+    *,
+    direction: str,
+    programme: Programme,
+    now: dt.datetime,
+) -> TierChanged:
+    """Put the account in ``target`` (in memory: the caller saves its tier fields)."""
+    account.tier = target
+    account.tier_since = now
+    account.tier_review_at = (
+        months_after(now, programme.tier_hold_months) if target is not None else None
+    )
+    return TierChanged(
+        workspace_id=account.workspace_id,
+        customer_id=account.customer_id,
+        old_tier=current.name if current is not None else "",
+        new_tier=target.name if target is not None else "",
+        direction=direction,
+    )
+
+
+TIER_FIELDS = ["tier", "tier_since", "tier_review_at"]
+
+
+def tier_raise(
+    account: Account, value: int, *, programme: Programme, tiers: Sequence[Tier], now: dt.datetime
+) -> TierChanged | None:
+    """Move the (locked) account up to the tier ``value`` qualifies for, if that is higher:
+    in memory only, for a bulk earning that saves its accounts' ``TIER_FIELDS`` and publishes
+    the events together. ``tier_evaluate`` is the same for one account, saved at once."""
+    current = next((t for t in tiers if t.pk == account.tier_id), None)
+    target = _qualified(tiers, value)
+    if _rank(target) <= _rank(current):
+        return None
+    return _move(account, current, target, direction="up", programme=programme, now=now)
 
 
 def tier_evaluate(
@@ -134,13 +199,10 @@ def tier_evaluate(
         return False
     current = next((t for t in tiers if t.pk == account.tier_id), None)
     target = _qualified(tiers, qualifying_value(programme=programme, account=account, now=now))
-    current_rank = current.rank if current is not None else -1
-    target_rank = target.rank if target is not None else -1
-    hold = months_after(now, programme.tier_hold_months)
-    if target_rank > current_rank:
+    if _rank(target) > _rank(current):
         direction = "up"
     elif (
-        target_rank < current_rank
+        _rank(target) < _rank(current)
         and review
         and (account.tier_review_at is None or account.tier_review_at <= now)
     ):
@@ -148,24 +210,15 @@ def tier_evaluate(
     else:
         if review and account.tier_review_at is not None and account.tier_review_at <= now:
             # Still qualifies at the review: kept for another hold.
+            hold = months_after(now, programme.tier_hold_months)
             Account.objects.filter(pk=account.pk).update(tier_review_at=hold)
             account.tier_review_at = hold
         return False
-    account.tier = target
-    account.tier_since = now
-    account.tier_review_at = hold if target is not None else None
+    event = _move(account, current, target, direction=direction, programme=programme, now=now)
     Account.objects.filter(pk=account.pk).update(
-        tier=target, tier_since=now, tier_review_at=account.tier_review_at
+        tier=account.tier, tier_since=now, tier_review_at=account.tier_review_at
     )
-    publish(
-        TierChanged(
-            workspace_id=account.workspace_id,
-            customer_id=account.customer_id,
-            old_tier=current.name if current is not None else "",
-            new_tier=target.name if target is not None else "",
-            direction=direction,
-        )
-    )
+    publish(event)
     return True
 
 
