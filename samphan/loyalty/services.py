@@ -413,23 +413,11 @@ def _earn_batch(
             "pk", "customer_id", "number", "placed_at", "discount_satang", "channel_id", "branch_id"
         )
         .order_by("pk")
-        if (expiry := expires_at(programme, o.placed_at)) is None or expiry > now
+        if (expiry := expires_at(programme, o.placed_at)) is None or expiry > now  # not expired
     ]
     if not orders:
         return 0
-    lines_by_order: dict[int, list[LineBasis]] = defaultdict(list)
-    for row in OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).values(
-        "pk", "order_id", "line_total_satang", "quantity", "product_id", "product__category_id"
-    ):
-        lines_by_order[row["order_id"]].append(
-            LineBasis(
-                line_id=row["pk"],
-                amount_satang=row["line_total_satang"],
-                quantity=row["quantity"],
-                product_id=row["product_id"],
-                category_id=row["product__category_id"],
-            )
-        )
+    lines_by_order = _earning_lines(orders)
     accounts = ledger.accounts_lock(
         workspace=workspace, customer_ids=[o.customer_id for o in orders if o.customer_id]
     )
@@ -507,6 +495,24 @@ def _earn_batch(
     rows.flush()
     publish([*events, *moves])
     return sum(earning.points for _o, _c, earning in credits)
+
+
+def _earning_lines(orders: Sequence[Order]) -> dict[int, list[LineBasis]]:
+    """The orders' lines, as what they earn on, by order id."""
+    lines_by_order: dict[int, list[LineBasis]] = defaultdict(list)
+    for row in OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).values(
+        "pk", "order_id", "line_total_satang", "quantity", "product_id", "product__category_id"
+    ):
+        lines_by_order[row["order_id"]].append(
+            LineBasis(
+                line_id=row["pk"],
+                amount_satang=row["line_total_satang"],
+                quantity=row["quantity"],
+                product_id=row["product_id"],
+                category_id=row["product__category_id"],
+            )
+        )
+    return lines_by_order
 
 
 _ORDER_POINTS_COLUMNS = (
