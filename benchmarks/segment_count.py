@@ -353,6 +353,36 @@ def trees(workspace: Workspace, with_metrics: bool) -> list[tuple[str, dict[str,
             },
             True,
         ),
+        (
+            "spent exactly ฿1,300 between two dates, 12 months",
+            {
+                "op": "and",
+                "items": [
+                    c(
+                        "total_spent",
+                        "eq",
+                        1300,
+                        period={"from": _days_ago(540), "to": _days_ago(180)},
+                    )
+                ],
+            },
+            True,
+        ),
+        (
+            "spent anything but ฿1,300 between two dates, 12 months (฿0 matches: NOT EXISTS)",
+            {
+                "op": "and",
+                "items": [
+                    c(
+                        "total_spent",
+                        "ne",
+                        1300,
+                        period={"from": _days_ago(540), "to": _days_ago(180)},
+                    )
+                ],
+            },
+            True,
+        ),
     ]
     if category is not None:
         found.append(
