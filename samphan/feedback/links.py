@@ -14,6 +14,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from samphan.core.links import link_token, link_value
 from samphan.feedback.models import Survey, SurveyInvitation
 
 INVITE_SALT = "samphan.feedback.invitation"
@@ -68,9 +69,7 @@ def invitation_expired(invitation: SurveyInvitation) -> bool:
 
 
 def public_token(survey: Survey) -> str:
-    return signing.dumps(
-        [survey.workspace_id, survey.pk, survey.public_nonce], salt=PUBLIC_SALT, compress=False
-    )
+    return link_token([survey.workspace_id, survey.pk, survey.public_nonce], salt=PUBLIC_SALT)
 
 
 def public_path(survey: Survey) -> str:
@@ -82,7 +81,7 @@ def survey_from_public_token(token: str) -> Survey | None:
     if not token or len(token) > TOKEN_MAX:
         return None
     try:
-        workspace_id, pk, value = signing.loads(token, salt=PUBLIC_SALT)
+        workspace_id, pk, value = link_value(token, salt=PUBLIC_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(pk, int) or not isinstance(workspace_id, int):

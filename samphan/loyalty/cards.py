@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
+from samphan.core.links import link_token, link_value
 from samphan.core.roles import Perm
 from samphan.loyalty import ledger
 from samphan.loyalty.models import Account, MemberCard
@@ -21,7 +22,7 @@ SALT = "samphan.loyalty.card"
 
 
 def card_token(card: MemberCard) -> str:
-    return signing.dumps([card.pk, card.nonce], salt=SALT, compress=False)
+    return link_token([card.pk, card.nonce], salt=SALT)
 
 
 def card_path(card: MemberCard) -> str:
@@ -37,7 +38,7 @@ def card_live(account: Account | None) -> MemberCard | None:
 def card_from_token(token: str) -> MemberCard | None:
     """The live card a link names, or None (a bad signature, a revoked or unknown card)."""
     try:
-        pk, nonce = signing.loads(token, salt=SALT)
+        pk, nonce = link_value(token, salt=SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     card = (

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from samphan.core.access import Actor
 from samphan.core.audit import client_ip
 from samphan.core.errors import ApplicationError
+from samphan.core.links import link_token, link_value
 from samphan.core.models import Workspace
 from samphan.core.roles import Role
 from samphan.service.forms import HelpForm
@@ -51,7 +52,7 @@ class HelpFormActor(Actor):
 
 
 def help_token(workspace: Workspace) -> str:
-    return signing.dumps(workspace.pk, salt=SALT, compress=False)
+    return link_token(workspace.pk, salt=SALT)
 
 
 def help_path(workspace: Workspace) -> str:
@@ -62,7 +63,7 @@ def _workspace(token: str) -> Workspace:
     if len(token) > TOKEN_MAX:
         raise Http404
     try:
-        pk = signing.loads(token, salt=SALT)
+        pk = link_value(token, salt=SALT)
     except (signing.BadSignature, ValueError, TypeError):
         raise Http404 from None
     workspace = Workspace.objects.filter(pk=pk).first()

@@ -3,11 +3,15 @@ tier and a QR code, and stops working when revoked; another shop's member is a 4
 
 from __future__ import annotations
 
+import time
+from unittest import mock
+
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
 from samphan.core.access import Actor
-from samphan.loyalty.cards import card_issue, card_path, card_revoke
+from samphan.loyalty.cards import SALT, card_from_token, card_issue, card_path, card_revoke
 from samphan.loyalty.models import Programme
 from tests.conftest import ApiClient
 from tests.factories import CustomerFactory, OrderFactory
@@ -54,3 +58,15 @@ def test_card_through_the_api_and_pages(
         reverse("loyalty:member_card", kwargs={"customer_id": customer.pk}), {"action": "revoke"}
     )
     assert api_rw.get(f"/api/v1/loyalty/accounts/{customer.pk}").json()["card_url"] is None
+
+
+def test_the_link_is_the_same_each_time_and_old_links_still_open(owner: Actor) -> None:
+    card = card_issue(actor=owner, customer_id=CustomerFactory(workspace=owner.workspace).pk)
+    shown = card_path(card)
+    with mock.patch("time.time", return_value=time.time() + 3600):  # an hour later
+        again = card_issue(actor=owner, customer_id=card.account.customer_id)
+        assert card_path(again) == shown
+    # A link given out when tokens carried their time still names the card.
+    old = signing.dumps([card.pk, card.nonce], salt=SALT, compress=False)
+    assert card_from_token(old) == card
+    assert card_from_token(old[:-2] + "xx") is None
