@@ -98,3 +98,23 @@ def vacuum_analyze(models_: Sequence[type[models.Model]]) -> None:
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def analyze_changed() -> list[str]:
+    """On PostgreSQL: ``ANALYZE`` every table of the database with rows changed since its last
+    analysis, and return their names. After a bulk load whose writers are many apps' subscribers
+    (the seed), so the planner knows the tables' contents without waiting for autovacuum (or
+    without it, where it is off): a ledger of two million rows that the planner took for a
+    thousand read a workspace index of every row for one member's page (73 ms, not 1)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, relname FROM pg_stat_user_tables"
+            " WHERE n_mod_since_analyze > 0 ORDER BY relname"
+        )
+        quote = connection.ops.quote_name
+        tables = [f"{quote(schema)}.{quote(name)}" for schema, name in cursor.fetchall()]
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+    return tables

@@ -38,7 +38,7 @@ from tqdm import tqdm
 from samphan.commerce.lifecycle import lifecycle_refresh
 from samphan.commerce.models import Order, OrderLine, Product, ProductCategory, SalesChannel
 from samphan.commerce.services import channels_ensure_defaults
-from samphan.core.bulk import vacuum_analyze
+from samphan.core.bulk import analyze_changed, vacuum_analyze
 from samphan.core.models import Branch, Workspace
 from samphan.core.sink import RowSink
 from samphan.customers.models import ContactPoint, Customer
@@ -146,6 +146,7 @@ def seed_shop(
         with transaction.atomic():
             lifecycle_refresh(Customer.objects.filter(workspace_id=ws_id))
         vacuum_analyze(_tables_written())
+        analyze_changed()  # the other apps' tables, which their subscribers filled
     result.server_cpu_seconds = _backend_cpu_seconds()
     totals["contacts"] -= result.dropped_contacts
     totals["timeline_events"] = (
