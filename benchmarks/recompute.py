@@ -70,7 +70,7 @@ def section(
 ) -> str:
     lines = [f"<!-- {key} -->", f"### {title}", ""]
     lines += [
-        "- Date: 2026-11-23",
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: 2 cores, 24 GB RAM, {platform.machine()}, Python {platform.python_version()}",
         "- Command: `DATABASE_URL=… .venv/bin/python benchmarks/recompute.py`",
         "",
