@@ -19,6 +19,7 @@ from samphan.core.access import Actor, require
 from samphan.core.audit import audit_record
 from samphan.core.bulk import BulkTable
 from samphan.core.errors import ApplicationError, NotFound, PermissionDenied
+from samphan.core.links import link_token, link_value
 from samphan.core.models import Workspace
 from samphan.core.roles import Perm, Role
 from samphan.core.sink import RowSink
@@ -552,7 +553,7 @@ def campaigns_start_due(*, now: dt.datetime | None = None, workspace_id: int | N
 
 
 def unsubscribe_token(delivery_id: int) -> str:
-    return signing.dumps(delivery_id, salt=UNSUBSCRIBE_SALT, compress=False)
+    return link_token(delivery_id, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_path(delivery_id: int) -> str:
@@ -565,7 +566,7 @@ def delivery_from_token(token: str) -> Delivery | None:
     if not token or len(token) > 200:
         return None
     try:
-        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        pk = link_value(token, salt=UNSUBSCRIBE_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(pk, int):
