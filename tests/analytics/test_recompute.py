@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from samphan.analytics import recompute as rc
 from samphan.analytics.clv.bgnbd import BgNbdParams
@@ -199,7 +200,7 @@ def test_failure_while_writing_leaves_no_half_written_metrics(
     metrics_recompute(workspace=ws, now=NOW)
     before = CustomerMetrics.objects.filter(workspace=ws).count()
 
-    def broken(*args: Any, **kwargs: Any) -> Any:  # after the old rows were deleted
+    def broken(*args: Any, **kwargs: Any) -> Any:  # inside the write's transaction
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(rc, "_frame", broken)
@@ -207,6 +208,44 @@ def test_failure_while_writing_leaves_no_half_written_metrics(
     assert run.status == ModelRun.Status.FAILED
     assert CustomerMetrics.objects.filter(workspace=ws).count() == before == 3
     assert ModelRun.objects.get(pk=run.pk).status == ModelRun.Status.FAILED
+
+
+def test_rerun_updates_inserts_and_deletes_only_this_workspace(
+    small_shop: dict[str, Any],
+) -> None:
+    """Buyers scored again keep their row (updated in place on PostgreSQL), new buyers get one,
+    customers no longer scored lose theirs, and another shop's rows are left alone."""
+    ws, a, b, c = small_shop["ws"], small_shop["a"], small_shop["b"], small_shop["c"]
+    other = WorkspaceFactory(timezone="Asia/Bangkok")
+    stranger = CustomerFactory(workspace=other)
+    _order(other, stranger, SalesChannelFactory(workspace=other), bkk(2026, 2, 1, 10), 500)
+    assert metrics_recompute(workspace=other, now=NOW).status == ModelRun.Status.DONE
+    theirs = list(CustomerMetrics.objects.filter(workspace=other).values_list("pk", "computed_at"))
+
+    def rows() -> dict[int, tuple[int, dt.datetime, int]]:
+        return {
+            m.customer_id: (m.pk, m.computed_at, m.orders)
+            for m in CustomerMetrics.objects.filter(workspace=ws)
+        }
+
+    mid_june = bkk(2026, 6, 15, 12)  # before b's and c's first orders
+    assert metrics_recompute(workspace=ws, now=mid_june).status == ModelRun.Status.DONE
+    first = rows()
+    assert set(first) == {a.pk}
+    assert metrics_recompute(workspace=ws, now=NOW).status == ModelRun.Status.DONE
+    second = rows()
+    assert set(second) == {a.pk, b.pk, c.pk}
+    assert {at for _pk, at, _n in second.values()} == {NOW}
+    assert second[a.pk][2] == 3 and second[b.pk][2] == 1
+    if connection.vendor == "postgresql":
+        assert second[a.pk][0] == first[a.pk][0]  # the same row, updated
+    assert metrics_recompute(workspace=ws, now=mid_june).status == ModelRun.Status.DONE
+    assert set(rows()) == {a.pk}
+    assert rows()[a.pk][1] == mid_june
+    assert (
+        list(CustomerMetrics.objects.filter(workspace=other).values_list("pk", "computed_at"))
+        == theirs
+    )
 
 
 def test_empty_workspace(db: None) -> None:
