@@ -55,18 +55,27 @@ def customer_get(*, actor: Actor, customer_id: int) -> Customer:
     return customer
 
 
-def _scoped(actor: Actor, customer_id: int, customer: Customer | None) -> Customer:
-    """``customer_get``, unless the caller holds that customer already (read through
-    ``customer_get`` or ``customer_profile_get`` for this actor): the same answer, no query."""
+def customer_held(*, actor: Actor, customer_id: int, customer: Customer | None) -> Customer | None:
+    """The customer the caller holds already (read through ``customer_get`` or
+    ``customer_profile_get`` for this actor, as the customer page's panels are given it) when it
+    is the one asked for and ``customer_get`` would return it; None when the caller must read
+    it. Either way the actor must be allowed to see customers."""
+    require(actor, Perm.CUSTOMER_VIEW)
     if (
         customer is not None
         and customer.pk == customer_id
         and customer.workspace_id == actor.workspace.pk
         and customer.merged_into_id is None
     ):
-        require(actor, Perm.CUSTOMER_VIEW)
         return customer
-    return customer_get(actor=actor, customer_id=customer_id)
+    return None
+
+
+def _scoped(actor: Actor, customer_id: int, customer: Customer | None) -> Customer:
+    """``customer_get``, unless the caller holds that customer already: the same answer, no
+    query."""
+    held = customer_held(actor=actor, customer_id=customer_id, customer=customer)
+    return held if held is not None else customer_get(actor=actor, customer_id=customer_id)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from samphan.feedback.selectors import relationship
 
 
 def relationship_panel(actor: Actor, customer: Customer) -> dict[str, Any]:
-    found = relationship(actor=actor, customer_id=customer.pk)
+    found = relationship(actor=actor, customer_id=customer.pk, customer=customer)
     peak = max([abs(n) for _m, n in found.trend] + [1])
     return {
         "rel": found,

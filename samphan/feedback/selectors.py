@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
+from samphan.customers.models import Customer
 from samphan.feedback import proxies, stats, textsignals
 from samphan.feedback.attributes import DEFAULT_CODES, attributes_ensure
 from samphan.feedback.models import (
@@ -502,10 +503,11 @@ def scorecard(
 # --- a customer's feelings, links and interviews ---------------------------------------------
 
 
-def _customer_checked(actor: Actor, customer_id: int) -> None:
-    from samphan.customers.selectors import customer_get
+def _customer_checked(actor: Actor, customer_id: int, customer: Customer | None = None) -> None:
+    from samphan.customers.selectors import customer_get, customer_held
 
-    customer_get(actor=actor, customer_id=customer_id)
+    if customer_held(actor=actor, customer_id=customer_id, customer=customer) is None:
+        customer_get(actor=actor, customer_id=customer_id)
 
 
 @dataclass
@@ -520,21 +522,31 @@ class Relationship:
     last_scores: list[tuple[str, int | None]]
 
 
-def relationship(*, actor: Actor, customer_id: int) -> Relationship:
+def relationship(
+    *, actor: Actor, customer_id: int, customer: Customer | None = None
+) -> Relationship:
     """What the relationship panel shows: feelings counted over the last year, the net
-    positive per month, the open survey links and the latest interviews."""
-    _customer_checked(actor, customer_id)
+    positive per month, the open survey links and the latest interviews. ``customer``: the
+    panel's, already read for this actor, so it is not read again."""
+    _customer_checked(actor, customer_id, customer)
     now = timezone.now()
     year_ago = now - dt.timedelta(days=365)
     feelings = EmotionalObservation.objects.filter(
         workspace=actor.workspace, customer_id=customer_id
     )
-    counted = dict(
+    # Per kind over the year, with how many were positive and negative: one query.
+    year_rows = list(
         feelings.filter(observed_at__gte=year_ago)
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "n")
+        .values("kind")
+        .annotate(
+            n=Count("pk"),
+            up=Count("pk", filter=Q(score__gt=0)),
+            down=Count("pk", filter=Q(score__lt=0)),
+        )
+        .order_by()
+        .values_list("kind", "n", "up", "down")
     )
+    counted = {kind: n for kind, n, _up, _down in year_rows}
     counts = [(k.value, str(k.label), counted.get(k.value, 0)) for k in FeelingKind]
     per_month: dict[str, int] = defaultdict(int)
     six = now - dt.timedelta(days=183)
@@ -545,16 +557,8 @@ def relationship(*, actor: Actor, customer_id: int) -> Relationship:
     for _i in range(6):
         months.append(cursor.strftime("%Y-%m"))
         cursor = (cursor - dt.timedelta(days=1)).replace(day=1)
-    positive = sum(
-        1
-        for s in feelings.filter(observed_at__gte=year_ago).values_list("score", flat=True)
-        if s > 0
-    )
-    negative = sum(
-        1
-        for s in feelings.filter(observed_at__gte=year_ago).values_list("score", flat=True)
-        if s < 0
-    )
+    positive = sum(up for _kind, _n, up, _down in year_rows)
+    negative = sum(down for _kind, _n, _up, down in year_rows)
     invitations = list(
         SurveyInvitation.objects.filter(
             workspace=actor.workspace,

@@ -18,8 +18,10 @@ RECENT_ENTRIES = 5
 
 def points_panel(actor: Actor, customer: Customer) -> dict[str, Any]:
     return {
-        "account": account_view(actor=actor, customer_id=customer.pk),
-        "entries": list(ledger_list(actor=actor, customer_id=customer.pk)[:RECENT_ENTRIES]),
+        "account": account_view(actor=actor, customer_id=customer.pk, customer=customer),
+        "entries": list(
+            ledger_list(actor=actor, customer_id=customer.pk, customer=customer)[:RECENT_ENTRIES]
+        ),
         "can_adjust": actor.can(Perm.LOYALTY_MANAGE),
     }
 

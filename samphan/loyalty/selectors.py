@@ -15,6 +15,7 @@ from samphan.core.access import Actor, require
 from samphan.core.errors import NotFound
 from samphan.core.roles import Perm
 from samphan.customers.models import Customer
+from samphan.customers.selectors import customer_held
 from samphan.loyalty.cards import card_live, card_path
 from samphan.loyalty.models import Account, LedgerEntry, PointLot, Programme
 from samphan.loyalty.programme import BANGKOK, points_value_satang, programme_get
@@ -22,8 +23,11 @@ from samphan.loyalty.programme import BANGKOK, points_value_satang, programme_ge
 NEXT_EXPIRIES = 5
 
 
-def _customer(actor: Actor, customer_id: int) -> Customer:
-    require(actor, Perm.CUSTOMER_VIEW)
+def _customer(actor: Actor, customer_id: int, customer: Customer | None) -> Customer:
+    """The member; 404 for another shop's or a merged one."""
+    held = customer_held(actor=actor, customer_id=customer_id, customer=customer)
+    if held is not None:
+        return held
     found = Customer.objects.filter(
         workspace=actor.workspace, pk=customer_id, merged_into__isnull=True
     ).first()
@@ -71,8 +75,13 @@ def next_expiries(account: Account) -> list[Expiry]:
     return [Expiry(date=d, points=p) for d, p in sorted(expiries.items())[:NEXT_EXPIRIES]]
 
 
-def account_view(*, actor: Actor, customer_id: int) -> AccountView:
-    customer = _customer(actor, customer_id)
+def account_view(
+    *, actor: Actor, customer_id: int, customer: Customer | None = None
+) -> AccountView:
+    """The member's points. ``customer``: the caller's, already read for this actor (the
+    customer page's panel), so it is not read again; any other (not ``customer_id``'s, another
+    shop's, merged) is ignored and ``customer_id`` read as without it."""
+    customer = _customer(actor, customer_id, customer)
     programme = programme_get(workspace=actor.workspace)
     account = Account.objects.filter(customer=customer).select_related("tier").first()
     if account is None:
@@ -103,9 +112,11 @@ def account_view(*, actor: Actor, customer_id: int) -> AccountView:
     )
 
 
-def ledger_list(*, actor: Actor, customer_id: int) -> QuerySet[LedgerEntry]:
-    """The member's ledger, newest first."""
-    customer = _customer(actor, customer_id)
+def ledger_list(
+    *, actor: Actor, customer_id: int, customer: Customer | None = None
+) -> QuerySet[LedgerEntry]:
+    """The member's ledger, newest first. ``customer``: as for ``account_view``."""
+    customer = _customer(actor, customer_id, customer)
     return (
         LedgerEntry.objects.filter(workspace=actor.workspace, account__customer=customer)
         .select_related("order")

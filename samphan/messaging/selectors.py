@@ -83,11 +83,9 @@ class LineLink:
 def line_link_state(*, actor: Actor, customer: Customer) -> LineLink:
     """The customer's linked LINE accounts and live link codes (the customer-page panel)."""
     require(actor, Perm.CUSTOMER_VIEW)
-    ids = list(
-        customer.contacts.filter(kind=ContactKind.LINE)
-        .order_by("-is_primary", "pk")
-        .values_list("value", flat=True)
-    )
+    # From the customer's contacts, which the customer page has read already (prefetched).
+    lines = [c for c in customer.contacts.all() if c.kind == ContactKind.LINE]
+    ids = [c.value for c in sorted(lines, key=lambda c: (not c.is_primary, c.pk))]
     codes = list(
         LineLinkCode.objects.filter(
             workspace=actor.workspace,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from samphan.core.access import Actor
 from samphan.core.datasubject import Subject
-from samphan.feedback import links, services
+from samphan.feedback import links, selectors, services
 from samphan.feedback.models import (
     Answer,
     EmotionalObservation,
@@ -174,6 +174,39 @@ def test_relationship_panel_feelings_and_interviews(owner: Actor, owner_client: 
     assert reverse("feedback:interview", kwargs={"interview_id": interview.pk}) in found
     none = owner_client.get(reverse("feedback:interviews"), {"q": "ไม่เจอแน่"}).content.decode()
     assert reverse("feedback:interview", kwargs={"interview_id": interview.pk}) not in none
+
+
+def test_relationship_counts_the_year_s_feelings_by_kind_and_sign(owner: Actor) -> None:
+    customer = CustomerFactory(workspace=owner.workspace)
+    now = timezone.now()
+    for kind, score, days_ago in [
+        ("referred_others", 2, 1),
+        ("referred_others", 1, 40),
+        ("negative_experience", -2, 10),
+        ("negative_experience", -1, 200),
+        ("staff_relationship", 0, 20),  # just noted: counted, neither positive nor negative
+        ("positive_experience", 2, 400),  # over a year ago: not counted
+    ]:
+        services.feeling_record(
+            actor=owner,
+            customer_id=customer.pk,
+            kind=kind,
+            score=score,
+            observed_at=now - dt.timedelta(days=days_ago),
+        )
+    found = selectors.relationship(actor=owner, customer_id=customer.pk)
+    counts = {kind: n for kind, _label, n in found.counts}
+    assert counts == {
+        "positive_experience": 0,
+        "negative_experience": 2,
+        "referred_by_friend": 0,
+        "referred_others": 2,
+        "staff_relationship": 1,
+        "pride_advocacy": 0,
+        "top_of_mind": 0,
+    }
+    assert (found.positive, found.negative) == (2, 2)
+    assert sum(n for _month, n in found.trend) == 1  # the last six months: +1 +1 −1 and 0
 
 
 def test_export_and_erasure(owner: Actor) -> None:

@@ -11,9 +11,11 @@ from django.test import Client
 from samphan.core.access import Actor
 from samphan.core.models import AuditLog
 from samphan.core.roles import Role
+from samphan.customers.selectors import customer_profile_get
 from samphan.messaging.models import LineChannel, LineLinkCode, LineWebhookEvent
+from samphan.messaging.selectors import line_link_state
 from tests.conftest import ApiClient
-from tests.customers.factories import CustomerFactory
+from tests.customers.factories import ContactPointFactory, CustomerFactory
 from tests.factories import MembershipFactory
 from tests.messaging.conftest import SECRET, TOKEN, LineStub, deliver, event, text
 
@@ -131,6 +133,20 @@ def test_customer_page_makes_a_link_code(
 def test_no_line_panel_before_a_channel_exists(owner_client: Client, owner: Actor) -> None:
     customer = CustomerFactory(workspace=owner.workspace)
     assert "line-code" not in owner_client.get(f"/customers/{customer.pk}/").content.decode()
+
+
+def test_the_line_panel_reads_the_accounts_from_the_page_s_contacts(
+    owner: Actor, channel: LineChannel, django_assert_num_queries: Any
+) -> None:
+    customer = CustomerFactory(workspace=owner.workspace, contacts=[("phone", "0812345678")])
+    ContactPointFactory(customer=customer, kind="line", value="U" + "a" * 32)
+    ContactPointFactory(customer=customer, kind="line", value="U" + "b" * 32, is_primary=True)
+    main_first = ["U" + "b" * 32, "U" + "a" * 32]
+    assert line_link_state(actor=owner, customer=customer).line_user_ids == main_first
+    on_the_page = customer_profile_get(actor=owner, customer_id=customer.pk)
+    with django_assert_num_queries(2):  # the live link codes and the channel, not the contacts
+        state = line_link_state(actor=owner, customer=on_the_page)
+    assert state.line_user_ids == main_first and state.channel_ready
 
 
 def test_api_get_and_put_keep_secrets_write_only(api_rw: ApiClient, api_ro: ApiClient) -> None:
