@@ -50,6 +50,23 @@ def test_gradient_matches_finite_differences(
     assert grad == pytest.approx(numeric, rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("log_params", [np.log([6.25, 3.74, 15.44]), np.log([0.5, 1.2, 300.0])])
+def test_objective_is_the_weighted_mean_of_each_customers_log_likelihood(
+    log_params: np.ndarray, cdnow_summary_with_values: pl.DataFrame
+) -> None:
+    """The fit sums the Gamma terms per distinct repeat count and the data terms once; the
+    value must be what summing every customer's own log-likelihood gives."""
+    x = cdnow_summary_with_values["x"].to_numpy().astype(float)
+    m = cdnow_summary_with_values["zbar"].to_numpy().astype(float)
+    weights = np.random.default_rng(7).integers(1, 4, len(x)).astype(float)
+    p, q, g = np.exp(log_params)
+    repeat = (x > 0) & (m > 0)
+    each = gg.log_likelihood(GammaGammaParams(p=p, q=q, gamma=g), x[repeat], m[repeat])
+    expected = -float(np.sum(weights[repeat] * each)) / float(weights[repeat].sum())
+    value, _ = gg.neg_log_likelihood_and_gradient(log_params, x, m, weights)
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
 def test_parameter_recovery() -> None:
     truth = GammaGammaParams(p=6.0, q=4.0, gamma=1500.0)  # baht
     rng = np.random.default_rng(8)

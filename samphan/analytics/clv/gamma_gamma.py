@@ -92,33 +92,77 @@ def log_likelihood(
     )
 
 
-def _neg_mean_ll_and_grad(
-    log_params: FloatArray, x: FloatArray, m: FloatArray, w: FloatArray
-) -> tuple[float, FloatArray]:
-    p, q, g = np.exp(log_params)
-    px = p * x
+@dataclass(frozen=True)
+class _Data:
+    """The repeat customers as the fit needs them. The terms that depend on the parameters
+    only through p·x (the Gamma functions) are computed once per distinct x, a few dozen values
+    however many customers there are; the sums that do not depend on the parameters at all are
+    computed once per fit. What is left per customer at each step is one logarithm and one
+    division over x·m."""
+
+    xs: FloatArray  # the distinct repeat counts
+    wk: FloatArray  # the weight of the customers with each of them
+    xm: FloatArray  # per customer: x·m
+    w: FloatArray
+    wx: FloatArray  # w·x
+    total: float  # Σ w
+    sum_x_log_m: float  # Σ w·x·log m
+    sum_log_m: float  # Σ w·log m
+    sum_x_log_x: float  # Σ w·x·log x
+    sum_x_log_xm: float  # Σ w·x·log(x·m)
+
+
+def _data(x: FloatArray, m: FloatArray, w: FloatArray) -> _Data:
+    xs, inverse = np.unique(x, return_inverse=True)
+    wx = w * x
     xm = x * m
-    log_g_xm = np.log(g + xm)
-    psi_pxq = digamma(px + q)
+    log_m = np.log(m)
     # Plain sums, not ``w @ v``: see bgnbd._wsum.
-    ll = np.sum(
-        w
-        * (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(g)
-            + (px - 1) * np.log(m)
-            + px * np.log(x)
-            - (px + q) * log_g_xm
-        )
+    return _Data(
+        xs=xs,
+        wk=np.bincount(inverse, weights=w, minlength=len(xs)),
+        xm=xm,
+        w=w,
+        wx=wx,
+        total=float(np.sum(w)),
+        sum_x_log_m=float(np.sum(wx * log_m)),
+        sum_log_m=float(np.sum(w * log_m)),
+        sum_x_log_x=float(np.sum(wx * np.log(x))),
+        sum_x_log_xm=float(np.sum(wx * np.log(xm))),
     )
-    # ∂/∂log p = p·x·[ψ(px+q) − ψ(px) + log(xm) − log(γ + xm)], and so on.
-    g_p = np.sum(w * px * (psi_pxq - digamma(px) + np.log(xm) - log_g_xm))
-    g_q = q * np.sum(w * (psi_pxq - digamma(q) - np.log1p(xm / g)))
-    g_g = np.sum(w * (q - (px + q) * g / (g + xm)))
-    total = float(w.sum())
-    return -float(ll) / total, -np.array([g_p, g_q, g_g]) / total
+
+
+def _neg_mean_ll_and_grad(log_params: FloatArray, d: _Data) -> tuple[float, FloatArray]:
+    """Mean negative log-likelihood per customer and its gradient in log-parameter space.
+
+    Per customer, ℓ = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q·log γ + (px−1)·log m + px·log x
+    − (px+q)·log(γ+xm); summed with the weights, the Gamma terms go by distinct x and the
+    log m, log x terms are the fit's constants."""
+    p, q, g = np.exp(log_params)
+    pxk = p * d.xs
+    log_g_xm = np.log(g + d.xm)
+    share = g / (g + d.xm)
+    sum_l = float(np.sum(d.w * log_g_xm))
+    sum_x_l = float(np.sum(d.wx * log_g_xm))
+    sum_s = float(np.sum(d.w * share))
+    sum_x_s = float(np.sum(d.wx * share))
+    psi_pxq = digamma(pxk + q)
+    ll = (
+        float(np.sum(d.wk * (gammaln(pxk + q) - gammaln(pxk))))
+        - d.total * float(gammaln(q))
+        + d.total * q * np.log(g)
+        + p * d.sum_x_log_m
+        - d.sum_log_m
+        + p * d.sum_x_log_x
+        - (p * sum_x_l + q * sum_l)
+    )
+    # ∂/∂log p = p·Σ x·[ψ(px+q) − ψ(px) + log(xm) − log(γ + xm)], and so on.
+    g_p = p * (float(np.sum(d.wk * d.xs * (psi_pxq - digamma(pxk)))) + d.sum_x_log_xm - sum_x_l)
+    g_q = q * (
+        float(np.sum(d.wk * psi_pxq)) - d.total * float(digamma(q)) - (sum_l - d.total * np.log(g))
+    )
+    g_g = q * d.total - (p * sum_x_s + q * sum_s)
+    return -float(ll) / d.total, -np.array([g_p, g_q, g_g]) / d.total
 
 
 def neg_log_likelihood_and_gradient(
@@ -129,7 +173,7 @@ def neg_log_likelihood_and_gradient(
 ) -> tuple[float, FloatArray]:
     """The fit's objective over (log p, log q, log γ), for the gradient check."""
     x, m, w, _ = _repeat_rows(frequency, monetary_value, weights)
-    return _neg_mean_ll_and_grad(np.asarray(log_params, dtype=np.float64), x, m, w)
+    return _neg_mean_ll_and_grad(np.asarray(log_params, dtype=np.float64), _data(x, m, w))
 
 
 def frequency_monetary_correlation(frequency: ArrayLike, monetary_value: ArrayLike) -> float | None:
@@ -171,8 +215,8 @@ def fit(
             warnings=(TOO_FEW_REPEAT,),
         )
     scale = float(np.average(m, weights=w))
-    ms = m / scale
-    optimum = minimize_log_params(lambda lp: _neg_mean_ll_and_grad(lp, x, ms, w), np.zeros(3))
+    data = _data(x, m / scale, w)
+    optimum = minimize_log_params(lambda lp: _neg_mean_ll_and_grad(lp, data), np.zeros(3))
     p, q, g = np.exp(optimum.log_params)
     params = GammaGammaParams(p=float(p), q=float(q), gamma=float(g * scale))
     total_ll = float(np.sum(w * log_likelihood(params, x, m)))
