@@ -120,7 +120,7 @@ def _data(x: FloatArray, m: FloatArray, w: FloatArray) -> _Data:
     # Plain sums, not ``w @ v``: see bgnbd._wsum.
     return _Data(
         xs=xs,
-        wk=np.bincount(inverse, weights=w, minlength=len(xs)),
+        wk=np.bincount(inverse, weights=w, minlength=len(xs)).astype(np.float64),
         xm=xm,
         w=w,
         wx=wx,
