@@ -11,8 +11,11 @@ Speed (1,000,000 customers / 3.4 M orders in ``docs/benchmarks.md``) comes from 
   ``COPY … TO STDOUT`` CSV into Polars on PostgreSQL (a raw cursor on SQLite, with the time
   zone applied by Polars), never as model instances;
 - scoring is array arithmetic; the BG/NBD predictions (the costly hypergeometric functions) are
-  evaluated once per distinct (frequency, recency, T) triple, which many customers share;
-- the rows are written by ``COPY … FROM STDIN`` on PostgreSQL and ``executemany`` on SQLite.
+  evaluated once per distinct (frequency, recency, T) triple, which many customers share, and
+  both fits evaluate their Gamma functions once per distinct repeat count;
+- the rows are written by ``COPY … FROM STDIN`` into a temporary table on PostgreSQL, which
+  then updates the existing rows in place (their foreign keys unchanged, so not checked again),
+  inserts new buyers' and deletes the rest; ``executemany`` after a delete on SQLite.
 
 Definitions stored per customer (only customers with at least one paid order get a row):
 
