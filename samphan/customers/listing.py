@@ -156,13 +156,20 @@ def customer_count(*, actor: Actor, filters: CustomerFilters) -> tuple[int, bool
     ``EXACT_COUNT_LIMIT`` (counting stops one row past it); beyond, PostgreSQL's planner
     estimate, or the exact count where the database has no estimate to give."""
     qs = customer_filter(actor=actor, filters=filters)
-    counted = qs.values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+    counted = counted_rows(qs).count()
     if counted <= EXACT_COUNT_LIMIT:
         return counted, False
     estimate = _planner_estimate(qs)
     if estimate is None:
         return qs.count(), False
     return max(estimate, counted), True
+
+
+def counted_rows(qs: QuerySet[Customer]) -> QuerySet[Customer, Any]:
+    """What the exact count counts: at most ``EXACT_COUNT_LIMIT`` + 1 matching customers. The
+    filters' indexes hold live customers only (``merged_into`` is null), so PostgreSQL counts
+    them from the index alone, without visiting each row to check it was not merged."""
+    return qs.values("pk")[: EXACT_COUNT_LIMIT + 1]
 
 
 def _planner_estimate(qs: QuerySet[Customer]) -> int | None:
