@@ -137,8 +137,10 @@ def member(request: HttpRequest, customer_id: int) -> HttpResponse:
         "loyalty/member.html",
         {
             "customer": customer,
-            "account": account_view(actor=actor, customer_id=customer.pk),
-            "entries": list(ledger_list(actor=actor, customer_id=customer.pk)[:LEDGER_ROWS]),
+            "account": account_view(actor=actor, customer_id=customer.pk, customer=customer),
+            "entries": list(
+                ledger_list(actor=actor, customer_id=customer.pk, customer=customer)[:LEDGER_ROWS]
+            ),
             "form": form if can_adjust else None,
         },
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from samphan.core.access import Actor
@@ -86,3 +88,20 @@ def test_adjust_page_and_permissions(owner: Actor, owner_client: Client, client:
     stranger = CustomerFactory()
     other = reverse("loyalty:member", kwargs={"customer_id": stranger.pk})
     assert owner_client.get(other).status_code == 404
+
+
+def test_the_member_page_reads_the_member_once(owner: Actor, owner_client: Client) -> None:
+    """The points and the ledger take the customer the page read (it was read three times)."""
+    customer = CustomerFactory(workspace=owner.workspace)
+    OrderFactory(workspace=owner.workspace, customer=customer, total_satang=100_000)
+    url = reverse("loyalty:member", kwargs={"customer_id": customer.pk})
+    owner_client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert owner_client.get(url).status_code == 200
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "customers_customer"."id"')
+        and f'"customers_customer"."id" = {customer.pk}' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
