@@ -13,9 +13,7 @@ Speed (1,000,000 customers / 3.4 M orders in ``docs/benchmarks.md``) comes from 
 - scoring is array arithmetic; the BG/NBD predictions (the costly hypergeometric functions) are
   evaluated once per distinct (frequency, recency, T) triple, which many customers share, and
   both fits evaluate their Gamma functions once per distinct repeat count;
-- the rows are written by ``COPY … FROM STDIN`` into a temporary table on PostgreSQL, which
-  then updates the existing rows in place (their foreign keys unchanged, so not checked again),
-  inserts new buyers' and deletes the rest; ``executemany`` after a delete on SQLite.
+- the rows are written by ``COPY … FROM STDIN`` on PostgreSQL and ``executemany`` on SQLite.
 
 Definitions stored per customer (only customers with at least one paid order get a row):
 
@@ -636,59 +634,25 @@ def _frame(scores: Scores, workspace_id: int) -> pl.DataFrame:
 
 
 def _metrics_replace(*, workspace: Workspace, scores: Scores, computed_at: dt.datetime) -> None:
-    """Replace the workspace's metrics with the new rows (inside the caller's atomic)."""
+    """Delete the workspace's metrics and insert the new rows (inside the caller's atomic)."""
+    CustomerMetrics.objects.filter(workspace=workspace).delete()
+    if not len(scores):
+        return
     frame = _frame(scores, workspace.pk)
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
-    if connection.vendor == "postgresql":
-        _metrics_merge(workspace, frame.with_columns(pl.lit(str(stamp)).alias("computed_at")))
-        return
     table = CustomerMetrics._meta.db_table
-    CustomerMetrics.objects.filter(workspace=workspace).delete()
+    if connection.vendor == "postgresql":
+        frame = frame.with_columns(pl.lit(str(stamp)).alias("computed_at")).select(_COLUMNS)
+        with connection.cursor() as cursor:
+            columns = ", ".join(_COLUMNS)
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                chunk = 200_000
+                for start in range(0, frame.height, chunk):
+                    copy.write(frame.slice(start, chunk).write_csv(include_header=False))
+        return
     frame = frame.with_columns(pl.lit(stamp).alias("computed_at")).select(_COLUMNS)
     placeholders = ", ".join(["%s"] * len(_COLUMNS))
     sql = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({placeholders})"
     with connection.cursor() as cursor:
         for start in range(0, frame.height, 50_000):
             cursor.executemany(sql, frame.slice(start, 50_000).rows())
-
-
-# The columns a recompute rewrites on a customer's existing row (not the keys).
-_UPDATED = tuple(c for c in _COLUMNS if c not in ("workspace_id", "customer_id"))
-
-
-def _metrics_merge(workspace: Workspace, frame: pl.DataFrame) -> None:
-    """PostgreSQL: the new rows are copied into a temporary table, then the customers' existing
-    rows are updated from it, new buyers' rows inserted and rows of customers no longer scored
-    deleted. Deleting every row and inserting them again checked both foreign keys of each
-    row at the commit (two trigger calls and a row lock on the customer per row: about half
-    of the write at a million customers); an update that leaves the keys as they were
-    checks nothing, so only the new buyers' rows are checked."""
-    table = CustomerMetrics._meta.db_table
-    columns = ", ".join(_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE metrics_new ON COMMIT DROP AS"
-            f" SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        rows = frame.select(_COLUMNS)
-        with cursor.cursor.copy(f"COPY metrics_new ({columns}) FROM STDIN (FORMAT csv)") as copy:
-            for start in range(0, rows.height, 200_000):
-                copy.write(rows.slice(start, 200_000).write_csv(include_header=False))
-        cursor.execute("CREATE UNIQUE INDEX ON metrics_new (customer_id)")
-        cursor.execute("ANALYZE metrics_new")
-        assignments = ", ".join(f"{c} = n.{c}" for c in _UPDATED)
-        cursor.execute(
-            f"UPDATE {table} m SET {assignments} FROM metrics_new n"
-            " WHERE m.customer_id = n.customer_id AND m.workspace_id = %s",
-            [workspace.pk],
-        )
-        cursor.execute(
-            f"DELETE FROM {table} m WHERE m.workspace_id = %s AND NOT EXISTS"
-            " (SELECT 1 FROM metrics_new n WHERE n.customer_id = m.customer_id)",
-            [workspace.pk],
-        )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM metrics_new n"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {table} m WHERE m.customer_id = n.customer_id)"
-        )
-        cursor.execute("DROP TABLE metrics_new")
