@@ -87,7 +87,6 @@ def test_count_is_exact_then_an_estimate(owner, crowd, monkeypatch) -> None:  # 
 @pytest.mark.parametrize(
     ("filters", "index"),
     [
-        (CustomerFilters(), ""),  # any index of live customers
         (CustomerFilters(lifecycle_stage="at_risk"), "customer_ws_stage_live"),
         (CustomerFilters(province="เชียงใหม่"), "customer_ws_province_live"),
     ],
