@@ -71,7 +71,7 @@ def customer_held(*, actor: Actor, customer_id: int, customer: Customer | None) 
     return None
 
 
-def _scoped(actor: Actor, customer_id: int, customer: Customer | None) -> Customer:
+def customer_scoped(*, actor: Actor, customer_id: int, customer: Customer | None) -> Customer:
     """``customer_get``, unless the caller holds that customer already: the same answer, no
     query."""
     held = customer_held(actor=actor, customer_id=customer_id, customer=customer)
@@ -382,7 +382,7 @@ def timeline_page(
     shown (``before``), never on OFFSET, so a long history stays fast and nothing is skipped
     when new events arrive. ``customer``: the caller's, already read through ``customer_get``
     (the customer page), so it is not read again."""
-    customer = _scoped(actor, customer_id, customer)
+    customer = customer_scoped(actor=actor, customer_id=customer_id, customer=customer)
     limit = max(1, min(limit, 100))
     qs = TimelineEvent.objects.filter(workspace=actor.workspace, customer=customer)
     wanted = [t for t in (types or []) if t]
@@ -447,7 +447,9 @@ def followup_list(
     if assignee_id is not None:
         qs = qs.filter(assignee_id=assignee_id)
     if customer_id is not None:
-        qs = qs.filter(customer=_scoped(actor, customer_id, customer))
+        qs = qs.filter(
+            customer=customer_scoped(actor=actor, customer_id=customer_id, customer=customer)
+        )
     if overdue:
         qs = qs.filter(status=FollowUpStatus.OPEN, due_at__lt=timezone.now())
     elif status:

@@ -504,10 +504,9 @@ def scorecard(
 
 
 def _customer_checked(actor: Actor, customer_id: int, customer: Customer | None = None) -> None:
-    from samphan.customers.selectors import customer_get, customer_held
+    from samphan.customers.selectors import customer_scoped
 
-    if customer_held(actor=actor, customer_id=customer_id, customer=customer) is None:
-        customer_get(actor=actor, customer_id=customer_id)
+    customer_scoped(actor=actor, customer_id=customer_id, customer=customer)
 
 
 @dataclass
