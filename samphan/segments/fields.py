@@ -499,12 +499,21 @@ def _period_difference(runs: _Runs, low: dt.datetime, high: dt.datetime, op: str
     column = field.column
     adapt = connection.ops.adapt_datetimefield_value
     ws = runs.ctx.workspace.pk
+    # Only a customer who bought in the period has a total other than 0 there, so ``a`` is
+    # their first order in it (placed in [low, high), the previous one before ``low``) and
+    # ``b`` the first after it (the previous one in [low, high), placed from ``high`` on):
+    # two index ranges the period's length, where the rows since ``low`` / ``high`` reach
+    # back over the whole history. A customer whose first order since ``low`` came after
+    # ``high`` has bought nothing in the period (0), as one with no row.
     pairs = (
         f"FROM {table} a LEFT JOIN {table} b ON b.customer_id = a.customer_id"
-        " AND b.workspace_id = %s AND b.placed_at >= %s AND b.previous_at < %s"
-        " WHERE a.workspace_id = %s AND a.placed_at >= %s AND a.previous_at < %s"
+        " AND b.workspace_id = %s AND b.previous_at >= %s AND b.previous_at < %s"
+        " AND b.placed_at >= %s"
+        " WHERE a.workspace_id = %s AND a.placed_at >= %s AND a.placed_at < %s"
+        " AND a.previous_at < %s"
     )
-    pair_params: list[Any] = [ws, adapt(high), adapt(high), ws, adapt(low), adapt(low)]
+    lo, hi = adapt(low), adapt(high)
+    pair_params: list[Any] = [ws, lo, hi, hi, ws, lo, hi, lo]
     holds = _TWO_SIDED_SQL[op].format(d=f"(a.{column} - COALESCE(b.{column}, 0))")
     values = list(value) if op == "between" else [value]
     if not _holds_for_zero(op, value):
@@ -537,6 +546,12 @@ def _between(runs: _Runs, low: dt.datetime, high: dt.datetime, op: str, value: A
             }
         )
         first = runs.first_since(low, correlated="pk").filter(_compare(runs.from_column, op, x))
+        if not _holds_for_zero(op, x):
+            # Only a customer who bought in the period can hold more than 0 there: their
+            # first order since ``low`` is in it, and the first since ``high`` follows an
+            # order in it (index ranges the period's length, as in ``_period_difference``).
+            first = first.filter(placed_at__lt=high)
+            later_fails = later_fails.filter(previous_at__gte=low)
         # EXISTS rather than IN: its complement ("less than X") is then an anti-join too.
         return Q(Exists(first.filter(~Exists(later_fails))))
 
