@@ -320,3 +320,14 @@ def test_holdout_check_runs_with_enough_history(db: None) -> None:
     assert run.model_card["bgnbd"]["converged"] is True
     assert run.params["order_value_source"] == "gamma_gamma"
     assert CustomerMetrics.objects.filter(workspace=ws).count() == run.customers > 500
+
+
+def test_deleting_a_customer_deletes_their_metrics_row(small_shop: dict[str, Any]) -> None:
+    """The metrics' foreign keys are not database constraints (the rows are derived and
+    rewritten at once); deleting a customer, as retention does, still takes their row."""
+    metrics_recompute(workspace=small_shop["ws"], now=NOW)
+    gone, kept = small_shop["a"], small_shop["b"]
+    assert CustomerMetrics.objects.filter(customer_id__in=[gone.pk, kept.pk]).count() == 2
+    Customer.objects.filter(pk=gone.pk).delete()
+    assert not CustomerMetrics.objects.filter(customer_id=gone.pk).exists()
+    assert CustomerMetrics.objects.filter(customer_id=kept.pk).exists()
