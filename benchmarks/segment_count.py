@@ -426,7 +426,12 @@ def main() -> None:
     parser.add_argument("--no-snapshot", action="store_true")
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--note", default="")
+    parser.add_argument(
+        "--only", default="", help="only the trees whose label contains this (implies --no-record)"
+    )
     args = parser.parse_args()
+    if args.only:
+        args.no_record = True
     translation.activate("en")  # the rule summaries in the report
 
     if args.workspace:
@@ -446,6 +451,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     results = []
     for label, tree, slow in trees(workspace, with_metrics=n_metrics > 0):
+        if args.only not in label:
+            continue
         samples = args.slow_samples if slow else args.samples
         stats, count = timed(
             samples, functools.partial(selectors.segment_count, actor=actor, tree=tree)
