@@ -14,21 +14,10 @@ from samphan.core.access import Actor
 from samphan.segments.rules import rules_validate, segment_queryset
 from tests.factories import CustomerFactory, WorkspaceFactory
 from tests.segments.evaluate import matches
-from tests.segments.world import NOW, build
+from tests.segments.world import NOW, build, order
 
 PERIOD = {"from": "2026-09-01", "to": "2026-09-30"}
 BEFORE, EARLY, LATE, AFTER = (dt.timedelta(days=d) for d in (120, 80, 60, 30))
-
-
-def _order(ago: dt.timedelta, baht: int) -> dict[str, Any]:
-    return {
-        "ago": ago,
-        "products": [0],
-        "channel": 0,
-        "branch": 0,
-        "total": baht * 100,
-        "status": "paid",
-    }
 
 
 # first name: orders (how long ago, baht); the period holds EARLY and LATE (11 and 24 Sep).
@@ -65,11 +54,11 @@ ORDERS = [
 @pytest.fixture
 def shop(owner: Actor) -> dict[str, Any]:
     specs = [
-        {"first_name": name, "orders": [_order(ago, baht) for ago, baht in orders]}
+        {"first_name": name, "orders": [order(ago, [0], total=baht * 100) for ago, baht in orders]}
         for name, orders in PEOPLE.items()
     ]
     world = build(owner.workspace, specs)
-    # Another shop's customer with orders in the period is never counted.
+    # Another shop's customer, who bought nothing in the period (0), is never counted.
     CustomerFactory(workspace=WorkspaceFactory(), first_name="ร้านอื่น")
     return {"world": world, "names": {p.pk: p.first_name for p in world.people}}
 

@@ -13,28 +13,9 @@ from samphan.core.access import Actor
 from samphan.segments.fields import FIELDS, REGISTERED_BY
 from samphan.segments.rules import segment_queryset
 from tests.factories import CustomerFactory, WorkspaceFactory
-from tests.segments.world import NOW, Refs, build
+from tests.segments.world import NOW, Refs, build, order
 
 D = dt.timedelta
-
-
-def order(
-    ago: dt.timedelta,
-    products: list[int | None],
-    *,
-    channel: int = 0,
-    branch: int | None = 0,
-    total: int = 13000,
-    status: str = "paid",
-) -> dict[str, Any]:
-    return {
-        "ago": ago,
-        "products": products,
-        "channel": channel,
-        "branch": branch,
-        "total": total,
-        "status": status,
-    }
 
 
 PEOPLE: list[dict[str, Any]] = [

@@ -20,6 +20,27 @@ TZ = ZoneInfo("Asia/Bangkok")
 _numbers = itertools.count(1)
 
 
+def order(
+    ago: dt.timedelta,
+    products: list[int | None],
+    *,
+    channel: int = 0,
+    branch: int | None = 0,
+    total: int = 13000,
+    status: str = "paid",
+) -> dict[str, Any]:
+    """One order of a person's spec: how long before now, the products by position, the
+    channel and branch by position, the total in satang."""
+    return {
+        "ago": ago,
+        "products": products,
+        "channel": channel,
+        "branch": branch,
+        "total": total,
+        "status": status,
+    }
+
+
 class Refs:
     """The ids of the shop's reference data, by position."""
 
