@@ -19,6 +19,7 @@ from typing import Any, cast
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from samphan.core.roles import MATRIX, Role
 from samphan.customers.duplicates.scan import duplicates_scan
 from samphan.customers.models import Customer, DuplicateCandidate
 from samphan.customers.services import customer_create, customer_update
+from samphan.imports import jobs as import_jobs
 from samphan.imports.models import ImportJob
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import wait_until
@@ -178,6 +180,17 @@ def _spent_in_90_days(shop: Membership, more_than_satang: int) -> int:
     )
 
 
+@pytest.fixture(autouse=True)
+def _import_in_the_request_on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite the live server answers one request at a time on the test's in-memory
+    connection (shared cache, so locks are per table and never wait). An import thread writing
+    beside a page's request failed with 'database table is locked' and the job stayed queued, so
+    there the import runs inside its run request. PostgreSQL keeps the background thread, which
+    tests/imports/test_background.py also covers."""
+    if connection.vendor == "sqlite":
+        monkeypatch.setattr(import_jobs, "RUN_EAGER_IN_THREAD", False)
+
+
 def test_a_new_owners_first_hour(
     live_server: Any, page: Any, shop: Membership, planted_pair: tuple[int, int]
 ) -> None:
@@ -255,7 +268,7 @@ def test_a_new_owners_first_hour(
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r".*/imports/\d+/$"))
     journey.check("05-import-preview")
-    # The live server shares this thread's SQLite connection: no query here while it writes.
+    # The live server shares this thread's SQLite connection: no query here before it answers.
     with page.expect_response(lambda r: r.url.endswith("/run/")):
         page.locator("form[action$='/run/'] button[type=submit]").click()
     page.wait_for_load_state("load")
