@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from samphan.core.access import Actor
-from samphan.segments.rules import rules_validate, segment_queryset
+from samphan.customers.models import Customer
+from samphan.segments.rules import compile_rules, rules_validate, segment_queryset
 from tests.factories import CustomerFactory, WorkspaceFactory
 from tests.segments.evaluate import matches
 from tests.segments.world import NOW, build, order
@@ -83,3 +84,26 @@ def test_a_total_between_two_dates(
     # The plain-Python evaluation of the same rule (summing the period's orders) agrees.
     oracle = matches(shop["world"], rules_validate(owner.workspace, rules))
     assert {shop["names"][pk] for pk in oracle} == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("op", "value"), [("ne", 130), ("between", [0, 100]), ("eq", 400)])
+def test_a_period_condition_inside_another_query(
+    owner: Actor, shop: dict[str, Any], op: str, value: Any
+) -> None:
+    """The condition refers to the customer it filters: nested as a subquery (a campaign's
+    audience, a snapshot), negated, or beside another condition, it still does."""
+    condition = {"field": "total_spent", "operator": op, "value": value, "period": PERIOD}
+    tree = {"op": "and", "items": [condition]}
+    alone = set(segment_queryset(owner, tree, now=NOW))
+    nested = Customer.objects.filter(pk__in=segment_queryset(owner, tree, now=NOW).values("pk"))
+    assert set(nested) == alone
+    everyone = set(Customer.objects.filter(workspace=owner.workspace))
+    negated = Customer.objects.filter(workspace=owner.workspace).filter(
+        ~compile_rules(owner.workspace, tree, now=NOW)
+    )
+    assert set(negated) == everyone - alone
+    twice = {"field": "orders_count", "operator": "gte", "value": 2, "period": PERIOD}
+    either = segment_queryset(owner, {"op": "or", "items": [condition, twice]}, now=NOW)
+    assert {p.first_name for p in set(either) - alone} <= {"สองครั้งใน"}
+    assert "สองครั้งใน" in {p.first_name for p in either}
