@@ -96,6 +96,13 @@ def test_find_customer_log_a_call_with_follow_up_and_see_the_timeline(
     # The search box finds her by the last 4 digits of her phone.
     page.goto(f"{base}/customers/")
     page.fill("#id_q", "4827")
+    # The unfiltered list may show her already: wait for the search's own answer (the URL it
+    # pushes, nothing in flight), or a late swap can take the link from under the click.
+    wait_until(
+        page,
+        """() => location.search.includes('q=4827')
+            && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')""",
+    )
     link = page.locator(f"#customer-results a[href='/customers/{malee}/']")
     link.wait_for()
     link.click()
