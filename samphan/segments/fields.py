@@ -527,7 +527,7 @@ class _NotExists(Expression):
     """``NOT EXISTS (sql)``, with ``{customer}`` in the SQL standing for the outer customer's
     id: one anti-join of the customers being filtered, where ``pk IN (SELECT c.id FROM
     customers c WHERE NOT EXISTS …)`` scanned the customers a second time and joined the two
-    (1.0–1.4 s → 0.66–0.72 s for "anything but" over a year on a synthetic million)."""
+    ("anything but ฿1,300" over a year at a million customers: 1,008 → 564 ms p50)."""
 
     conditional = True
     output_field = BooleanField()
