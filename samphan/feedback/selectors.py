@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -566,21 +566,20 @@ def relationship(
             expires_at__gt=now,
         ).select_related("survey", "order")[:5]
     )
-    answered = SurveyResponse.objects.filter(
-        workspace=actor.workspace, customer_id=customer_id
-    ).select_related("survey")[:3]
-    last_scores = []
-    for response in answered:
-        first = (
-            Answer.objects.filter(
-                response=response,
-                question__type__in=[QuestionType.NPS, QuestionType.CSAT, QuestionType.RATING],
-            )
-            .order_by("question__position")
-            .values_list("value", flat=True)
-            .first()
+    # The latest three answers, each with its first score (NPS, CSAT or rating): one query.
+    first_score = (
+        Answer.objects.filter(
+            response=OuterRef("pk"),
+            question__type__in=[QuestionType.NPS, QuestionType.CSAT, QuestionType.RATING],
         )
-        last_scores.append((response.survey.title, first))
+        .order_by("question__position")
+        .values("value")[:1]
+    )
+    last_scores = list(
+        SurveyResponse.objects.filter(workspace=actor.workspace, customer_id=customer_id)
+        .annotate(first_score=Subquery(first_score))
+        .values_list("survey__title", "first_score")[:3]
+    )
     return Relationship(
         counts=counts,
         positive=positive,

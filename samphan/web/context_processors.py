@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 
 from samphan.core.models import Membership, User
 from samphan.core.selectors import memberships_for_user
@@ -17,16 +19,27 @@ from samphan.web.navigation import MAIN_NAV, SETTINGS_NAV, NavItem, is_current, 
 class NavEntry:
     item: NavItem
     current: bool
+    href: str
+
+
+@lru_cache(maxsize=256)
+def _href(script_prefix: str, url_name: str) -> str:
+    """A menu item's address: the same on every page, so reversed once per process (and per
+    script prefix, which ``reverse`` puts in front)."""
+    return reverse(url_name)
+
+
+def _entries(items: list[NavItem], view_name: str) -> list[NavEntry]:
+    prefix = get_script_prefix()
+    return [NavEntry(i, is_current(i, view_name), _href(prefix, i.url_name)) for i in items]
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     actor = getattr(request, "actor", None)
     match = getattr(request, "resolver_match", None)
     view_name = (match.view_name or "") if match is not None else ""
-    nav = [NavEntry(item, is_current(item, view_name)) for item in visible(MAIN_NAV, actor)]
-    settings_nav = [
-        NavEntry(item, is_current(item, view_name)) for item in visible(SETTINGS_NAV, actor)
-    ]
+    nav = _entries(visible(MAIN_NAV, actor), view_name)
+    settings_nav = _entries(visible(SETTINGS_NAV, actor), view_name)
     user = getattr(request, "user", None)
 
     def switchable_memberships() -> list[Membership]:

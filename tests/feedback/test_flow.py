@@ -209,6 +209,33 @@ def test_relationship_counts_the_year_s_feelings_by_kind_and_sign(owner: Actor) 
     assert sum(n for _month, n in found.trend) == 1  # the last six months: +1 +1 −1 and 0
 
 
+def test_relationship_shows_the_latest_three_responses_first_score(owner: Actor) -> None:
+    customer = CustomerFactory(workspace=owner.workspace)
+    scored = make_survey(owner, title="หลังซื้อ")
+    for nps in (3, 5, 7):
+        services.response_submit(
+            survey=scored,
+            answers=answers(scored, nps=nps, csat=1),
+            channel="api",
+            customer=customer,
+        )
+    words = services.survey_create(
+        actor=owner,
+        fields={"title": "ความเห็น", "kind": "post_purchase"},
+        questions=[{"type": "free_text", "text": "อยากบอกอะไร"}],
+    )
+    question = words.questions.get()
+    services.response_submit(
+        survey=words,
+        answers=[{"question_id": question.pk, "text": "ดีมาก"}],
+        channel="api",
+        customer=customer,
+    )
+    found = selectors.relationship(actor=owner, customer_id=customer.pk)
+    # Newest first; the score is the first scored question's (NPS before CSAT); none for words.
+    assert found.last_scores == [("ความเห็น", None), ("หลังซื้อ", 7), ("หลังซื้อ", 5)]
+
+
 def test_export_and_erasure(owner: Actor) -> None:
     survey = make_survey(owner)
     customer = CustomerFactory(workspace=owner.workspace)

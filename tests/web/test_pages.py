@@ -8,7 +8,7 @@ from typing import cast
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from samphan.commerce.models import OrderStatus
@@ -384,3 +384,17 @@ def test_navigation_marks_the_current_section(owner_client: Client) -> None:
     assert settings_link in html
     assert branches_link in html
     assert f'href="{reverse("web:dashboard")}" aria-current="page"' not in html
+
+
+def test_menu_links_follow_the_script_prefix(owner_client: Client) -> None:
+    """The menu's addresses are reversed once per process, and once per script prefix: a shop
+    served under /crm/ gets /crm/ links after a page served at the root, and back again."""
+    assert 'href="/customers/"' in owner_client.get("/").content.decode()
+    set_script_prefix("/crm/")  # what the WSGI handler does with SCRIPT_NAME (not the client)
+    try:
+        html = owner_client.get("/").content.decode()
+    finally:
+        set_script_prefix("/")
+    assert 'href="/crm/customers/"' in html
+    assert 'href="/customers/"' not in html
+    assert 'href="/customers/"' in owner_client.get("/").content.decode()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -54,8 +56,10 @@ _PATHS = {
 
 
 @register.simple_tag
+@lru_cache(maxsize=256)
 def icon(name: str, size: int = 20) -> SafeString:
-    """An inline SVG icon; decorative (hidden from screen readers)."""
+    """An inline SVG icon; decorative (hidden from screen readers). Constant markup for a name
+    and size, so each is built once per process (the shell draws about 40 a page)."""
     paths = _PATHS.get(name, _PATHS["list"])
     return format_html(
         '<svg class="icon" width="{}" height="{}" viewBox="0 0 24 24" fill="none" '
