@@ -212,6 +212,14 @@ CACHES = {
     if "CACHE_URL" in env
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Sessions are read on every signed-in request: from the shared cache when there is one (the
+# database stays the record, written through), from the database otherwise. A per-process
+# cache can't hold them: a sign-out in one worker would leave the session alive in another.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if "CACHE_URL" in env
+    else "django.contrib.sessions.backends.db"
+)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

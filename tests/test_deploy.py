@@ -54,3 +54,24 @@ def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
     result = _check({}, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def _session_engine(env_extra: dict[str, str], tmp_path: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    env.update(SAMPHAN_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="samphan.settings")
+    env.update(env_extra)
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_sessions_are_read_from_the_shared_cache_only(tmp_path: Path) -> None:
+    """With CACHE_URL, a signed-in request reads its session from the cache (the database
+    still written); a per-process cache would keep a signed-out session alive in other
+    workers, so without it sessions stay in the database."""
+    shared = _session_engine({"CACHE_URL": "redis://127.0.0.1:6379/1"}, tmp_path)
+    assert shared == "django.contrib.sessions.backends.cached_db"
+    assert _session_engine({}, tmp_path) == "django.contrib.sessions.backends.db"
