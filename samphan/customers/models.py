@@ -121,17 +121,19 @@ class Customer(models.Model):
             ),
             models.Index(fields=["workspace", "-orders_count", "-id"], name="customer_ws_orders"),
             models.Index(fields=["workspace", "nickname"], name="customer_ws_nickname"),
-            # The list's filters, over live customers only: counting a filtered list (up to
-            # 100,001 rows) reads the index alone, with no visit to the rows for merged_into.
+            # The list's filters, over live customers only, newest first: counting a filtered
+            # list (up to 10,001 rows) reads the index alone, with no visit to the rows for
+            # merged_into, and a stage's or a province's newest page is the index's first rows
+            # (ordered by created_at alone, "at risk" walked 212,000 newer customers first).
             models.Index(
-                fields=["workspace", "lifecycle_stage"],
+                fields=["workspace", "lifecycle_stage", "-created_at", "-id"],
                 condition=models.Q(merged_into__isnull=True),
-                name="customer_ws_stage_live",
+                name="customer_ws_stage_newest",
             ),
             models.Index(
-                fields=["workspace", "province"],
+                fields=["workspace", "province", "-created_at", "-id"],
                 condition=models.Q(merged_into__isnull=True),
-                name="customer_ws_province_live",
+                name="customer_ws_province_newest",
             ),
             models.Index(fields=["workspace", "-last_order_at"], name="customer_ws_last_order"),
             # A duplicate check looks up customers born on the same day.
