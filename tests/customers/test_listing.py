@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -106,6 +107,17 @@ def test_a_count_far_past_the_limit_is_the_estimate_without_counting(  # type: i
     assert (count, estimated) == (len(crowd), False)
 
 
+def _index_plan(sql: str, params: Any) -> str:
+    """PostgreSQL's plan for ``sql`` when it must use an index (the plan it would choose at
+    size, forced here on a small table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.parametrize(
     ("filters", "index"),
     [
@@ -115,19 +127,13 @@ def test_a_count_far_past_the_limit_is_the_estimate_without_counting(  # type: i
 )
 def test_the_exact_count_can_be_read_from_an_index_alone(owner, crowd, filters, index) -> None:  # type: ignore[no-untyped-def]
     """The capped count selects only what the live-customer indexes hold, so PostgreSQL need
-    not visit a row per customer counted (the plan it would choose at size, forced here on a
-    small table)."""
+    not visit a row per customer counted."""
     if connection.vendor != "postgresql":
         pytest.skip("index-only scans are PostgreSQL's")
     sql, params = counted_rows(
         customer_filter(actor=owner, filters=filters)
     ).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customer")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS s", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = _index_plan(f"SELECT COUNT(*) FROM ({sql}) AS s", params)
     assert f"Index Only Scan using {index}" in plan, plan
     assert "Filter:" not in plan, plan
 
@@ -146,13 +152,7 @@ def test_a_filtered_newest_page_is_the_index_s_first_rows(owner, crowd, filters,
     if connection.vendor != "postgresql":
         pytest.skip("the plan is PostgreSQL's")
     page = customer_filter(actor=owner, filters=filters).order_by("-created_at", "-pk")[:26]
-    sql, params = page.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customer")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = _index_plan(*page.query.sql_with_params())
     assert f"Index Scan using {index}" in plan, plan
     assert "Sort" not in plan and "Filter:" not in plan, plan
 
