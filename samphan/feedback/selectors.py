@@ -566,7 +566,7 @@ def relationship(
             expires_at__gt=now,
         ).select_related("survey", "order")[:5]
     )
-    # The latest three answers, each with its first score (NPS, CSAT or rating): one query.
+    # The latest three responses, each with its first score (NPS, CSAT or rating): one query.
     first_score = (
         Answer.objects.filter(
             response=OuterRef("pk"),
